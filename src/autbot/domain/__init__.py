@@ -1,0 +1,1 @@
+"""The pure domain core: types, rules and errors. Standard library only."""

@@ -1,0 +1,125 @@
+"""One error tree with stable codes.
+
+Every error AutBot raises on purpose derives from :class:`AutbotError`. The ``code`` is part of the
+public API (it is the ``code`` field of the HTTP problem body) and never changes once released.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AutbotError(Exception):
+    """Base of every AutBot error: a stable ``code``, a human message and structured ``details``."""
+
+    code: ClassVar[str] = "internal_error"
+    default_message: ClassVar[str] = "An internal error occurred."
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        self.message = message or self.default_message
+        self.details: dict[str, Any] = details
+        super().__init__(self.message)
+
+
+# --- the caller did something wrong -------------------------------------------------------------
+class InvalidInput(AutbotError):
+    code = "invalid_input"
+    default_message = "The request is not valid."
+
+
+class UnsupportedMediaType(InvalidInput):
+    code = "unsupported_media_type"
+    default_message = "This file type is not supported."
+
+
+class DocumentTooLarge(InvalidInput):
+    code = "document_too_large"
+    default_message = "The document is larger than the configured limit."
+
+
+class EmptyDocument(InvalidInput):
+    code = "empty_document"
+    default_message = "The document contains no text."
+
+
+class InvalidEncoding(InvalidInput):
+    code = "invalid_encoding"
+    default_message = "The document is not valid text in a supported encoding."
+
+
+class UnsupportedSearchMode(InvalidInput):
+    code = "search_mode_unsupported"
+    default_message = "The configured vector index does not support this search mode."
+
+
+class Conflict(AutbotError):
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class EmbeddingModelMismatch(Conflict):
+    code = "embedding_model_mismatch"
+    default_message = "The collection was built with a different embedding model."
+
+
+# --- something the caller named does not exist ----------------------------------------------------
+class NotFound(AutbotError):
+    code = "not_found"
+    default_message = "Not found."
+
+
+class CollectionNotFound(NotFound):
+    code = "collection_not_found"
+    default_message = "No such collection."
+
+
+class DocumentNotFound(NotFound):
+    code = "document_not_found"
+    default_message = "No such document."
+
+
+# --- a dependency failed --------------------------------------------------------------------------
+class DependencyUnavailable(AutbotError):
+    code = "dependency_unavailable"
+    default_message = "A backing service is unavailable."
+
+
+class IndexUnavailable(DependencyUnavailable):
+    code = "index_unavailable"
+    default_message = "The vector index is unavailable."
+
+
+class IndexWriteFailed(IndexUnavailable):
+    code = "index_write_failed"
+    default_message = "The vector index rejected part of a write; nothing was reported as stored."
+
+
+class EmbedderUnavailable(DependencyUnavailable):
+    code = "embedder_unavailable"
+    default_message = "The embedding model is unavailable."
+
+
+class LanguageModelUnavailable(DependencyUnavailable):
+    code = "llm_unavailable"
+    default_message = "The language model is unavailable."
+
+
+class DependencyTimeout(DependencyUnavailable):
+    code = "dependency_timeout"
+    default_message = "A backing service did not answer in time."
+
+
+class LanguageModelTimeout(DependencyTimeout, LanguageModelUnavailable):
+    code = "llm_timeout"
+    default_message = "The language model did not answer in time."
+
+
+class IndexTimeout(DependencyTimeout, IndexUnavailable):
+    code = "index_timeout"
+    default_message = "The vector index did not answer in time."
+
+
+# --- the operator configured something wrong ------------------------------------------------------
+class ConfigurationError(AutbotError):
+    code = "configuration_error"
+    default_message = "The configuration is not valid."

@@ -1,0 +1,274 @@
+"""Domain types: frozen, slotted dataclasses with no framework in sight."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from autbot.domain.errors import InvalidInput
+
+MetadataValue = str | int | float | bool
+Metadata = dict[str, MetadataValue]
+
+_COLLECTION_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
+_DOCUMENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
+_METADATA_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+RESERVED_METADATA_KEYS = frozenset(
+    {"document_id", "document_version", "position", "title", "source", "text", "chunk_id"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionName:
+    """A collection name: 1-63 characters of ``a-z 0-9 _ -``, starting and ending alphanumeric."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, str) or not _COLLECTION_RE.match(self.value):
+            raise InvalidInput(
+                "Collection names are 1-63 characters of a-z, 0-9, '_' and '-', "
+                "starting and ending with a letter or digit.",
+                field="collection",
+                value=str(self.value)[:80],
+            )
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def validate_document_id(value: str) -> str:
+    """Document ids: 1-128 characters of ``A-Z a-z 0-9 . _ : @ -``, starting alphanumeric."""
+    if not isinstance(value, str) or not _DOCUMENT_ID_RE.match(value):
+        raise InvalidInput(
+            "Document ids are 1-128 characters of letters, digits and . _ : @ -, starting with a letter or digit.",
+            field="id",
+            value=str(value)[:160],
+        )
+    return value
+
+
+def validate_metadata(metadata: dict[str, Any], *, field_name: str = "metadata") -> Metadata:
+    """Flat metadata only: identifier keys, scalar values (str, int, float, bool)."""
+    if not isinstance(metadata, dict):
+        raise InvalidInput("Metadata must be an object.", field=field_name)
+    if len(metadata) > 64:
+        raise InvalidInput("At most 64 metadata keys are allowed.", field=field_name)
+    clean: Metadata = {}
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not _METADATA_KEY_RE.match(key):
+            raise InvalidInput(
+                "Metadata keys are identifiers: a letter or '_' then letters, digits or '_'.",
+                field=f"{field_name}.{key}",
+            )
+        if key in RESERVED_METADATA_KEYS:
+            raise InvalidInput(f"Metadata key '{key}' is reserved.", field=f"{field_name}.{key}")
+        if isinstance(value, float) and value != value:  # NaN
+            raise InvalidInput("Metadata values may not be NaN.", field=f"{field_name}.{key}")
+        if not isinstance(value, (str, int, float, bool)):
+            raise InvalidInput("Metadata values must be strings, numbers or booleans.", field=f"{field_name}.{key}")
+        if isinstance(value, str) and len(value) > 2048:
+            raise InvalidInput("Metadata strings are at most 2048 characters.", field=f"{field_name}.{key}")
+        clean[key] = value
+    return clean
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentInput:
+    """A document as a caller hands it in, before chunking."""
+
+    text: str
+    id: str | None = None
+    title: str | None = None
+    source: str | None = None
+    metadata: Metadata = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Document:
+    """A stored document. ``version`` is the content hash of what was embedded."""
+
+    id: str
+    collection: str
+    title: str | None
+    source: str | None
+    metadata: Metadata
+    version: str
+    chunk_count: int
+    embedding_model: str
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chunk:
+    """A piece of a document's text, the unit that is embedded and retrieved."""
+
+    id: str
+    document_id: str
+    document_version: str
+    text: str
+    position: int
+    metadata: Metadata = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchHit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CollectionInfo:
+    name: str
+    embedding_model: str
+    dimension: int
+    document_count: int
+    chunk_count: int
+
+
+IngestStatus = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestOutcome:
+    document_id: str
+    status: IngestStatus
+    chunks: int
+
+
+class SearchMode(enum.StrEnum):
+    VECTOR = "vector"
+    HYBRID = "hybrid"
+    KEYWORD = "keyword"
+
+
+FilterValue = MetadataValue | list[MetadataValue]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetadataFilter:
+    """Equality on one metadata key; a list value means "any of these" (``$in``)."""
+
+    key: str
+    value: FilterValue
+
+
+def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:
+    """``{"lang": "en", "year": [2023, 2024]}`` → filters, all of which must hold."""
+    if not raw:
+        return ()
+    if not isinstance(raw, dict):
+        raise InvalidInput("filters must be an object of metadata key to value.", field="filters")
+    out: list[MetadataFilter] = []
+    for key, value in raw.items():
+        if not isinstance(key, str) or not (_METADATA_KEY_RE.match(key) or key == "document_id"):
+            raise InvalidInput(f"Filter key '{key}' is not a metadata key.", field=f"filters.{key}")
+        if isinstance(value, list):
+            if not value or len(value) > 100:
+                raise InvalidInput("A list filter needs 1 to 100 values.", field=f"filters.{key}")
+            if not all(isinstance(v, (str, int, float, bool)) for v in value):
+                raise InvalidInput("Filter values must be scalars.", field=f"filters.{key}")
+            if len({type(v) for v in value}) > 1:
+                raise InvalidInput("A list filter's values must share one type.", field=f"filters.{key}")
+        elif not isinstance(value, (str, int, float, bool)):
+            raise InvalidInput("Filter values must be scalars or lists of scalars.", field=f"filters.{key}")
+        out.append(MetadataFilter(key=key, value=value))
+    return tuple(out)
+
+
+def filter_matches(filters: tuple[MetadataFilter, ...], chunk: Chunk) -> bool:
+    """Reference semantics of filters, used by in-process indexes and tests."""
+    for f in filters:
+        actual: Any = chunk.document_id if f.key == "document_id" else chunk.metadata.get(f.key)
+        wanted = f.value if isinstance(f.value, list) else [f.value]
+        if not any(_same(actual, w) for w in wanted):
+            return False
+    return True
+
+
+def _same(actual: Any, wanted: MetadataValue) -> bool:
+    if isinstance(actual, bool) or isinstance(wanted, bool):
+        return isinstance(actual, bool) and isinstance(wanted, bool) and actual is wanted
+    return bool(actual == wanted)
+
+
+# --- answers ------------------------------------------------------------------------------------
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenerationParams:
+    max_tokens: int = 256
+    temperature: float = 0.0
+    timeout_s: float = 120.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Completion:
+    text: str
+    usage: Usage
+    model: str
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompletionDelta:
+    """One piece of a streamed completion: text, or (last) the usage."""
+
+    text: str = ""
+    usage: Usage | None = None
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Citation:
+    n: int
+    hit: SearchHit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
+    text: str
+    citations: tuple[Citation, ...]
+    usage: Usage
+    model: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CitationsEvent:
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenEvent:
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DoneEvent:
+    usage: Usage
+    model: str
+
+
+AnswerEvent = CitationsEvent | TokenEvent | DoneEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthStatus:
+    ok: bool
+    detail: str = ""

@@ -1,0 +1,100 @@
+"""The app factory: everything is built from settings when ``create_app`` is called, nothing at import."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from loguru import logger
+
+from autbot import __version__
+from autbot.entrypoints.container import Container, build_container, start, stop
+from autbot.entrypoints.http.problems import EXCEPTION_HANDLERS
+from autbot.entrypoints.http.routes import CollectionController, HealthController
+from autbot.entrypoints.settings import Settings, load_settings
+
+DESCRIPTION = """AutBot ingests documents, searches them and answers questions with citations.
+
+Errors are `application/problem+json` bodies with a stable `code`."""
+
+
+def configure_logging(settings: Settings) -> None:
+    logger.remove()
+    logger.add(
+        sys.stderr,
+        level=settings.logging.level.upper(),
+        serialize=settings.logging.json,
+        backtrace=False,
+        diagnose=False,
+    )
+
+
+def _bridge(container: Container) -> dict[str, Provide]:
+    """Container providers as Litestar dependencies: handlers receive use cases, never the container."""
+
+    def provide(provider: Any) -> Provide:
+        def dependency() -> Any:
+            return provider()
+
+        return Provide(dependency, sync_to_thread=False, use_cache=False)
+
+    settings = container.settings()
+    return {
+        "ingest_documents": provide(container.ingest_documents),
+        "search_chunks": provide(container.search_chunks),
+        "answer_question": provide(container.answer_question),
+        "list_documents": provide(container.list_documents),
+        "get_document": provide(container.get_document),
+        "delete_document": provide(container.delete_document),
+        "list_collections": provide(container.list_collections),
+        "delete_collection": provide(container.delete_collection),
+        "check_readiness": provide(container.check_readiness),
+        "reader": provide(container.reader),
+        "default_top_k": Provide(lambda: settings.llm.default_top_k, sync_to_thread=False),
+    }
+
+
+def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> Litestar:
+    """Build the container (adapters from settings, ``overrides`` by provider name) and the app.
+
+    Adapters are created at start-up, so a bad configuration fails before the first request.
+    """
+    configure_logging(settings)
+    container = build_container(settings, overrides)
+
+    def on_startup() -> None:
+        start(container)
+        logger.info(
+            "AutBot {} ready: embedder={} index={} llm={}",
+            __version__,
+            settings.embedder.backend,
+            settings.index.backend,
+            settings.llm.backend,
+        )
+
+    def on_shutdown() -> None:
+        stop(container)
+
+    cors = CORSConfig(allow_origins=settings.server.cors_origins) if settings.server.cors_origins else None
+    app = Litestar(
+        route_handlers=[HealthController, CollectionController],
+        dependencies=_bridge(container),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        cors_config=cors,
+        request_max_body_size=settings.server.max_request_bytes,
+        openapi_config=OpenAPIConfig(title="AutBot", version=__version__, description=DESCRIPTION, path="/schema"),
+        debug=False,
+    )
+    app.state.container = container
+    return app
+
+
+def app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory`` (several workers): settings from ``AUTBOT_*`` variables."""
+    return create_app(load_settings())

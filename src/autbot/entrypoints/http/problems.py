@@ -1,0 +1,155 @@
+"""Every error becomes ``application/problem+json`` (RFC 9457) with a stable ``code``: one table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from loguru import logger
+
+from autbot.domain import errors as e
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first: the first matching class decides the status.
+STATUS: list[tuple[type[e.AutbotError], int]] = [
+    (e.UnsupportedMediaType, 415),
+    (e.DocumentTooLarge, 413),
+    (e.InvalidInput, 400),
+    (e.Conflict, 409),
+    (e.NotFound, 404),
+    (e.DependencyUnavailable, 503),
+    (e.ConfigurationError, 500),
+    (e.AutbotError, 500),
+]
+
+_HTTP_CODES = {
+    400: "invalid_input",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def status_of(error: e.AutbotError) -> int:
+    return next(status for cls, status in STATUS if isinstance(error, cls))
+
+
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"https://autbot.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    if details:
+        body["details"] = details
+    return body
+
+
+def autbot_problem(error: e.AutbotError, instance: str | None = None) -> dict[str, Any]:
+    status = status_of(error)
+    return problem_body(
+        status=status,
+        code=error.code,
+        title=error.default_message,
+        detail=error.message,
+        instance=instance,
+        details=_jsonable(error.details),
+    )
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v if isinstance(v, (str, int, float, bool, list, dict, type(None))) else str(v) for k, v in details.items()
+    }
+
+
+def _response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(content=body, status_code=int(body["status"]), media_type=PROBLEM_JSON, headers=headers)
+
+
+def handle_autbot_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, e.AutbotError)
+    body = autbot_problem(exc, request.url.path)
+    if body["status"] >= 500:
+        logger.warning("{} {} -> {} {}: {}", request.method, request.url.path, body["status"], exc.code, exc.message)
+    headers = {"Retry-After": "5"} if body["status"] == 503 else None
+    return _response(body, headers)
+
+
+def handle_validation(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, ValidationException)
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    where = ", ".join(str(x.get("key") or x.get("message")) for x in errors if isinstance(x, dict))
+    detail = exc.detail if not where else f"{exc.detail}: {where}"
+    return _response(
+        problem_body(
+            status=400,
+            code="invalid_input",
+            title="The request is not valid.",
+            detail=detail,
+            instance=request.url.path,
+            details={"errors": errors},
+        )
+    )
+
+
+def handle_http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, "http_error")
+    if status >= 500:
+        logger.opt(exception=exc).error("error on {} {}", request.method, request.url.path)
+        code, detail = "internal_error", "An internal error occurred; it has been logged."
+        return _response(
+            problem_body(
+                status=status, code=code, title="An internal error occurred.", detail=detail, instance=request.url.path
+            )
+        )
+    return _response(
+        problem_body(
+            status=status, code=code, title=exc.detail or code, detail=exc.detail or code, instance=request.url.path
+        ),
+        headers=exc.headers,
+    )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.opt(exception=exc).error("unhandled error on {} {}", request.method, request.url.path)
+    return _response(
+        problem_body(
+            status=500,
+            code="internal_error",
+            title="An internal error occurred.",
+            detail="An internal error occurred; it has been logged.",
+            instance=request.url.path,
+        )
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    e.AutbotError: handle_autbot_error,
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "MediaType", "autbot_problem", "problem_body"]

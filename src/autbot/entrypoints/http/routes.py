@@ -1,0 +1,246 @@
+"""HTTP handlers. They receive use cases (bridged from the container by the app factory) and
+translate between msgspec Structs and domain types; nothing else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, delete, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from autbot.domain.errors import AutbotError, InvalidInput
+from autbot.domain.model import (
+    CitationsEvent,
+    DocumentInput,
+    DoneEvent,
+    SearchMode,
+    TokenEvent,
+    parse_filters,
+)
+from autbot.entrypoints.http import schemas as s
+from autbot.entrypoints.http.problems import autbot_problem
+from autbot.ports.document_reader import DocumentReader
+from autbot.use_cases.answer import AnswerQuestion, AnswerRequest
+from autbot.use_cases.documents import (
+    CollectionRef,
+    DeleteCollection,
+    DeleteDocument,
+    DocumentRef,
+    GetDocument,
+    ListCollections,
+    ListDocuments,
+    ListDocumentsRequest,
+)
+from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+from autbot.use_cases.readiness import CheckReadiness
+from autbot.use_cases.search import SearchChunks, SearchRequest
+
+FILE_FIELDS_HELP = "multipart/form-data: one or more `files` parts; optional `metadata` part (a JSON object)."
+
+
+class HealthController(Controller):
+    tags = ["health"]
+
+    @get("/health", summary="Liveness: the process is up.")
+    async def health(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/ready", summary="Readiness: 200 only when the embedder, index and language model answer.")
+    async def ready(self, check_readiness: CheckReadiness) -> Response[s.ReadyOut]:
+        result = await check_readiness.execute()
+        body = s.ReadyOut(
+            status="ready" if result.ready else "unavailable",
+            checks={k: s.CheckOut(ok=v.ok, detail=v.detail) for k, v in result.checks.items()},
+        )
+        return Response(body, status_code=200 if result.ready else 503)
+
+
+class CollectionController(Controller):
+    path = "/v1/collections"
+    tags = ["collections"]
+
+    @get("/", summary="List collections.", sync_to_thread=True)
+    def list_collections(self, list_collections: ListCollections) -> s.CollectionsOut:
+        return s.CollectionsOut(collections=[s.collection_out(c) for c in list_collections.execute()])
+
+    @delete("/{collection:str}", summary="Delete a collection and everything in it.", sync_to_thread=True)
+    def delete_collection(self, collection: str, delete_collection: DeleteCollection) -> None:
+        delete_collection.execute(CollectionRef(collection=collection))
+
+    @post(
+        "/{collection:str}/documents",
+        summary="Ingest JSON documents.",
+        description=IngestDocuments.__doc__,
+        status_code=201,
+        sync_to_thread=True,
+    )
+    def ingest_documents(
+        self, collection: str, data: s.IngestBody, ingest_documents: IngestDocuments
+    ) -> s.IngestResponse:
+        docs = tuple(
+            DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata)
+            for d in data.documents
+        )
+        outcomes = ingest_documents.execute(IngestRequest(collection=collection, documents=docs))
+        return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
+
+    @post(
+        "/{collection:str}/files",
+        summary="Ingest uploaded files (.txt .md .html .pdf .json).",
+        description=FILE_FIELDS_HELP,
+        status_code=201,
+        sync_to_thread=True,
+    )
+    def ingest_files(
+        self,
+        collection: str,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        ingest_documents: IngestDocuments,
+        reader: DocumentReader,
+    ) -> s.IngestResponse:
+        metadata = _form_metadata(data.get("metadata"))
+        files = [f for v in data.values() for f in (v if isinstance(v, list) else [v]) if hasattr(f, "filename")]
+        if not files:
+            raise InvalidInput("Send one or more files as multipart/form-data parts named 'files'.", field="files")
+        docs = []
+        for upload in files:
+            read = reader.read(upload.file.read(), media_type=upload.content_type, filename=upload.filename)
+            docs.append(
+                DocumentInput(
+                    text=read.text, title=read.title, source=upload.filename, metadata={**read.metadata, **metadata}
+                )
+            )
+        outcomes = ingest_documents.execute(IngestRequest(collection=collection, documents=tuple(docs)))
+        return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
+
+    @get("/{collection:str}/documents", summary="List documents, a page at a time.", sync_to_thread=True)
+    def list_documents(
+        self,
+        collection: str,
+        list_documents: ListDocuments,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+    ) -> s.DocumentPageOut:
+        page = list_documents.execute(ListDocumentsRequest(collection=collection, offset=offset, limit=limit))
+        return s.DocumentPageOut(
+            documents=[s.document_out(d) for d in page.documents],
+            total=page.total,
+            offset=page.offset,
+            limit=page.limit,
+        )
+
+    @get("/{collection:str}/documents/{document_id:str}", summary="Get one document.", sync_to_thread=True)
+    def get_document(self, collection: str, document_id: str, get_document: GetDocument) -> s.DocumentOut:
+        return s.document_out(get_document.execute(DocumentRef(collection=collection, document_id=document_id)))
+
+    @delete("/{collection:str}/documents/{document_id:str}", summary="Delete a document.", sync_to_thread=True)
+    def delete_document(self, collection: str, document_id: str, delete_document: DeleteDocument) -> None:
+        delete_document.execute(DocumentRef(collection=collection, document_id=document_id))
+
+    @post(
+        "/{collection:str}/search",
+        summary="Semantic / keyword / hybrid search.",
+        description=SearchChunks.__doc__,
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def search(self, collection: str, data: s.SearchBody, search_chunks: SearchChunks) -> s.SearchResponse:
+        hits = search_chunks.execute(
+            SearchRequest(
+                collection=collection,
+                query=data.query,
+                top_k=data.top_k,
+                filters=parse_filters(data.filters),
+                mode=SearchMode(data.mode),
+                alpha=data.alpha,
+            )
+        )
+        return s.SearchResponse(results=[s.hit_out(h) for h in hits])
+
+    @post(
+        "/{collection:str}/query",
+        summary="Answer a question with citations (JSON or SSE).",
+        description=AnswerQuestion.__doc__,
+        status_code=200,
+    )
+    async def query(
+        self, collection: str, data: s.QueryBody, answer_question: AnswerQuestion, default_top_k: int
+    ) -> Response[Any]:
+        request = AnswerRequest(
+            collection=collection,
+            question=data.question,
+            top_k=data.top_k or default_top_k,
+            filters=parse_filters(data.filters),
+            mode=SearchMode(data.mode),
+            alpha=data.alpha,
+            max_tokens=data.max_tokens,
+            temperature=data.temperature,
+        )
+        if not data.stream:
+            a = await answer_question.execute(request)
+            return Response(
+                s.QueryResponse(
+                    answer=a.text,
+                    citations=[s.citation_out(c) for c in a.citations],
+                    usage=s.UsageOut(prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens),
+                    model=a.model,
+                )
+            )
+        events = answer_question.stream(request)
+        first = await anext(events)  # validation and retrieval errors become a plain problem response
+        return ServerSentEvent(
+            _sse(first, events, f"/v1/collections/{collection}/query"),
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+
+def _form_metadata(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except json.JSONDecodeError as e:
+        raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata") from e
+    if not isinstance(value, dict):
+        raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata")
+    return value
+
+
+def _event(kind: str, payload: Any) -> ServerSentEventMessage:
+    return ServerSentEventMessage(event=kind, data=msgspec.json.encode(payload).decode())
+
+
+async def _sse(first: Any, events: AsyncIterator[Any], instance: str) -> AsyncIterator[ServerSentEventMessage]:
+    aclose = getattr(events, "aclose", None)
+    try:
+        event = first
+        while True:
+            if isinstance(event, CitationsEvent):
+                yield _event("citations", {"citations": [s.citation_out(c) for c in event.citations]})
+            elif isinstance(event, TokenEvent):
+                yield _event("token", {"text": event.text})
+            elif isinstance(event, DoneEvent):
+                yield _event(
+                    "done",
+                    {
+                        "usage": {
+                            "prompt_tokens": event.usage.prompt_tokens,
+                            "completion_tokens": event.usage.completion_tokens,
+                        },
+                        "model": event.model,
+                    },
+                )
+            try:
+                event = await anext(events)
+            except StopAsyncIteration:
+                return
+    except AutbotError as error:
+        yield _event("error", autbot_problem(error, instance))
+    finally:
+        if aclose is not None:
+            await aclose()

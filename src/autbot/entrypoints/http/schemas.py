@@ -1,0 +1,174 @@
+"""msgspec Structs for the HTTP edge, and their translation to and from domain types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from autbot.domain.model import Citation, CollectionInfo, Document, IngestOutcome, SearchHit
+
+Scalar = str | int | float | bool
+TopK = Annotated[int, Meta(ge=1, le=100)]
+
+
+class _Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=False):
+    pass
+
+
+class DocumentIn(_Body):
+    text: str
+    id: str | None = None
+    title: Annotated[str, Meta(max_length=512)] | None = None
+    source: Annotated[str, Meta(max_length=1024)] | None = None
+    metadata: dict[str, Any] = {}
+
+
+class IngestBody(_Body):
+    documents: Annotated[list[DocumentIn], Meta(min_length=1)]
+
+
+class IngestedDocument(_Body):
+    id: str
+    status: Literal["created", "updated", "unchanged"]
+    chunks: int
+
+
+class IngestResponse(_Body):
+    documents: list[IngestedDocument]
+
+
+class SearchBody(_Body):
+    query: Annotated[str, Meta(min_length=1, max_length=4096)]
+    top_k: TopK = 5
+    filters: dict[str, Scalar | list[Scalar]] | None = None
+    mode: Literal["vector", "hybrid", "keyword"] = "vector"
+    alpha: Annotated[float, Meta(ge=0, le=1)] | None = None
+
+
+class SearchResult(_Body):
+    document_id: str
+    chunk_id: str
+    text: str
+    score: float
+    metadata: dict[str, Any]
+
+
+class SearchResponse(_Body):
+    results: list[SearchResult]
+
+
+class QueryBody(_Body):
+    question: Annotated[str, Meta(min_length=1, max_length=4096)]
+    top_k: TopK | None = None
+    filters: dict[str, Scalar | list[Scalar]] | None = None
+    mode: Literal["vector", "hybrid", "keyword"] = "vector"
+    alpha: Annotated[float, Meta(ge=0, le=1)] | None = None
+    stream: bool = False
+    max_tokens: Annotated[int, Meta(ge=1)] | None = None
+    temperature: Annotated[float, Meta(ge=0, le=2)] | None = None
+
+
+class CitationOut(_Body):
+    n: int
+    document_id: str
+    chunk_id: str
+    text: str
+    score: float
+    metadata: dict[str, Any]
+
+
+class UsageOut(_Body):
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class QueryResponse(_Body):
+    answer: str
+    citations: list[CitationOut]
+    usage: UsageOut
+    model: str
+
+
+class DocumentOut(_Body):
+    id: str
+    title: str | None
+    source: str | None
+    metadata: dict[str, Any]
+    version: str
+    chunks: int
+    embedding_model: str
+    created_at: float
+    updated_at: float
+
+
+class DocumentPageOut(_Body):
+    documents: list[DocumentOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class CollectionOut(_Body):
+    name: str
+    embedding_model: str
+    dimension: int
+    documents: int
+    chunks: int
+
+
+class CollectionsOut(_Body):
+    collections: list[CollectionOut]
+
+
+class CheckOut(_Body):
+    ok: bool
+    detail: str
+
+
+class ReadyOut(_Body):
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, CheckOut]
+
+
+def hit_out(hit: SearchHit) -> SearchResult:
+    c = hit.chunk
+    return SearchResult(
+        document_id=c.document_id, chunk_id=c.id, text=c.text, score=round(hit.score, 6), metadata=dict(c.metadata)
+    )
+
+
+def citation_out(c: Citation) -> CitationOut:
+    h = hit_out(c.hit)
+    return CitationOut(
+        n=c.n, document_id=h.document_id, chunk_id=h.chunk_id, text=h.text, score=h.score, metadata=h.metadata
+    )
+
+
+def document_out(d: Document) -> DocumentOut:
+    return DocumentOut(
+        id=d.id,
+        title=d.title,
+        source=d.source,
+        metadata=dict(d.metadata),
+        version=d.version,
+        chunks=d.chunk_count,
+        embedding_model=d.embedding_model,
+        created_at=d.created_at,
+        updated_at=d.updated_at,
+    )
+
+
+def collection_out(c: CollectionInfo) -> CollectionOut:
+    return CollectionOut(
+        name=c.name,
+        embedding_model=c.embedding_model,
+        dimension=c.dimension,
+        documents=c.document_count,
+        chunks=c.chunk_count,
+    )
+
+
+def outcome_out(o: IngestOutcome) -> IngestedDocument:
+    return IngestedDocument(id=o.document_id, status=o.status, chunks=o.chunks)

@@ -1,0 +1,1 @@
+"""Ports: the small protocols the use cases need, named by role."""

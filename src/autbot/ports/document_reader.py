@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from autbot.domain.model import Metadata
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadDocument:
+    text: str
+    title: str | None = None
+    metadata: Metadata = field(default_factory=dict)
+
+
+@runtime_checkable
+class DocumentReader(Protocol):
+    """Bytes and a media type (or a file name) in, text and metadata out.
+
+    Raises ``UnsupportedMediaType``, ``InvalidEncoding``, ``EmptyDocument`` or ``DocumentTooLarge``.
+    """
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The media types (and file extensions) this reader takes."""
+        ...
+
+    def read(self, data: bytes, *, media_type: str | None, filename: str | None) -> ReadDocument: ...

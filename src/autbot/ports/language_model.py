@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from typing import Protocol, runtime_checkable
+
+from autbot.domain.model import ChatMessage, Completion, CompletionDelta, GenerationParams, HealthStatus
+
+
+@runtime_checkable
+class LanguageModel(Protocol):
+    """A chat model. Raises ``LanguageModelUnavailable`` or ``LanguageModelTimeout``.
+
+    ``stream`` yields text deltas and ends with one delta carrying ``usage``. Closing the iterator
+    early (``aclose``) cancels the generation.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    async def complete(self, messages: Sequence[ChatMessage], params: GenerationParams) -> Completion: ...
+
+    def stream(self, messages: Sequence[ChatMessage], params: GenerationParams) -> AsyncGenerator[CompletionDelta, None]: ...
+
+    async def health(self) -> HealthStatus: ...
+
+    def close(self) -> None: ...

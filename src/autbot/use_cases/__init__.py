@@ -1,0 +1,1 @@
+"""Use cases: one class each, ports injected, one ``execute(request)``."""
