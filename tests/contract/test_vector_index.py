@@ -43,17 +43,37 @@ def name() -> str:
 
 
 def chunks_for(doc: str, version: str, texts: list[str], **meta: object) -> list[Chunk]:
-    return [Chunk(id=chunk_id(doc, version, i), document_id=doc, document_version=version, text=t, position=i,
-                  metadata=dict(meta)) for i, t in enumerate(texts)]  # type: ignore[arg-type]
+    return [
+        Chunk(
+            id=chunk_id(doc, version, i),
+            document_id=doc,
+            document_version=version,
+            text=t,
+            position=i,
+            metadata=dict(meta),
+        )
+        for i, t in enumerate(texts)
+    ]  # type: ignore[arg-type]
 
 
 def put(index: VectorIndex, name: str, doc: str, version: str, texts: list[str], **meta: object) -> list[Chunk]:
     chunks = chunks_for(doc, version, texts, **meta)
     index.upsert_chunks(name, chunks, EMB.embed([c.text for c in chunks]))
     now = time.time()
-    index.put_document(Document(id=doc, collection=name, title=f"T {doc}", source=None, metadata=dict(meta),  # type: ignore[arg-type]
-                                version=version, chunk_count=len(chunks), embedding_model=EMB.model_id,
-                                created_at=now, updated_at=now))
+    index.put_document(
+        Document(
+            id=doc,
+            collection=name,
+            title=f"T {doc}",
+            source=None,
+            metadata=dict(meta),  # type: ignore[arg-type]
+            version=version,
+            chunk_count=len(chunks),
+            embedding_model=EMB.model_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
     return chunks
 
 
@@ -129,8 +149,11 @@ def test_delete_chunks_keeping_one_version(index: VectorIndex, name: str) -> Non
     assert index.count_chunks(name) == 4
     index.delete_chunks(name, "d", keep_version="v2")
     assert index.count_chunks(name) == 2
-    assert {h.chunk.document_version for h in index.search(name, EMB.embed(["words"])[0], top_k=10)
-            if h.chunk.document_id == "d"} == {"v2"}
+    assert {
+        h.chunk.document_version
+        for h in index.search(name, EMB.embed(["words"])[0], top_k=10)
+        if h.chunk.document_id == "d"
+    } == {"v2"}
     index.delete_chunks(name, "d")
     assert index.count_chunks(name) == 1
     index.delete_collection(name)
@@ -220,3 +243,35 @@ def test_embedded_store_persists_across_reopen(tmp_path: Path) -> None:
     again.close()
 
 
+def test_replacing_a_document_is_atomic_through_the_use_cases(index: VectorIndex, name: str) -> None:
+    """IngestDocuments + SearchChunks on this adapter: a reader sees one version, never both or none."""
+    from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+    from autbot.domain.model import DocumentInput
+    from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+    from autbot.use_cases.search import SearchChunks, SearchRequest
+
+    ingest = IngestDocuments(embedder=EMB, index=index, splitter=LlamaIndexTextSplitter(chunk_size=16, chunk_overlap=2))
+    search = SearchChunks(embedder=EMB, index=index)
+    texts = {v: " ".join(f"Version {v} sentence {i} about glaciers." for i in range(6)) for v in ("one", "two")}
+    ingest.execute(IngestRequest(collection=name, documents=(DocumentInput(id="g", text=texts["one"]),)))
+    seen: list[set[str]] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            hits = search.execute(SearchRequest(collection=name, query="sentence about glaciers", top_k=30))
+            seen.append({h.chunk.text.split()[1] for h in hits})
+
+    t = threading.Thread(target=reader)
+    t.start()
+    for i in range(10):
+        ingest.execute(
+            IngestRequest(
+                collection=name, documents=(DocumentInput(id="g", text=texts["two" if i % 2 == 0 else "one"]),)
+            )
+        )
+    stop.set()
+    t.join(60)
+    index.delete_collection(name)
+    assert seen
+    assert all(s in ({"one"}, {"two"}) for s in seen), [s for s in seen if s not in ({"one"}, {"two"})]

@@ -23,8 +23,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, *, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None,
-              log: Path | None = None, status: int = 200) -> None:
+def wait_http(
+    url: str,
+    *,
+    timeout: float = 60.0,
+    proc: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+    status: int = 200,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -54,8 +60,9 @@ def stop(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout: f
 class AutbotServer:
     """``autbot serve`` as a subprocess on a free loopback port."""
 
-    def __init__(self, data_dir: Path, *, profile: str = "local", env: dict[str, str] | None = None,
-                 port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, profile: str = "local", env: dict[str, str] | None = None, port: int | None = None
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -68,9 +75,22 @@ class AutbotServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "autbot.entrypoints.cli", "serve", "--profile", self.profile,
-                 "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=str(self.data_dir.parent),
+                [
+                    sys.executable,
+                    "-m",
+                    "autbot.entrypoints.cli",
+                    "serve",
+                    "--profile",
+                    self.profile,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=str(self.data_dir.parent),
             )
         wait_http(f"{self.url}/health", timeout=timeout, proc=self.proc, log=self.log)
         return self

@@ -49,8 +49,13 @@ class WeaviateNodes:
         return 50051 + (self.port_base - 8080) + node
 
     def settings(self, node: int = 0, **extra: object) -> dict[str, object]:
-        return {"http_host": "127.0.0.1", "http_port": self.http_port(node), "grpc_host": "127.0.0.1",
-                "grpc_port": self.grpc_port(node), **extra}
+        return {
+            "http_host": "127.0.0.1",
+            "http_port": self.http_port(node),
+            "grpc_host": "127.0.0.1",
+            "grpc_port": self.grpc_port(node),
+            **extra,
+        }
 
     def env_overrides(self, node: int = 0) -> dict[str, str]:
         return {

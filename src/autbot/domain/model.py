@@ -100,6 +100,8 @@ class Document:
     embedding_model: str
     created_at: float
     updated_at: float
+    previous_version: str | None = None
+    """The version this one replaced; its chunks may still be in flight for a reader."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

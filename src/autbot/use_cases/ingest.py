@@ -97,6 +97,7 @@ class IngestDocuments:
                     embedding_model=self._embedder.model_id,
                     created_at=before.created_at if before else now,
                     updated_at=now,
+                    previous_version=before.version if before else None,
                 )
             )
             self._index.delete_chunks(collection, doc_id, keep_version=version)

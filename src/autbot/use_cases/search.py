@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 from autbot.domain.errors import CollectionNotFound, EmbeddingModelMismatch, InvalidInput, UnsupportedSearchMode
@@ -70,7 +71,8 @@ class SearchChunks:
             )
         vector = [] if request.mode is SearchMode.KEYWORD else self._embedder.embed([query])[0]
         fetch = request.top_k + max(10, request.top_k)
-        for _ in range(3):
+        live: list[SearchHit] = []
+        for _ in range(4):
             hits = self._index.search(
                 collection,
                 vector,
@@ -80,19 +82,36 @@ class SearchChunks:
                 query_text=query,
                 alpha=alpha,
             )
-            live = self._live(collection, hits)
+            live, raced = self._live(collection, hits)
+            if raced:  # a document was replaced twice while we read: read again
+                continue
             if len(live) >= request.top_k or len(hits) < fetch:
                 break
             fetch *= 4
         return live[: request.top_k]
 
-    def _live(self, collection: str, hits: list[SearchHit]) -> list[SearchHit]:
+    def _live(self, collection: str, hits: list[SearchHit]) -> tuple[list[SearchHit], bool]:
+        """Each document's hits of one version only: the live one, or (if the read raced a replacement
+        and saw none of the live version's chunks) the version it replaced. Never both, never neither."""
         docs = self._index.get_documents(collection, sorted({h.chunk.document_id for h in hits}))
+        versions = {}
+        for doc_id, doc in docs.items():
+            seen = {h.chunk.document_version for h in hits if h.chunk.document_id == doc_id}
+            if doc.version in seen:
+                versions[doc_id] = doc.version
+            elif doc.previous_version in seen:
+                versions[doc_id] = doc.previous_version
+        raced = any(
+            h.chunk.document_id in docs
+            and h.chunk.document_id not in versions
+            and docs[h.chunk.document_id].updated_at > time.time() - 60
+            for h in hits
+        )
         live: list[SearchHit] = []
         for hit in hits:
             doc = docs.get(hit.chunk.document_id)
-            if doc is None or doc.version != hit.chunk.document_version:
+            if doc is None or versions.get(doc.id) != hit.chunk.document_version:
                 continue
             extra = {k: v for k, v in (("title", doc.title), ("source", doc.source)) if v is not None}
             live.append(replace(hit, chunk=replace(hit.chunk, metadata={**hit.chunk.metadata, **extra})))
-        return live
+        return live, raced

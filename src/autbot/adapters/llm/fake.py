@@ -52,7 +52,9 @@ class ScriptedLanguageModel:
         usage = next((d.usage for d in reversed(parts) if d.usage), Usage())
         return Completion(text="".join(d.text for d in parts), usage=usage, model=self._model_id, finish_reason="stop")
 
-    async def stream(self, messages: Sequence[ChatMessage], params: GenerationParams) -> AsyncGenerator[CompletionDelta, None]:
+    async def stream(
+        self, messages: Sequence[ChatMessage], params: GenerationParams
+    ) -> AsyncGenerator[CompletionDelta, None]:
         text = self._answer(messages)
         tokens = re.findall(r"\S+\s*|\s+", text)[: params.max_tokens]
         try:

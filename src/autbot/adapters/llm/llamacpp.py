@@ -103,7 +103,9 @@ class LlamaCppLanguageModel:
             finish = delta.finish_reason or finish
         return Completion(text="".join(text), usage=usage, model=self._model_id, finish_reason=finish)
 
-    async def stream(self, messages: Sequence[ChatMessage], params: GenerationParams) -> AsyncGenerator[CompletionDelta, None]:
+    async def stream(
+        self, messages: Sequence[ChatMessage], params: GenerationParams
+    ) -> AsyncGenerator[CompletionDelta, None]:
         server = await asyncio.to_thread(self._load)
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()

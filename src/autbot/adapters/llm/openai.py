@@ -111,7 +111,9 @@ class OpenAILanguageModel:
                 finish_reason=finish,
             )
 
-    async def stream(self, messages: Sequence[ChatMessage], params: GenerationParams) -> AsyncGenerator[CompletionDelta, None]:
+    async def stream(
+        self, messages: Sequence[ChatMessage], params: GenerationParams
+    ) -> AsyncGenerator[CompletionDelta, None]:
         attempt = 0
         while True:
             streamed = False

@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS collections (
 CREATE TABLE IF NOT EXISTS documents (
     collection TEXT NOT NULL, id TEXT NOT NULL, title TEXT, source TEXT, metadata TEXT NOT NULL,
     version TEXT NOT NULL, chunk_count INTEGER NOT NULL, embedding_model TEXT NOT NULL,
-    created_at REAL NOT NULL, updated_at REAL NOT NULL, PRIMARY KEY (collection, id)
+    created_at REAL NOT NULL, updated_at REAL NOT NULL, previous_version TEXT, PRIMARY KEY (collection, id)
 );
 """
 
@@ -64,7 +64,7 @@ class SqliteRegistry:
     def put(self, d: Document) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     d.collection,
                     d.id,
@@ -76,6 +76,7 @@ class SqliteRegistry:
                     d.embedding_model,
                     d.created_at,
                     d.updated_at,
+                    d.previous_version,
                 ),
             )
 
@@ -126,4 +127,5 @@ def _doc(r: tuple[object, ...]) -> Document:
         embedding_model=str(r[7]),
         created_at=float(str(r[8])),
         updated_at=float(str(r[9])),
+        previous_version=None if r[10] is None else str(r[10]),
     )

@@ -81,8 +81,12 @@ class WeaviateVectorIndex:
         self._endpoint = f"{'https' if secure else 'http'}://{http_host}:{http_port}"
         self._client = weaviate.WeaviateClient(
             connection_params=ConnectionParams.from_params(
-                http_host=http_host, http_port=http_port, http_secure=secure,
-                grpc_host=grpc_host, grpc_port=grpc_port, grpc_secure=secure,
+                http_host=http_host,
+                http_port=http_port,
+                http_secure=secure,
+                grpc_host=grpc_host,
+                grpc_port=grpc_port,
+                grpc_secure=secure,
             ),
             auth_client_secret=Auth.api_key(api_key) if api_key else None,
             additional_config=AdditionalConfig(
@@ -141,20 +145,36 @@ class WeaviateVectorIndex:
             return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
 
         specs = {
-            COLLECTIONS: [field("name"), field("embedding_model"), Property(name="dimension", data_type=DataType.INT),
-                          Property(name="created_at", data_type=DataType.NUMBER)],
-            DOCUMENTS: [field("collection"), field("document_id"), field("title"), field("source"),
-                        Property(name="metadata_json", data_type=DataType.TEXT, index_filterable=False,
-                                 index_searchable=False),
-                        field("version"), Property(name="chunk_count", data_type=DataType.INT),
-                        field("embedding_model"), Property(name="created_at", data_type=DataType.NUMBER),
-                        Property(name="updated_at", data_type=DataType.NUMBER)],
+            COLLECTIONS: [
+                field("name"),
+                field("embedding_model"),
+                Property(name="dimension", data_type=DataType.INT),
+                Property(name="created_at", data_type=DataType.NUMBER),
+            ],
+            DOCUMENTS: [
+                field("collection"),
+                field("document_id"),
+                field("title"),
+                field("source"),
+                Property(name="metadata_json", data_type=DataType.TEXT, index_filterable=False, index_searchable=False),
+                field("version"),
+                Property(name="chunk_count", data_type=DataType.INT),
+                field("embedding_model"),
+                Property(name="created_at", data_type=DataType.NUMBER),
+                Property(name="updated_at", data_type=DataType.NUMBER),
+                field("previous_version"),
+            ],
         }
         for name, props in specs.items():
-            self._create(name, lambda n=name, p=props: self._client.collections.create(
-                n, properties=p, vector_config=Configure.Vectors.self_provided(),
-                replication_config=Configure.replication(factor=self._replication),
-            ))
+            self._create(
+                name,
+                lambda n=name, p=props: self._client.collections.create(
+                    n,
+                    properties=p,
+                    vector_config=Configure.Vectors.self_provided(),
+                    replication_config=Configure.replication(factor=self._replication),
+                ),
+            )
 
     def _create(self, name: str, create: Callable[[], Any]) -> None:
         from weaviate.exceptions import UnexpectedStatusCodeError
@@ -178,19 +198,28 @@ class WeaviateVectorIndex:
                 raise EmbeddingModelMismatch(
                     f"Collection '{collection}' holds vectors of '{record['embedding_model']}' "
                     f"({record['dimension']} dimensions); refusing to mix in '{embedding_model}' ({dimension}).",
-                    collection=collection, collection_model=record["embedding_model"],
+                    collection=collection,
+                    collection_model=record["embedding_model"],
                     embedder_model=embedding_model,
                 )
             self._create(weaviate_name(collection), lambda: self._create_chunks(collection))
             if record is None:
                 self._col(COLLECTIONS).data.insert(
-                    {"name": collection, "embedding_model": embedding_model, "dimension": dimension,
-                     "created_at": time.time()},
+                    {
+                        "name": collection,
+                        "embedding_model": embedding_model,
+                        "dimension": dimension,
+                        "created_at": time.time(),
+                    },
                     uuid=object_uuid("collection", collection),
                 )
-            return CollectionInfo(name=collection, embedding_model=embedding_model, dimension=dimension,
-                                  document_count=self._count_documents(collection),
-                                  chunk_count=self._count(weaviate_name(collection)))
+            return CollectionInfo(
+                name=collection,
+                embedding_model=embedding_model,
+                dimension=dimension,
+                document_count=self._count_documents(collection),
+                chunk_count=self._count(weaviate_name(collection)),
+            )
 
         return self._call(run)
 
@@ -198,7 +227,8 @@ class WeaviateVectorIndex:
         from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
 
         quantizer = {
-            "pq": Configure.VectorIndex.Quantizer.pq, "bq": Configure.VectorIndex.Quantizer.bq,
+            "pq": Configure.VectorIndex.Quantizer.pq,
+            "bq": Configure.VectorIndex.Quantizer.bq,
             "sq": Configure.VectorIndex.Quantizer.sq,
         }.get(self._quantization)
         return self._client.collections.create(
@@ -208,17 +238,22 @@ class WeaviateVectorIndex:
                 Property(name="text", data_type=DataType.TEXT, tokenization=Tokenization.WORD),
                 Property(name="document_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
                 Property(name="document_version", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
-                Property(name="chunk_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD,
-                         index_searchable=False),
+                Property(
+                    name="chunk_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD, index_searchable=False
+                ),
                 Property(name="position", data_type=DataType.INT),
-                Property(name="metadata_json", data_type=DataType.TEXT, index_filterable=False,
-                         index_searchable=False),
-                Property(name="meta_kv", data_type=DataType.TEXT_ARRAY, tokenization=Tokenization.FIELD,
-                         index_searchable=False),
+                Property(name="metadata_json", data_type=DataType.TEXT, index_filterable=False, index_searchable=False),
+                Property(
+                    name="meta_kv",
+                    data_type=DataType.TEXT_ARRAY,
+                    tokenization=Tokenization.FIELD,
+                    index_searchable=False,
+                ),
             ],
             vector_config=Configure.Vectors.self_provided(
                 vector_index_config=Configure.VectorIndex.hnsw(
-                    distance_metric=VectorDistances.COSINE, quantizer=quantizer() if quantizer else None,
+                    distance_metric=VectorDistances.COSINE,
+                    quantizer=quantizer() if quantizer else None,
                     **self._hnsw,
                 ),
             ),
@@ -239,9 +274,13 @@ class WeaviateVectorIndex:
             record = self._collection_record(collection)
             if record is None:
                 return None
-            return CollectionInfo(name=collection, embedding_model=record["embedding_model"],
-                                  dimension=record["dimension"], document_count=self._count_documents(collection),
-                                  chunk_count=self._count(weaviate_name(collection)))
+            return CollectionInfo(
+                name=collection,
+                embedding_model=record["embedding_model"],
+                dimension=record["dimension"],
+                document_count=self._count_documents(collection),
+                chunk_count=self._count(weaviate_name(collection)),
+            )
 
         return self._call(run)
 
@@ -250,10 +289,13 @@ class WeaviateVectorIndex:
             self._ensure_registries()
             objs = self._col(COLLECTIONS).query.fetch_objects(limit=_MAX_PAGE).objects
             return [
-                CollectionInfo(name=str(o.properties["name"]), embedding_model=str(o.properties["embedding_model"]),
-                               dimension=int(o.properties["dimension"]),
-                               document_count=self._count_documents(str(o.properties["name"])),
-                               chunk_count=self._count(weaviate_name(str(o.properties["name"]))))
+                CollectionInfo(
+                    name=str(o.properties["name"]),
+                    embedding_model=str(o.properties["embedding_model"]),
+                    dimension=int(o.properties["dimension"]),
+                    document_count=self._count_documents(str(o.properties["name"])),
+                    chunk_count=self._count(weaviate_name(str(o.properties["name"]))),
+                )
                 for o in objs
             ]
 
@@ -280,14 +322,21 @@ class WeaviateVectorIndex:
         def run() -> None:
             col = self._col(weaviate_name(collection))
             for start in range(0, len(chunks), self._batch_size):
-                part = list(zip(chunks[start : start + self._batch_size], vectors[start : start + self._batch_size],
-                                strict=True))
+                part = list(
+                    zip(
+                        chunks[start : start + self._batch_size], vectors[start : start + self._batch_size], strict=True
+                    )
+                )
                 objects = [
                     DataObject(
                         uuid=object_uuid(collection, c.document_id, c.id),
                         properties={
-                            "text": c.text, "document_id": c.document_id, "document_version": c.document_version,
-                            "chunk_id": c.id, "position": c.position, "metadata_json": json.dumps(c.metadata),
+                            "text": c.text,
+                            "document_id": c.document_id,
+                            "document_version": c.document_version,
+                            "chunk_id": c.id,
+                            "position": c.position,
+                            "metadata_json": json.dumps(c.metadata),
                             "meta_kv": [kv_token(k, v) for k, v in c.metadata.items()],
                         },
                         vector=list(v),
@@ -326,8 +375,15 @@ class WeaviateVectorIndex:
                 return
 
     def search(
-        self, collection: str, vector: Sequence[float], *, top_k: int, filters: tuple[MetadataFilter, ...] = (),
-        mode: SearchMode = SearchMode.VECTOR, query_text: str = "", alpha: float = 0.5,
+        self,
+        collection: str,
+        vector: Sequence[float],
+        *,
+        top_k: int,
+        filters: tuple[MetadataFilter, ...] = (),
+        mode: SearchMode = SearchMode.VECTOR,
+        query_text: str = "",
+        alpha: float = 0.5,
     ) -> list[SearchHit]:
         from weaviate.classes.query import HybridFusion, MetadataQuery
 
@@ -338,22 +394,38 @@ class WeaviateVectorIndex:
             q = self._col(name).query
             where = _filters(filters)
             if mode is SearchMode.VECTOR:
-                res = q.near_vector(near_vector=list(vector), limit=top_k, filters=where,
-                                    return_metadata=MetadataQuery(distance=True))
+                res = q.near_vector(
+                    near_vector=list(vector), limit=top_k, filters=where, return_metadata=MetadataQuery(distance=True)
+                )
             elif mode is SearchMode.KEYWORD:
                 res = q.bm25(query=query_text, limit=top_k, filters=where, return_metadata=MetadataQuery(score=True))
             else:
-                res = q.hybrid(query=query_text, vector=list(vector), alpha=alpha, limit=top_k, filters=where,
-                               fusion_type=HybridFusion.RELATIVE_SCORE, return_metadata=MetadataQuery(score=True))
+                res = q.hybrid(
+                    query=query_text,
+                    vector=list(vector),
+                    alpha=alpha,
+                    limit=top_k,
+                    filters=where,
+                    fusion_type=HybridFusion.RELATIVE_SCORE,
+                    return_metadata=MetadataQuery(score=True),
+                )
             hits = []
             for o in res.objects:
                 p = o.properties
                 score = (1.0 - float(o.metadata.distance)) if mode is SearchMode.VECTOR else float(o.metadata.score)
-                hits.append(SearchHit(score=score, chunk=Chunk(
-                    id=str(p["chunk_id"]), document_id=str(p["document_id"]),
-                    document_version=str(p["document_version"]), text=str(p["text"]), position=int(p["position"]),
-                    metadata=json.loads(str(p["metadata_json"] or "{}")),
-                )))
+                hits.append(
+                    SearchHit(
+                        score=score,
+                        chunk=Chunk(
+                            id=str(p["chunk_id"]),
+                            document_id=str(p["document_id"]),
+                            document_version=str(p["document_version"]),
+                            text=str(p["text"]),
+                            position=int(p["position"]),
+                            metadata=json.loads(str(p["metadata_json"] or "{}")),
+                        ),
+                    )
+                )
             return hits
 
         return self._call(run)
@@ -380,11 +452,17 @@ class WeaviateVectorIndex:
             self._ensure_registries()
             uuid = object_uuid("document", document.collection, document.id)
             props = {
-                "collection": document.collection, "document_id": document.id, "title": document.title,
-                "source": document.source, "metadata_json": json.dumps(document.metadata),
-                "version": document.version, "chunk_count": document.chunk_count,
-                "embedding_model": document.embedding_model, "created_at": document.created_at,
+                "collection": document.collection,
+                "document_id": document.id,
+                "title": document.title,
+                "source": document.source,
+                "metadata_json": json.dumps(document.metadata),
+                "version": document.version,
+                "chunk_count": document.chunk_count,
+                "embedding_model": document.embedding_model,
+                "created_at": document.created_at,
                 "updated_at": document.updated_at,
+                "previous_version": document.previous_version,
             }
             col = self._col(DOCUMENTS)
             if col.data.exists(uuid):
@@ -403,8 +481,9 @@ class WeaviateVectorIndex:
             ids = list(dict.fromkeys(document_ids))
             for start in range(0, len(ids), 500):
                 uuids = [object_uuid("document", collection, i) for i in ids[start : start + 500]]
-                res = self._col(DOCUMENTS).query.fetch_objects(filters=Filter.by_id().contains_any(uuids),
-                                                               limit=len(uuids))
+                res = self._col(DOCUMENTS).query.fetch_objects(
+                    filters=Filter.by_id().contains_any(uuids), limit=len(uuids)
+                )
                 for o in res.objects:
                     doc = _document(o.properties)
                     out[doc.id] = doc
@@ -473,8 +552,15 @@ def _filters(filters: Sequence[MetadataFilter]) -> Any:
 
 def _document(p: Any) -> Document:
     return Document(
-        id=str(p["document_id"]), collection=str(p["collection"]), title=p.get("title"), source=p.get("source"),
-        metadata=json.loads(str(p.get("metadata_json") or "{}")), version=str(p["version"]),
-        chunk_count=int(p["chunk_count"]), embedding_model=str(p["embedding_model"]),
-        created_at=float(p["created_at"]), updated_at=float(p["updated_at"]),
+        id=str(p["document_id"]),
+        collection=str(p["collection"]),
+        title=p.get("title"),
+        source=p.get("source"),
+        metadata=json.loads(str(p.get("metadata_json") or "{}")),
+        version=str(p["version"]),
+        chunk_count=int(p["chunk_count"]),
+        embedding_model=str(p["embedding_model"]),
+        created_at=float(p["created_at"]),
+        updated_at=float(p["updated_at"]),
+        previous_version=p.get("previous_version"),
     )

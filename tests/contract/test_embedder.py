@@ -1,0 +1,72 @@
+"""The Embedder contract: the hashing fake and the ONNX MiniLM model."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autbot.adapters.embedders.hashing import HashingEmbedder
+from autbot.adapters.embedders.onnx import OnnxEmbedder
+from autbot.ports.embedder import Embedder
+
+_ONNX: OnnxEmbedder | None = None
+
+
+@pytest.fixture(params=["hashing", "onnx"])
+def embedder(request: pytest.FixtureRequest) -> Embedder:
+    global _ONNX
+    if request.param == "hashing":
+        return HashingEmbedder(dimension=128)
+    if _ONNX is None:
+        _ONNX = OnnxEmbedder(threads=2, batch_size=8)
+    return _ONNX
+
+
+def cos(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def test_protocol_and_identity(embedder: Embedder) -> None:
+    assert isinstance(embedder, Embedder)
+    assert embedder.model_id and embedder.dimension > 0
+    assert embedder.health().ok
+
+
+def test_shapes_and_unit_length(embedder: Embedder) -> None:
+    texts = ["a short one", "a considerably longer sentence with many more words in it " * 5, "ünïcödé 文字"]
+    vectors = embedder.embed(texts)
+    assert len(vectors) == 3
+    for v in vectors:
+        assert len(v) == embedder.dimension
+        assert math.sqrt(sum(x * x for x in v)) == pytest.approx(1.0, abs=1e-4)
+    assert embedder.embed([]) == []
+
+
+def test_deterministic_and_order_independent(embedder: Embedder) -> None:
+    a = embedder.embed(["first text", "second text", "third"])
+    b = embedder.embed(["third", "first text"])
+    assert cos(a[2], b[0]) == pytest.approx(1.0, abs=1e-5)
+    assert cos(a[0], b[1]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_related_texts_are_closer(embedder: Embedder) -> None:
+    q, near, far = embedder.embed(["the cat sat on the mat", "a cat sat on a mat", "quarterly earnings fell"])
+    assert cos(q, near) > cos(q, far)
+
+
+def test_paraphrase_beats_unrelated_for_the_real_model() -> None:
+    e = OnnxEmbedder(threads=2)
+    q, para, other = e.embed(
+        [
+            "How tall is the Eiffel Tower?",
+            "The Eiffel tower measures 330 metres in height.",
+            "Python was first released in 1991.",
+        ]
+    )
+    assert cos(q, para) > 0.5 > cos(q, other)
+
+
+def test_long_texts_are_truncated_not_rejected(embedder: Embedder) -> None:
+    [v] = embedder.embed(["word " * 5000])
+    assert len(v) == embedder.dimension

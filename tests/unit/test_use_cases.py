@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from autbot.adapters.embedders.hashing import HashingEmbedder
+from autbot.domain.errors import (
+    CollectionNotFound,
+    DocumentNotFound,
+    DocumentTooLarge,
+    EmbeddingModelMismatch,
+    EmptyDocument,
+    InvalidInput,
+)
+from autbot.domain.model import DocumentInput, SearchMode, parse_filters
+from autbot.use_cases.documents import (
+    CollectionRef,
+    DeleteCollection,
+    DeleteDocument,
+    DocumentRef,
+    GetDocument,
+    ListCollections,
+    ListDocuments,
+    ListDocumentsRequest,
+)
+from autbot.use_cases.ingest import IngestDocuments, IngestLimits, IngestRequest
+from autbot.use_cases.search import SearchChunks, SearchRequest
+from tests.unit.fakes import World
+
+TEXT = "Alpine lakes are cold. They freeze in winter. Trout live in them."
+
+
+def ingest(w: World, *docs: DocumentInput, collection: str = "c") -> list[tuple[str, str, int]]:
+    return [
+        (o.document_id, o.status, o.chunks)
+        for o in w.ingest.execute(IngestRequest(collection=collection, documents=docs))
+    ]
+
+
+def test_ingest_is_idempotent_and_reports_status() -> None:
+    w = World()
+    assert ingest(w, DocumentInput(id="lakes", text=TEXT)) == [("lakes", "created", 1)]
+    assert ingest(w, DocumentInput(id="lakes", text=TEXT)) == [("lakes", "unchanged", 1)]
+    assert ingest(w, DocumentInput(id="lakes", text=TEXT + " Pike too.")) == [("lakes", "updated", 1)]
+    assert ingest(w, DocumentInput(id="lakes", text=TEXT + " Pike too.", metadata={"k": 1}))[0][1] == "updated"
+    assert w.index.count_chunks("c") == 1
+
+
+def test_derived_ids_from_content_and_source() -> None:
+    w = World()
+    [(by_text, status, _)] = ingest(w, DocumentInput(text=TEXT))
+    assert by_text.startswith("doc-") and status == "created"
+    assert ingest(w, DocumentInput(text=TEXT))[0] == (by_text, "unchanged", 1)
+    [(by_source, _, _)] = ingest(w, DocumentInput(text="v1 words", source="notes/a file.txt"))
+    assert by_source == "notes-a-file.txt"
+    assert ingest(w, DocumentInput(text="v2 words", source="notes/a file.txt"))[0][:2] == (by_source, "updated")
+
+
+def test_validation_happens_before_any_write() -> None:
+    w = World()
+    with pytest.raises(EmptyDocument):
+        ingest(w, DocumentInput(id="ok", text="fine"), DocumentInput(id="bad", text="   "))
+    assert w.index.get_collection("c") is None
+    with pytest.raises(InvalidInput, match="twice"):
+        ingest(w, DocumentInput(id="x", text="a"), DocumentInput(id="x", text="b"))
+    with pytest.raises(InvalidInput):
+        ingest(w, DocumentInput(id="bad id!", text="a"))
+    with pytest.raises(InvalidInput):
+        ingest(w)
+    small = IngestDocuments(
+        embedder=w.embedder, index=w.index, splitter=w.splitter, limits=IngestLimits(max_document_chars=10)
+    )
+    with pytest.raises(DocumentTooLarge):
+        small.execute(IngestRequest(collection="c", documents=(DocumentInput(text="x" * 11),)))
+
+
+def test_a_collection_never_mixes_embedding_models() -> None:
+    w = World()
+    ingest(w, DocumentInput(id="a", text=TEXT))
+    other = HashingEmbedder(dimension=128, model_id="another-model")
+    with pytest.raises(EmbeddingModelMismatch):
+        IngestDocuments(embedder=other, index=w.index, splitter=w.splitter).execute(
+            IngestRequest(collection="c", documents=(DocumentInput(id="b", text="x"),))
+        )
+    with pytest.raises(EmbeddingModelMismatch):
+        SearchChunks(embedder=other, index=w.index).execute(SearchRequest(collection="c", query="lakes"))
+
+
+def test_replacing_a_document_is_atomic_for_readers() -> None:
+    """While a document flips between two versions, search sees exactly one version, never both or none."""
+    w = World(chunk_size=16)
+    v1 = " ".join(f"Version one sentence {i} about glaciers." for i in range(12))
+    v2 = " ".join(f"Version two sentence {i} about glaciers." for i in range(12))
+    ingest(w, DocumentInput(id="g", text=v1))
+    seen: list[set[str]] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            hits = w.search.execute(SearchRequest(collection="c", query="sentence about glaciers", top_k=50))
+            seen.append({h.chunk.text.split()[1] for h in hits})
+
+    t = threading.Thread(target=reader)
+    t.start()
+    for i in range(30):
+        ingest(w, DocumentInput(id="g", text=v2 if i % 2 == 0 else v1))
+    stop.set()
+    t.join(30)
+    assert seen
+    assert all(s in ({"one"}, {"two"}) for s in seen), [s for s in seen if s not in ({"one"}, {"two"})]
+
+
+def test_stale_chunks_from_an_interrupted_update_stay_invisible() -> None:
+    w = World()
+    ingest(w, DocumentInput(id="d", text="Current text about otters."))
+    doc = w.index.get_documents("c", ["d"])["d"]
+    # a crash after writing new chunks but before switching the registry leaves orphans behind:
+    from autbot.domain.model import Chunk
+
+    orphan = Chunk(id="d#orphan#0", document_id="d", document_version="x" * 64, text="Half-written otters.", position=0)
+    w.index.upsert_chunks("c", [orphan], w.embedder.embed([orphan.text]))
+    hits = w.search.execute(SearchRequest(collection="c", query="otters", top_k=5))
+    assert [h.chunk.document_version for h in hits] == [doc.version]
+    ingest(w, DocumentInput(id="d", text="New text about otters."))  # the next update cleans up
+    assert w.index.count_chunks("c") == 1
+
+
+def test_search_rules() -> None:
+    w = World()
+    ingest(
+        w,
+        DocumentInput(id="en", text="Rivers flow to the sea.", metadata={"lang": "en"}, title="Rivers"),
+        DocumentInput(id="de", text="Flüsse fließen ins Meer.", metadata={"lang": "de"}),
+    )
+    hits = w.search.execute(SearchRequest(collection="c", query="rivers flow", top_k=1))
+    assert hits[0].chunk.document_id == "en" and hits[0].chunk.metadata == {"lang": "en", "title": "Rivers"}
+    only_de = w.search.execute(SearchRequest(collection="c", query="rivers", filters=parse_filters({"lang": "de"})))
+    assert [h.chunk.document_id for h in only_de] == ["de"]
+    kw = w.search.execute(SearchRequest(collection="c", query="sea", mode=SearchMode.KEYWORD))
+    assert [h.chunk.document_id for h in kw] == ["en"]
+    for bad in (
+        SearchRequest(collection="c", query=" "),
+        SearchRequest(collection="c", query="x", top_k=0),
+        SearchRequest(collection="c", query="x", top_k=101),
+        SearchRequest(collection="c", query="x", alpha=1.5),
+    ):
+        with pytest.raises(InvalidInput):
+            w.search.execute(bad)
+    with pytest.raises(CollectionNotFound):
+        w.search.execute(SearchRequest(collection="nope", query="x"))
+
+
+def test_document_and_collection_use_cases() -> None:
+    w = World()
+    ingest(w, *(DocumentInput(id=f"d{i}", text=f"Document {i} text.") for i in range(5)))
+    page = ListDocuments(index=w.index).execute(ListDocumentsRequest(collection="c", offset=1, limit=2))
+    assert ([d.id for d in page.documents], page.total) == (["d1", "d2"], 5)
+    assert GetDocument(index=w.index).execute(DocumentRef(collection="c", document_id="d3")).chunk_count == 1
+    DeleteDocument(index=w.index).execute(DocumentRef(collection="c", document_id="d3"))
+    with pytest.raises(DocumentNotFound):
+        GetDocument(index=w.index).execute(DocumentRef(collection="c", document_id="d3"))
+    with pytest.raises(DocumentNotFound):
+        DeleteDocument(index=w.index).execute(DocumentRef(collection="c", document_id="d3"))
+    assert all(
+        h.chunk.document_id != "d3"
+        for h in w.search.execute(SearchRequest(collection="c", query="Document 3 text", top_k=10))
+    )
+    with pytest.raises(InvalidInput):
+        ListDocuments(index=w.index).execute(ListDocumentsRequest(collection="c", limit=0))
+    with pytest.raises(CollectionNotFound):
+        ListDocuments(index=w.index).execute(ListDocumentsRequest(collection="zzz"))
+    assert [c.name for c in ListCollections(index=w.index).execute()] == ["c"]
+    DeleteCollection(index=w.index).execute(CollectionRef(collection="c"))
+    assert ListCollections(index=w.index).execute() == []
+    with pytest.raises(CollectionNotFound):
+        DeleteCollection(index=w.index).execute(CollectionRef(collection="c"))
