@@ -29,7 +29,8 @@ def cos(a: list[float], b: list[float]) -> float:
 
 def test_protocol_and_identity(embedder: Embedder) -> None:
     assert isinstance(embedder, Embedder)
-    assert embedder.model_id and embedder.dimension > 0
+    assert embedder.model_id
+    assert embedder.dimension > 0
     assert embedder.health().ok
 
 

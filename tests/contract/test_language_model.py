@@ -30,7 +30,8 @@ def llm(request: pytest.FixtureRequest) -> LanguageModel:
 
 def test_satisfies_the_protocol(llm: LanguageModel) -> None:
     assert isinstance(llm, LanguageModel)
-    assert isinstance(llm.model_id, str) and llm.model_id
+    assert isinstance(llm.model_id, str)
+    assert llm.model_id
 
 
 async def test_complete(llm: LanguageModel) -> None:

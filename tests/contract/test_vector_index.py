@@ -111,7 +111,8 @@ def test_upsert_search_and_scores(index: VectorIndex, name: str) -> None:
     hits = index.search(name, EMB.embed(["the cat sat on the mat"])[0], top_k=2)
     assert len(hits) == 2
     assert hits[0].chunk.text == "the cat sat on the mat"
-    assert hits[0].chunk.document_id == "cats" and hits[0].chunk.document_version == "v1"
+    assert hits[0].chunk.document_id == "cats"
+    assert hits[0].chunk.document_version == "v1"
     assert hits[0].chunk.metadata == {"lang": "en"}
     assert hits[0].score == pytest.approx(1.0, abs=1e-3)
     assert hits[0].score >= hits[1].score
@@ -165,7 +166,8 @@ def test_document_registry(index: VectorIndex, name: str) -> None:
         put(index, name, f"doc-{i}", "v1", [f"text {i}"], n=i)
     got = index.get_documents(name, ["doc-1", "doc-5", "missing"])
     assert set(got) == {"doc-1", "doc-5"}
-    assert got["doc-5"].metadata == {"n": 5} and got["doc-5"].title == "T doc-5"
+    assert got["doc-5"].metadata == {"n": 5}
+    assert got["doc-5"].title == "T doc-5"
     page, total = index.list_documents(name, offset=2, limit=3)
     assert total == 7
     assert [d.id for d in page] == ["doc-2", "doc-3", "doc-4"]

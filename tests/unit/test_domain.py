@@ -98,9 +98,7 @@ def test_invalid_metadata_is_refused(bad: dict[str, object]) -> None:
 def test_filters_match_exactly_equal_metadata(meta: dict[str, object], wanted: dict[str, object]) -> None:
     chunk = Chunk(id="c", document_id="d", document_version="v", text="t", position=0, metadata=meta)  # type: ignore[arg-type]
     expected = all(
-        k in meta
-        and type(meta[k]) is bool is type(v)
-        and meta[k] is v
+        (k in meta and type(meta[k]) is bool is type(v) and meta[k] is v)
         or (k in meta and not isinstance(v, bool) and not isinstance(meta[k], bool) and meta[k] == v)
         for k, v in wanted.items()
     )

@@ -50,7 +50,8 @@ def test_ingest_is_idempotent_and_reports_status() -> None:
 def test_derived_ids_from_content_and_source() -> None:
     w = World()
     [(by_text, status, _)] = ingest(w, DocumentInput(text=TEXT))
-    assert by_text.startswith("doc-") and status == "created"
+    assert by_text.startswith("doc-")
+    assert status == "created"
     assert ingest(w, DocumentInput(text=TEXT))[0] == (by_text, "unchanged", 1)
     [(by_source, _, _)] = ingest(w, DocumentInput(text="v1 words", source="notes/a file.txt"))
     assert by_source == "notes-a-file.txt"
@@ -134,7 +135,8 @@ def test_search_rules() -> None:
         DocumentInput(id="de", text="Flüsse fließen ins Meer.", metadata={"lang": "de"}),
     )
     hits = w.search.execute(SearchRequest(collection="c", query="rivers flow", top_k=1))
-    assert hits[0].chunk.document_id == "en" and hits[0].chunk.metadata == {"lang": "en", "title": "Rivers"}
+    assert hits[0].chunk.document_id == "en"
+    assert hits[0].chunk.metadata == {"lang": "en", "title": "Rivers"}
     only_de = w.search.execute(SearchRequest(collection="c", query="rivers", filters=parse_filters({"lang": "de"})))
     assert [h.chunk.document_id for h in only_de] == ["de"]
     kw = w.search.execute(SearchRequest(collection="c", query="sea", mode=SearchMode.KEYWORD))
