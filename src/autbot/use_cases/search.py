@@ -109,9 +109,9 @@ class SearchChunks:
         )
         live: list[SearchHit] = []
         for hit in hits:
-            doc = docs.get(hit.chunk.document_id)
-            if doc is None or versions.get(doc.id) != hit.chunk.document_version:
+            record = docs.get(hit.chunk.document_id)
+            if record is None or versions.get(record.id) != hit.chunk.document_version:
                 continue
-            extra = {k: v for k, v in (("title", doc.title), ("source", doc.source)) if v is not None}
+            extra = {k: v for k, v in (("title", record.title), ("source", record.source)) if v is not None}
             live.append(replace(hit, chunk=replace(hit.chunk, metadata={**hit.chunk.metadata, **extra})))
         return live, raced

@@ -39,6 +39,10 @@ def retry_after_seconds(headers: Any, *, now: float | None = None) -> float | No
     return max(0.0, when - (time.time() if now is None else now))
 
 
+class StreamTruncated(Exception):
+    """The HTTP stream closed without a finish_reason: the answer is incomplete."""
+
+
 class OpenAILanguageModel:
     def __init__(
         self,
@@ -117,6 +121,7 @@ class OpenAILanguageModel:
         attempt = 0
         while True:
             streamed = False
+            finish: str | None = None
             usage: Usage | None = None
             gen: Any = None
             try:
@@ -130,10 +135,14 @@ class OpenAILanguageModel:
                     async for part in gen:
                         raw = part.raw
                         usage = _usage(getattr(raw, "usage", None)) or usage
+                        for choice in getattr(raw, "choices", None) or []:
+                            finish = getattr(choice, "finish_reason", None) or finish
                         if part.delta:
                             streamed = True
                             yield CompletionDelta(text=part.delta)
-                yield CompletionDelta(usage=usage or Usage(), finish_reason="stop")
+                if finish is None:
+                    raise StreamTruncated("the stream ended before the model finished")
+                yield CompletionDelta(usage=usage or Usage(), finish_reason=finish)
                 return
             except Exception as e:
                 delay = None if streamed else self._retry_delay(e, attempt)
@@ -150,7 +159,9 @@ class OpenAILanguageModel:
 
         if attempt >= self._max_retries:
             return None
-        retryable = isinstance(error, (openai.APIConnectionError, openai.APITimeoutError, TimeoutError))
+        retryable = isinstance(
+            error, (openai.APIConnectionError, openai.APITimeoutError, TimeoutError, StreamTruncated)
+        )
         headers = None
         if isinstance(error, openai.APIStatusError):
             retryable = error.status_code == 429 or error.status_code >= 500
@@ -176,6 +187,8 @@ class OpenAILanguageModel:
                 endpoint=self._base_url,
                 upstream_status=error.status_code,
             )
+        if isinstance(error, StreamTruncated):
+            return LanguageModelUnavailable(f"{self._base_url}: {error}.", endpoint=self._base_url)
         if isinstance(error, openai.APIConnectionError):
             return LanguageModelUnavailable(f"Could not reach {self._base_url}.", endpoint=self._base_url)
         return LanguageModelUnavailable(f"The language model call failed: {type(error).__name__}: {error}")

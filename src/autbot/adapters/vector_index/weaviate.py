@@ -9,6 +9,7 @@ Metadata filters run on ``meta_kv``, an array of exact ``key=<json value>`` toke
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -168,9 +169,10 @@ class WeaviateVectorIndex:
         for name, props in specs.items():
             self._create(
                 name,
-                lambda n=name, p=props: self._client.collections.create(
-                    n,
-                    properties=p,
+                functools.partial(
+                    self._client.collections.create,
+                    name,
+                    properties=props,
                     vector_config=Configure.Vectors.self_provided(),
                     replication_config=Configure.replication(factor=self._replication),
                 ),
@@ -226,7 +228,7 @@ class WeaviateVectorIndex:
     def _create_chunks(self, collection: str) -> Any:
         from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
 
-        quantizer = {
+        quantizer: Any = {
             "pq": Configure.VectorIndex.Quantizer.pq,
             "bq": Configure.VectorIndex.Quantizer.bq,
             "sq": Configure.VectorIndex.Quantizer.sq,
@@ -254,7 +256,9 @@ class WeaviateVectorIndex:
                 vector_index_config=Configure.VectorIndex.hnsw(
                     distance_metric=VectorDistances.COSINE,
                     quantizer=quantizer() if quantizer else None,
-                    **self._hnsw,
+                    ef_construction=self._hnsw["ef_construction"],
+                    max_connections=self._hnsw["max_connections"],
+                    ef=self._hnsw["ef"],
                 ),
             ),
             inverted_index_config=Configure.inverted_index(bm25_b=0.75, bm25_k1=1.2),

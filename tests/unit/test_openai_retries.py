@@ -1,0 +1,159 @@
+"""The OpenAI adapter's retry rules against a real (tiny, scripted) HTTP server on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autbot.adapters.llm.openai import OpenAILanguageModel, retry_after_seconds
+from autbot.domain.errors import LanguageModelTimeout, LanguageModelUnavailable
+from autbot.domain.model import ChatMessage, GenerationParams
+
+MSG = (ChatMessage(role="user", content="hi"),)
+PARAMS = GenerationParams(max_tokens=8, timeout_s=10)
+
+
+class Script:
+    def __init__(self, steps: list[tuple[int, dict[str, str]]], stream_break: bool = False) -> None:
+        self.steps = steps
+        self.calls: list[float] = []
+        self.keys: list[str] = []
+        self.stream_break = stream_break
+
+
+def _completion() -> bytes:
+    return json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+                       "choices": [{"index": 0, "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": "hello there"}}],
+                       "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}).encode()
+
+
+def _chunk(text: str) -> bytes:
+    body = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+    return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Script]]:
+    script = Script([])
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            return
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            script.calls.append(time.monotonic())
+            script.keys.append(self.headers.get("authorization", ""))
+            status, headers = script.steps.pop(0) if script.steps else (200, {})
+            if status != 200:
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                payload = json.dumps({"error": {"message": "scripted", "type": "x"}}).encode()
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
+            if body.get("stream"):
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+                self.wfile.write(_chunk("hel") + _chunk("lo"))
+                self.wfile.flush()
+                if script.stream_break:
+                    self.connection.shutdown(2)  # the connection dies after tokens were sent
+                    return
+                end = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                       "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                self.wfile.write(b"data: " + json.dumps(end).encode() + b"\n\ndata: [DONE]\n\n")
+                return
+            payload = _completion()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1", script
+    httpd.shutdown()
+
+
+def model(url: str, **kw: object) -> OpenAILanguageModel:
+    return OpenAILanguageModel(base_url=url, model="m", api_key="sk-test", backoff_s=0.05, **kw)  # type: ignore[arg-type]
+
+
+async def test_retries_429_honouring_retry_after(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.steps = [(429, {"retry-after": "0.3"}), (503, {})]
+    out = await model(url, max_retries=2).complete(MSG, PARAMS)
+    assert out.text == "hello there"
+    assert len(script.calls) == 3
+    assert script.calls[1] - script.calls[0] >= 0.3
+    assert script.keys[0] == "Bearer sk-test"
+
+
+async def test_gives_up_after_max_retries(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.steps = [(500, {}), (500, {}), (500, {})]
+    with pytest.raises(LanguageModelUnavailable, match="500"):
+        await model(url, max_retries=1).complete(MSG, PARAMS)
+    assert len(script.calls) == 2
+
+
+async def test_client_errors_are_not_retried(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.steps = [(401, {})]
+    with pytest.raises(LanguageModelUnavailable, match="API key"):
+        await model(url, max_retries=3).complete(MSG, PARAMS)
+    assert len(script.calls) == 1
+
+
+async def test_stream_retries_before_the_first_token(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.steps = [(429, {"retry-after": "0"})]
+    deltas = [d async for d in model(url, max_retries=2).stream(MSG, PARAMS)]
+    assert "".join(d.text for d in deltas) == "hello"
+    assert len(script.calls) == 2
+
+
+async def test_stream_is_never_retried_once_tokens_were_sent(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.stream_break = True
+    got = []
+    with pytest.raises(LanguageModelUnavailable):
+        async for d in model(url, max_retries=3).stream(MSG, PARAMS):
+            got.append(d.text)
+    assert "".join(got) == "hello"
+    assert len(script.calls) == 1
+
+
+async def test_unreachable_endpoint_and_timeouts() -> None:
+    with pytest.raises(LanguageModelUnavailable, match="reach"):
+        await model("http://127.0.0.1:9/v1", max_retries=0).complete(MSG, PARAMS)
+    health = await model("http://127.0.0.1:9/v1").health()
+    assert not health.ok
+    assert "sk-test" not in repr(model("http://127.0.0.1:9/v1"))
+    assert issubclass(LanguageModelTimeout, LanguageModelUnavailable)
+
+
+@given(st.floats(min_value=0, max_value=10_000, allow_nan=False))
+def test_retry_after_seconds_and_milliseconds(value: float) -> None:
+    assert retry_after_seconds({"retry-after": str(value)}) == pytest.approx(value)
+    assert retry_after_seconds({"retry-after-ms": str(value * 1000)}) == pytest.approx(value)
+
+
+def test_retry_after_http_date() -> None:
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470.0) == 10.0
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({}) is None
