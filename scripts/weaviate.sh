@@ -95,6 +95,15 @@ wait_ready() {
   log "node$node not ready after 120 s"; tail -20 "$RUN_DIR/node$node.log" >&2; exit 1
 }
 
+wait_port() {  # the gossip port of node 0 must listen before the others join it
+  local port=$1
+  for _ in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.25
+  done
+  log "port $port never opened"; exit 1
+}
+
 stop_node() {
   local f=$1 pid
   [ -f "$f" ] || return 0
@@ -113,7 +122,9 @@ case "${1:-}" in
   stop) if [ -n "${2:-}" ]; then stop_node "$RUN_DIR/node$2.pid"; else for f in "$RUN_DIR"/node*.pid; do stop_node "$f"; done; fi ;;
   cluster-start)
     n=${2:-3}
-    for ((i = 0; i < n; i++)); do start_node "$i" "$n"; done
+    start_node 0 "$n"
+    wait_port "$(ports 0 | cut -d' ' -f3)"
+    for ((i = 1; i < n; i++)); do start_node "$i" "$n"; done
     for ((i = 0; i < n; i++)); do wait_ready "$i"; done
     log "cluster of $n nodes ready" ;;
   cluster-stop) for f in "$RUN_DIR"/node*.pid; do stop_node "$f"; done ;;

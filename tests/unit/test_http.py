@@ -13,8 +13,11 @@ from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.settings import load_settings
 from tests.support.processes import parse_sse
 
-FAKES = {"embedder": {"backend": "hashing"}, "index": {"backend": "memory"}, "llm": {"backend": "fake",
-                                                                                    "min_vector_score": 0.0}}
+FAKES = {
+    "embedder": {"backend": "hashing"},
+    "index": {"backend": "memory"},
+    "llm": {"backend": "fake", "min_vector_score": 0.0},
+}
 
 
 def client_for(llm: ScriptedLanguageModel | None = None, **settings: object) -> TestClient:  # type: ignore[type-arg]
@@ -25,10 +28,20 @@ def client_for(llm: ScriptedLanguageModel | None = None, **settings: object) -> 
 @pytest.fixture
 def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
     with client_for() as c:
-        c.post("/v1/collections/kb/documents", json={"documents": [
-            {"id": "eiffel", "title": "Eiffel", "text": "The Eiffel Tower is 330 metres tall.", "metadata": {"lang": "en"}},
-            {"id": "moon", "text": "The Moon orbits the Earth every 27 days.", "metadata": {"lang": "en"}},
-        ]})
+        c.post(
+            "/v1/collections/kb/documents",
+            json={
+                "documents": [
+                    {
+                        "id": "eiffel",
+                        "title": "Eiffel",
+                        "text": "The Eiffel Tower is 330 metres tall.",
+                        "metadata": {"lang": "en"},
+                    },
+                    {"id": "moon", "text": "The Moon orbits the Earth every 27 days.", "metadata": {"lang": "en"}},
+                ]
+            },
+        )
         yield c
 
 
@@ -43,9 +56,20 @@ def problem(r: object, status: int, code: str) -> dict[str, object]:
 
 
 def test_ingest_statuses_and_listing(client: TestClient) -> None:  # type: ignore[type-arg]
-    r = client.post("/v1/collections/kb/documents", json={"documents": [
-        {"id": "eiffel", "title": "Eiffel", "text": "The Eiffel Tower is 330 metres tall.", "metadata": {"lang": "en"}},
-        {"id": "new", "text": "Brand new."}]})
+    r = client.post(
+        "/v1/collections/kb/documents",
+        json={
+            "documents": [
+                {
+                    "id": "eiffel",
+                    "title": "Eiffel",
+                    "text": "The Eiffel Tower is 330 metres tall.",
+                    "metadata": {"lang": "en"},
+                },
+                {"id": "new", "text": "Brand new."},
+            ]
+        },
+    )
     assert r.status_code == 201
     assert [(d["id"], d["status"]) for d in r.json()["documents"]] == [("eiffel", "unchanged"), ("new", "created")]
     page = client.get("/v1/collections/kb/documents", params={"limit": 2}).json()
@@ -74,27 +98,41 @@ def test_delete_document_and_collection(client: TestClient) -> None:  # type: ig
     problem(client.delete("/v1/collections/kb"), 404, "collection_not_found")
 
 
-@pytest.mark.parametrize(("method", "path", "body", "status", "code"), [
-    ("post", "/v1/collections/kb/search", {"query": ""}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/search", {"query": "x", "top_k": 0}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/search", {"query": "x", "top_k": 1000}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/search", {"query": "x", "unknown": 1}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/search", {"query": "x", "filters": {"a": {"$gt": 1}}}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/search", {"query": "x", "mode": "fuzzy"}, 400, "invalid_input"),
-    ("post", "/v1/collections/Bad Name/search", {"query": "x"}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/documents", {"documents": []}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/documents", {"documents": [{"text": " "}]}, 400, "empty_document"),
-    ("post", "/v1/collections/kb/documents", {"documents": [{"text": "x", "metadata": {"a": {"b": 1}}}]}, 400,
-     "invalid_input"),
-    ("post", "/v1/collections/kb/documents", {"documents": [{"text": "x", "id": "bad id/"}]}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/query", {"question": "x", "max_tokens": 100000}, 400, "invalid_input"),
-    ("post", "/v1/collections/kb/query", {"question": "x", "temperature": 9}, 400, "invalid_input"),
-    ("get", "/v1/collections/kb/documents?limit=0", None, 400, "invalid_input"),
-    ("get", "/v1/nothing-here", None, 404, "not_found"),
-    ("put", "/v1/collections/kb/search", {}, 405, "method_not_allowed"),
-])
-def test_bad_input_gets_specific_problems(client: TestClient, method: str, path: str, body: object, status: int,  # type: ignore[type-arg]
-                                          code: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    [
+        ("post", "/v1/collections/kb/search", {"query": ""}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/search", {"query": "x", "top_k": 0}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/search", {"query": "x", "top_k": 1000}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/search", {"query": "x", "unknown": 1}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/search", {"query": "x", "filters": {"a": {"$gt": 1}}}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/search", {"query": "x", "mode": "fuzzy"}, 400, "invalid_input"),
+        ("post", "/v1/collections/Bad Name/search", {"query": "x"}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/documents", {"documents": []}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/documents", {"documents": [{"text": " "}]}, 400, "empty_document"),
+        (
+            "post",
+            "/v1/collections/kb/documents",
+            {"documents": [{"text": "x", "metadata": {"a": {"b": 1}}}]},
+            400,
+            "invalid_input",
+        ),
+        ("post", "/v1/collections/kb/documents", {"documents": [{"text": "x", "id": "bad id/"}]}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/query", {"question": "x", "max_tokens": 100000}, 400, "invalid_input"),
+        ("post", "/v1/collections/kb/query", {"question": "x", "temperature": 9}, 400, "invalid_input"),
+        ("get", "/v1/collections/kb/documents?limit=0", None, 400, "invalid_input"),
+        ("get", "/v1/nothing-here", None, 404, "not_found"),
+        ("put", "/v1/collections/kb/search", {}, 405, "method_not_allowed"),
+    ],
+)
+def test_bad_input_gets_specific_problems(
+    client: TestClient,
+    method: str,
+    path: str,
+    body: object,
+    status: int,  # type: ignore[type-arg]
+    code: str,
+) -> None:
     r = client.request(method.upper(), path, json=body) if body is not None else client.request(method.upper(), path)
     problem(r, status, code)
 
@@ -105,22 +143,35 @@ def test_malformed_json_is_a_400(client: TestClient) -> None:  # type: ignore[ty
 
 
 def test_file_uploads(client: TestClient) -> None:  # type: ignore[type-arg]
-    r = client.post("/v1/collections/files/files", files=[
-        ("files", ("a.txt", b"alpha file text", "text/plain")),
-        ("files", ("b.md", b"# Beta\n\nbeta file text", "text/markdown")),
-    ], data={"metadata": json.dumps({"team": "x"})})
+    r = client.post(
+        "/v1/collections/files/files",
+        files=[
+            ("files", ("a.txt", b"alpha file text", "text/plain")),
+            ("files", ("b.md", b"# Beta\n\nbeta file text", "text/markdown")),
+        ],
+        data={"metadata": json.dumps({"team": "x"})},
+    )
     assert r.status_code == 201, r.text
     assert [(d["id"], d["status"]) for d in r.json()["documents"]] == [("a.txt", "created"), ("b.md", "created")]
     doc = client.get("/v1/collections/files/documents/b.md").json()
     assert doc["metadata"] == {"media_type": "text/markdown", "team": "x"}
     assert doc["title"] == "b"
-    body = problem(client.post("/v1/collections/files/files", files=[("files", ("x.exe", b"MZ", "application/x-msdownload"))]),
-                   415, "unsupported_media_type")
+    body = problem(
+        client.post("/v1/collections/files/files", files=[("files", ("x.exe", b"MZ", "application/x-msdownload"))]),
+        415,
+        "unsupported_media_type",
+    )
     assert "text/plain" in str(body["detail"])
-    problem(client.post("/v1/collections/files/files", files=[("files", ("bad.txt", b"\xff\xfe\xfa bad", "text/plain"))]),
-            400, "invalid_encoding")
-    problem(client.post("/v1/collections/files/files", files=[("files", ("e.txt", b"", "text/plain"))]), 400,
-            "empty_document")
+    problem(
+        client.post("/v1/collections/files/files", files=[("files", ("bad.txt", b"\xff\xfe\xfa bad", "text/plain"))]),
+        400,
+        "invalid_encoding",
+    )
+    problem(
+        client.post("/v1/collections/files/files", files=[("files", ("e.txt", b"", "text/plain"))]),
+        400,
+        "empty_document",
+    )
     problem(client.post("/v1/collections/files/files", data={"x": "y"}), 400, "invalid_input")
     # nothing already stored was lost by the failed uploads
     assert client.get("/v1/collections/files/documents").json()["total"] == 2
@@ -131,8 +182,11 @@ def test_oversized_requests_are_413() -> None:
         r = c.post("/v1/collections/kb/documents", json={"documents": [{"text": "x" * 5000}]})
         problem(r, 413, "request_too_large")
     with client_for(ingest={"max_file_bytes": 100}) as c:
-        problem(c.post("/v1/collections/kb/files", files=[("files", ("a.txt", b"x" * 200, "text/plain"))]), 413,
-                "document_too_large")
+        problem(
+            c.post("/v1/collections/kb/files", files=[("files", ("a.txt", b"x" * 200, "text/plain"))]),
+            413,
+            "document_too_large",
+        )
 
 
 def test_query_json(client: TestClient) -> None:  # type: ignore[type-arg]
@@ -171,8 +225,9 @@ def test_query_sse_error_event_mid_stream() -> None:
 
 
 def test_query_sse_validation_errors_are_plain_problems(client: TestClient) -> None:  # type: ignore[type-arg]
-    problem(client.post("/v1/collections/none/query", json={"question": "x", "stream": True}), 404,
-            "collection_not_found")
+    problem(
+        client.post("/v1/collections/none/query", json={"question": "x", "stream": True}), 404, "collection_not_found"
+    )
 
 
 def test_health_ready_and_openapi(client: TestClient) -> None:  # type: ignore[type-arg]
@@ -185,7 +240,9 @@ def test_health_ready_and_openapi(client: TestClient) -> None:  # type: ignore[t
 
 
 def test_no_cors_by_default_and_explicit_origins_only(client: TestClient) -> None:  # type: ignore[type-arg]
-    r = client.options("/v1/collections", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+    r = client.options(
+        "/v1/collections", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    )
     assert "access-control-allow-origin" not in r.headers
     with client_for(server={"cors_origins": ["https://app.example"]}) as c:
         r = c.get("/health", headers={"Origin": "https://app.example"})

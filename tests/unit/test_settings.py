@@ -24,23 +24,32 @@ def test_production_profile_scales_out() -> None:
 
 
 def test_env_overrides_are_typed() -> None:
-    s = load_settings(env={"AUTBOT_SERVER__PORT": "9001", "AUTBOT_LLM__OPENAI__BASE_URL": "http://127.0.0.1:1/v1",
-                           "AUTBOT_SERVER__CORS_ORIGINS": '["https://a.example"]', "AUTBOT_PROFILE": "local",
-                           "AUTBOT_SECRET_OPENAI_API_KEY": "ignored-here"})
+    s = load_settings(
+        env={
+            "AUTBOT_SERVER__PORT": "9001",
+            "AUTBOT_LLM__OPENAI__BASE_URL": "http://127.0.0.1:1/v1",
+            "AUTBOT_SERVER__CORS_ORIGINS": '["https://a.example"]',
+            "AUTBOT_PROFILE": "local",
+            "AUTBOT_SECRET_OPENAI_API_KEY": "ignored-here",
+        }
+    )
     assert s.server.port == 9001
     assert s.llm.openai.base_url == "http://127.0.0.1:1/v1"
     assert s.server.cors_origins == ["https://a.example"]
 
 
-@pytest.mark.parametrize(("env", "key"), [
-    ({"AUTBOT_SERVER__PROT": "1"}, "server.prot"),
-    ({"AUTBOT_SERVER__PORT": "eighty"}, "server.port"),
-    ({"AUTBOT_SERVER__PORT": "70000"}, "server.port"),
-    ({"AUTBOT_NOPE__X": "1"}, "nope"),
-    ({"AUTBOT_LLM__LOCAL__THREADS": "many"}, "llm.local.threads"),
-    ({"AUTBOT_SERVER__CORS_ORIGINS": '["*"]'}, "server.cors_origins"),
-    ({"AUTBOT_SPLITTER__CHUNK_OVERLAP": "999"}, "splitter.chunk_overlap"),
-])
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        ({"AUTBOT_SERVER__PROT": "1"}, "server.prot"),
+        ({"AUTBOT_SERVER__PORT": "eighty"}, "server.port"),
+        ({"AUTBOT_SERVER__PORT": "70000"}, "server.port"),
+        ({"AUTBOT_NOPE__X": "1"}, "nope"),
+        ({"AUTBOT_LLM__LOCAL__THREADS": "many"}, "llm.local.threads"),
+        ({"AUTBOT_SERVER__CORS_ORIGINS": '["*"]'}, "server.cors_origins"),
+        ({"AUTBOT_SPLITTER__CHUNK_OVERLAP": "999"}, "splitter.chunk_overlap"),
+    ],
+)
 def test_bad_settings_stop_start_up_naming_the_key(env: dict[str, str], key: str) -> None:
     with pytest.raises(ConfigurationError) as e:
         load_settings(env=env)
@@ -58,12 +67,15 @@ def test_unknown_profile_and_toml_file_profiles(tmp_path: Path) -> None:
         load_settings(str(f), env={})
 
 
-@pytest.mark.parametrize(("section", "name", "valid"), [
-    ("embedder", "bert", "hashing, onnx"),
-    ("index", "pinecone", "chroma, memory, weaviate"),
-    ("llm", "claude", "fake, local, openai"),
-    ("secrets", "vault", "env, file"),
-])
+@pytest.mark.parametrize(
+    ("section", "name", "valid"),
+    [
+        ("embedder", "bert", "hashing, onnx"),
+        ("index", "pinecone", "chroma, memory, weaviate"),
+        ("llm", "claude", "fake, local, openai"),
+        ("secrets", "vault", "env, file"),
+    ],
+)
 def test_unknown_backend_fails_listing_the_valid_ones(section: str, name: str, valid: str) -> None:
     s = load_settings(env={}, overrides={section: {"backend": name}})
     with pytest.raises(ConfigurationError) as e:

@@ -14,7 +14,7 @@ from autbot.domain.errors import LanguageModelUnavailable
 from autbot.domain.model import ChatMessage, Completion, CompletionDelta, GenerationParams, HealthStatus, Usage
 from autbot.domain.prompting import NO_ANSWER, estimate_tokens
 
-_SOURCE = re.compile(r'<source id="(\d+)"[^>]*>\n(.*?)\n</source>', re.DOTALL)
+_SOURCE = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
 
 
 class ScriptedLanguageModel:
