@@ -127,8 +127,9 @@ class CollectionInfo:
     name: str
     embedding_model: str
     dimension: int
-    document_count: int
-    chunk_count: int
+    document_count: int | None = None
+    """None when not counted (counting can be expensive on a cluster)."""
+    chunk_count: int | None = None
 
 
 IngestStatus = Literal["created", "updated", "unchanged"]

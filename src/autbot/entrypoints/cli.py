@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from autbot.domain.errors import ConfigurationError
+from autbot.domain.errors import AutbotError, ConfigurationError
 
 EXTENSIONS = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".json"}
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -25,6 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigurationError as e:
         print(f"autbot: configuration error: {e.message}", file=sys.stderr)
+        return 2
+    except AutbotError as e:
+        print(f"autbot: cannot start: {e.code}: {e.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

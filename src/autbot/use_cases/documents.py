@@ -9,7 +9,7 @@ from autbot.ports.vector_index import VectorIndex
 
 def _existing(index: VectorIndex, collection: str) -> str:
     name = CollectionName(collection).value
-    if index.get_collection(name) is None:
+    if index.get_collection(name, counts=False) is None:
         raise CollectionNotFound(f"Collection '{name}' does not exist.", collection=name)
     return name
 

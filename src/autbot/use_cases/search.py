@@ -58,7 +58,7 @@ class SearchChunks:
                 field="mode",
                 supported=sorted(m.value for m in self._index.search_modes),
             )
-        info = self._index.get_collection(collection)
+        info = self._index.get_collection(collection, counts=False)
         if info is None:
             raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
         if info.embedding_model != self._embedder.model_id:

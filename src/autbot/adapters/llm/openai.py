@@ -111,7 +111,7 @@ class OpenAILanguageModel:
             return Completion(
                 text=response.message.content or "",
                 usage=usage or Usage(),
-                model=getattr(raw, "model", None) or self._model,
+                model=self._model,
                 finish_reason=finish,
             )
 

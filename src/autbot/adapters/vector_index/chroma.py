@@ -98,10 +98,12 @@ class ChromaVectorIndex:
         assert info is not None
         return info
 
-    def get_collection(self, collection: str) -> CollectionInfo | None:
+    def get_collection(self, collection: str, *, counts: bool = True) -> CollectionInfo | None:
         found = self._call(lambda: self._registry.collection(collection))
         if found is None:
             return None
+        if not counts:
+            return CollectionInfo(name=collection, embedding_model=found[0], dimension=found[1])
         _, total = self._call(lambda: self._registry.page(collection, 0, 0))
         return CollectionInfo(
             name=collection,

@@ -53,7 +53,7 @@ class InMemoryVectorIndex:
                 )
             return self._info(collection, c)
 
-    def get_collection(self, collection: str) -> CollectionInfo | None:
+    def get_collection(self, collection: str, *, counts: bool = True) -> CollectionInfo | None:
         with self._lock:
             c = self._collections.get(collection)
             return self._info(collection, c) if c else None

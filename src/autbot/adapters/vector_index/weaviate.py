@@ -272,12 +272,16 @@ class WeaviateVectorIndex:
         p = obj.properties
         return {"embedding_model": str(p["embedding_model"]), "dimension": int(p["dimension"])}
 
-    def get_collection(self, collection: str) -> CollectionInfo | None:
+    def get_collection(self, collection: str, *, counts: bool = True) -> CollectionInfo | None:
         def run() -> CollectionInfo | None:
             self._ensure_registries()
             record = self._collection_record(collection)
             if record is None:
                 return None
+            if not counts:
+                return CollectionInfo(
+                    name=collection, embedding_model=record["embedding_model"], dimension=record["dimension"]
+                )
             return CollectionInfo(
                 name=collection,
                 embedding_model=record["embedding_model"],
@@ -361,12 +365,14 @@ class WeaviateVectorIndex:
         from weaviate.classes.query import Filter
 
         def run() -> None:
-            if not self._client.collections.exists(weaviate_name(collection)):
-                return
             where = Filter.by_property("document_id").equal(document_id)
             if keep_version:
                 where = where & Filter.by_property("document_version").not_equal(keep_version)
-            self._delete_all(weaviate_name(collection), where)
+            try:
+                self._delete_all(weaviate_name(collection), where)
+            except Exception as e:
+                if not _missing_class(e):
+                    raise
 
         self._call(run)
 
@@ -393,26 +399,34 @@ class WeaviateVectorIndex:
 
         def run() -> list[SearchHit]:
             name = weaviate_name(collection)
-            if name not in self._known and not self._client.collections.exists(name):
-                return []
             q = self._col(name).query
             where = _filters(filters)
-            if mode is SearchMode.VECTOR:
-                res = q.near_vector(
-                    near_vector=list(vector), limit=top_k, filters=where, return_metadata=MetadataQuery(distance=True)
-                )
-            elif mode is SearchMode.KEYWORD:
-                res = q.bm25(query=query_text, limit=top_k, filters=where, return_metadata=MetadataQuery(score=True))
-            else:
-                res = q.hybrid(
-                    query=query_text,
-                    vector=list(vector),
-                    alpha=alpha,
-                    limit=top_k,
-                    filters=where,
-                    fusion_type=HybridFusion.RELATIVE_SCORE,
-                    return_metadata=MetadataQuery(score=True),
-                )
+            try:
+                if mode is SearchMode.VECTOR:
+                    res = q.near_vector(
+                        near_vector=list(vector),
+                        limit=top_k,
+                        filters=where,
+                        return_metadata=MetadataQuery(distance=True),
+                    )
+                elif mode is SearchMode.KEYWORD:
+                    res = q.bm25(
+                        query=query_text, limit=top_k, filters=where, return_metadata=MetadataQuery(score=True)
+                    )
+                else:
+                    res = q.hybrid(
+                        query=query_text,
+                        vector=list(vector),
+                        alpha=alpha,
+                        limit=top_k,
+                        filters=where,
+                        fusion_type=HybridFusion.RELATIVE_SCORE,
+                        return_metadata=MetadataQuery(score=True),
+                    )
+            except Exception as e:
+                if _missing_class(e):  # deleted meanwhile
+                    return []
+                raise
             hits = []
             for o in res.objects:
                 p = o.properties
@@ -438,9 +452,12 @@ class WeaviateVectorIndex:
         return self._call(lambda: self._count(weaviate_name(collection)))
 
     def _count(self, name: str) -> int:
-        if not self._client.collections.exists(name):
-            return 0
-        return int(self._col(name).aggregate.over_all(total_count=True).total_count or 0)
+        try:
+            return int(self._col(name).aggregate.over_all(total_count=True).total_count or 0)
+        except Exception as e:
+            if _missing_class(e):
+                return 0
+            raise
 
     def _count_documents(self, collection: str) -> int:
         from weaviate.classes.query import Filter
@@ -537,6 +554,10 @@ class WeaviateVectorIndex:
             self._client.close()
         except Exception:  # closing is best effort
             return
+
+
+def _missing_class(error: Exception) -> bool:
+    return "could not find class" in str(error)
 
 
 def _filters(filters: Sequence[MetadataFilter]) -> Any:

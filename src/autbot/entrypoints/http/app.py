@@ -65,9 +65,9 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     """
     configure_logging(settings)
     container = build_container(settings, overrides)
+    start(container)  # a broken configuration fails here, before the server listens
 
     def on_startup() -> None:
-        start(container)
         logger.info(
             "AutBot {} ready: embedder={} index={} llm={}",
             __version__,

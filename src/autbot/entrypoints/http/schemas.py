@@ -165,8 +165,8 @@ def collection_out(c: CollectionInfo) -> CollectionOut:
         name=c.name,
         embedding_model=c.embedding_model,
         dimension=c.dimension,
-        documents=c.document_count,
-        chunks=c.chunk_count,
+        documents=c.document_count or 0,
+        chunks=c.chunk_count or 0,
     )
 
 

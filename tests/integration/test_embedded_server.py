@@ -1,0 +1,164 @@
+"""A real ``autbot serve`` process (embedded default: ONNX, Chroma, llama.cpp) driven over HTTP."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.contract.test_readers_splitters_secrets import make_pdf
+from tests.support.processes import ROOT, AutbotServer
+
+pytestmark = pytest.mark.slow
+
+FILES = {
+    "eiffel.md": b"# The Eiffel Tower\n\nThe Eiffel Tower is a wrought-iron lattice tower in Paris. It was designed "
+    b"by the company of engineer Gustave Eiffel and completed in 1889. The tower is 330 metres tall.",
+    "python.txt": b"Python is a programming language created by Guido van Rossum. Python was first released in 1991.",
+    "coffee.html": b"<html><head><title>Coffee</title></head><body><p>Coffee is brewed from roasted coffee beans. "
+    b"The coffee plant was first cultivated in Yemen in the 15th century.</p></body></html>",
+    "moon.pdf": make_pdf("Neil Armstrong was the first person to walk on the Moon in July 1969."),
+    "everest.json": b'{"text": "Mount Everest is the highest mountain above sea level. '
+    b'Its summit is 8,849 metres high."}',
+}
+
+
+def upload(client: object, collection: str, names: list[str]) -> list[dict[str, object]]:
+    r = client.post(
+        f"/v1/collections/{collection}/files",  # type: ignore[attr-defined]
+        files=[("files", (n, FILES[n])) for n in names],
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["documents"]  # type: ignore[no-any-return]
+
+
+def test_ingest_search_delete_restart(data_dir: Path) -> None:
+    server = AutbotServer(data_dir).start()
+    try:
+        with server.client() as c:
+            ready = c.get("/ready")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"]["vector_index"]["ok"]
+            docs = upload(c, "kb", list(FILES))
+            assert [d["status"] for d in docs] == ["created"] * 5
+            assert [d["status"] for d in upload(c, "kb", ["python.txt"])] == ["unchanged"]
+            # a paraphrased question finds the right document first
+            for question, expected in [
+                ("which iron landmark in France was finished in 1889?", "eiffel.md"),
+                ("the first human on the lunar surface", "moon.pdf"),
+                ("where did people begin growing the bean plant for that hot drink", "coffee.html"),
+                ("who invented the language with significant whitespace", "python.txt"),
+            ]:
+                hits = c.post("/v1/collections/kb/search", json={"query": question, "top_k": 3}).json()["results"]
+                assert hits[0]["document_id"] == expected, (question, hits)
+            assert c.delete("/v1/collections/kb/documents/coffee.html").status_code == 204
+            assert c.get("/v1/collections/kb/documents").json()["total"] == 4
+        server.stop()  # graceful restart
+        server.start()
+        with server.client() as c:
+            assert c.get("/v1/collections/kb/documents").json()["total"] == 4
+            hits = c.post("/v1/collections/kb/search", json={"query": "Everest height", "top_k": 1}).json()["results"]
+            assert hits[0]["document_id"] == "everest.json"
+            upload(c, "kb", ["coffee.html"])
+        server.stop(signal.SIGKILL)  # crash: what was acknowledged survives
+        server.start()
+        with server.client() as c:
+            page = c.get("/v1/collections/kb/documents").json()
+            assert page["total"] == 5
+            hits = c.post("/v1/collections/kb/search", json={"query": "coffee origin Yemen"}).json()["results"]
+            assert hits[0]["document_id"] == "coffee.html"
+    finally:
+        server.stop()
+
+
+def test_cli_ingest_search_and_ask(data_dir: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "python.txt").write_bytes(FILES["python.txt"])
+    (docs / "sub" / "eiffel.md").write_bytes(FILES["eiffel.md"])
+    (docs / "ignored.bin").write_bytes(b"\x00\x01")
+    server = AutbotServer(data_dir).start()
+    cli = [sys.executable, "-m", "autbot.entrypoints.cli"]
+    try:
+        out = subprocess.run(
+            [*cli, "ingest", str(docs), "-c", "cli", "--url", server.url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+        assert out.returncode == 0, out.stderr
+        assert "2 files into 'cli': 2 created" in out.stdout
+        out = subprocess.run(
+            [*cli, "search", "how tall is the tower", "-c", "cli", "--url", server.url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+        assert out.returncode == 0
+        assert out.stdout.splitlines()[0].startswith("1. [")
+        assert "eiffel" in out.stdout.splitlines()[0]
+        out = subprocess.run(
+            [*cli, "ask", "How tall is the Eiffel Tower?", "-c", "cli", "--url", server.url, "--stream"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+        assert out.returncode == 0, out.stderr
+        assert "330" in out.stdout
+        assert "Sources:" in out.stdout
+        assert "[1] eiffel" in out.stdout
+        out = subprocess.run(
+            [*cli, "search", "x", "-c", "missing", "--url", server.url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+        assert out.returncode == 1
+        assert "collection_not_found" in out.stderr
+    finally:
+        server.stop()
+
+
+def test_embedded_store_refuses_a_second_process_and_several_workers(data_dir: Path) -> None:
+    server = AutbotServer(data_dir).start()
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "autbot.entrypoints.cli", "serve", "--port", "1"],
+            env=server.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=data_dir.parent,
+        )
+        assert second.returncode == 2
+        assert "single-process" in second.stderr
+    finally:
+        server.stop()
+    workers = subprocess.run(
+        [sys.executable, "-m", "autbot.entrypoints.cli", "serve", "--workers", "2"],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=data_dir.parent,
+    )
+    assert workers.returncode == 2
+    assert "single-process" in workers.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "autbot.entrypoints.cli", "serve"],
+        env={**server.env, "AUTBOT_LLM__BACKEND": "gpt9"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=data_dir.parent,
+    )
+    assert bad.returncode == 2
+    assert "llm.backend" in bad.stderr
+    assert "fake, local, openai" in bad.stderr
