@@ -53,6 +53,7 @@ def _chroma_index(s: Settings) -> Iterator[VectorIndex]:
         path=str(Path(s.storage.data_dir) / "index"),
         hnsw_ef_search=s.index.hnsw_ef_search,
         hnsw_max_neighbors=s.index.hnsw_max_neighbors,
+        hnsw_ef_construction=s.index.hnsw_ef_construction,
     )
     try:
         yield index

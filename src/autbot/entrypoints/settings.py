@@ -88,8 +88,12 @@ class WeaviateSettings(_Section):
 class IndexSettings(_Section):
     backend: str = "chroma"
     """``chroma`` (embedded, default), ``weaviate`` (scale-out) or ``memory`` (tests)."""
-    hnsw_ef_search: int = 100
-    hnsw_max_neighbors: int = 16
+    hnsw_ef_search: int = 128
+    """Embedded store: HNSW candidates per query (higher: better recall, slower)."""
+    hnsw_max_neighbors: int = 32
+    """Embedded store: HNSW graph degree, for new collections."""
+    hnsw_ef_construction: int = 200
+    """Embedded store: HNSW build effort, for new collections."""
     weaviate: WeaviateSettings = msgspec.field(default_factory=WeaviateSettings)
 
 

@@ -44,7 +44,9 @@ def where_clause(filters: Sequence[MetadataFilter], extra: Sequence[dict[str, An
 
 
 class ChromaVectorIndex:
-    def __init__(self, *, path: str, hnsw_ef_search: int = 100, hnsw_max_neighbors: int = 16) -> None:
+    def __init__(
+        self, *, path: str, hnsw_ef_search: int = 128, hnsw_max_neighbors: int = 32, hnsw_ef_construction: int = 200
+    ) -> None:
         self._path = Path(path)
         self._path.mkdir(parents=True, exist_ok=True)
         self._lock_file = open(self._path / "autbot.lock", "a+")  # noqa: SIM115 - held for the process life
@@ -73,7 +75,12 @@ class ChromaVectorIndex:
         except Exception as e:
             raise IndexUnavailable(f"Could not open the embedded vector store at {self._path}: {e}") from e
         self._registry = SqliteRegistry(self._path / "registry.sqlite3")
-        self._hnsw = {"space": "cosine", "ef_search": hnsw_ef_search, "max_neighbors": hnsw_max_neighbors}
+        self._hnsw = {
+            "space": "cosine",
+            "ef_search": hnsw_ef_search,
+            "max_neighbors": hnsw_max_neighbors,
+            "ef_construction": hnsw_ef_construction,
+        }
         self._cache: dict[str, Any] = {}
 
     @property
@@ -176,13 +183,10 @@ class ChromaVectorIndex:
         col = self._chroma(collection, missing_ok=True)
         if col is None:
             return []
-        count = self._call(col.count)
-        if count == 0:
-            return []
         res = self._call(
             lambda: col.query(
                 query_embeddings=[list(vector)],
-                n_results=min(top_k, count),
+                n_results=top_k,
                 where=where_clause(filters),
                 include=["documents", "metadatas", "distances"],
             )
