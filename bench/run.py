@@ -271,12 +271,17 @@ def markdown(res: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--part", choices=["all", "ingest", "search"], default="all")
     args = parser.parse_args()
+    previous = ROOT / "bench" / "results" / "latest.json"
+    old = json.loads(previous.read_text()) if previous.exists() else {}
     res: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "ingest": bench_ingest(40 if args.quick else 300),
-        "search": bench_search([1_000, 5_000] if args.quick else [10_000, 100_000], 50 if args.quick else 300),
+        "ingest": bench_ingest(40 if args.quick else 300) if args.part != "search" else old["ingest"],
+        "search": bench_search([1_000, 5_000] if args.quick else [10_000, 100_000], 50 if args.quick else 300)
+        if args.part != "ingest"
+        else old["search"],
     }
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

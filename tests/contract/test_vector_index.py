@@ -60,19 +60,21 @@ def put(index: VectorIndex, name: str, doc: str, version: str, texts: list[str],
     chunks = chunks_for(doc, version, texts, **meta)
     index.upsert_chunks(name, chunks, EMB.embed([c.text for c in chunks]))
     now = time.time()
-    index.put_document(
-        Document(
-            id=doc,
-            collection=name,
-            title=f"T {doc}",
-            source=None,
-            metadata=dict(meta),  # type: ignore[arg-type]
-            version=version,
-            chunk_count=len(chunks),
-            embedding_model=EMB.model_id,
-            created_at=now,
-            updated_at=now,
-        )
+    index.put_documents(
+        [
+            Document(
+                id=doc,
+                collection=name,
+                title=f"T {doc}",
+                source=None,
+                metadata=dict(meta),  # type: ignore[arg-type]
+                version=version,
+                chunk_count=len(chunks),
+                embedding_model=EMB.model_id,
+                created_at=now,
+                updated_at=now,
+            )
+        ]
     )
     return chunks
 
@@ -277,3 +279,42 @@ def test_replacing_a_document_is_atomic_through_the_use_cases(index: VectorIndex
     index.delete_collection(name)
     assert seen
     assert all(s in ({"one"}, {"two"}) for s in seen), [s for s in seen if s not in ({"one"}, {"two"})]
+
+
+def test_a_partly_bad_batch_is_reported_never_silently_dropped(index: VectorIndex, name: str) -> None:
+    from autbot.domain.errors import IndexWriteFailed
+
+    index.ensure_collection(name, embedding_model=EMB.model_id, dimension=64)
+    chunks = chunks_for("p", "v1", ["good one", "bad one", "good two"])
+    vectors = EMB.embed([c.text for c in chunks])
+    vectors[1] = vectors[1][:10]  # wrong dimension
+    with pytest.raises(IndexWriteFailed) as e:
+        index.upsert_chunks(name, chunks, vectors)
+    assert e.value.code == "index_write_failed"
+    index.delete_collection(name)
+
+
+def test_a_failed_write_leaves_the_stored_version_live(index: VectorIndex, name: str) -> None:
+    """Through the use case: a rejected update raises, and the previous version still answers."""
+    from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+    from autbot.domain.errors import IndexWriteFailed
+    from autbot.domain.model import DocumentInput
+    from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+    from autbot.use_cases.search import SearchChunks, SearchRequest
+
+    class BrokenEmbedder(HashingEmbedder):
+        def embed(self, texts: list[str]) -> list[list[float]]:  # type: ignore[override]
+            return [v[:10] for v in super().embed(texts)]
+
+    splitter = LlamaIndexTextSplitter()
+    IngestDocuments(embedder=EMB, index=index, splitter=splitter).execute(
+        IngestRequest(collection=name, documents=(DocumentInput(id="keep", text="original words stay"),))
+    )
+    broken = BrokenEmbedder(dimension=64)
+    with pytest.raises(IndexWriteFailed):
+        IngestDocuments(embedder=broken, index=index, splitter=splitter).execute(
+            IngestRequest(collection=name, documents=(DocumentInput(id="keep", text="replacement words"),))
+        )
+    hits = SearchChunks(embedder=EMB, index=index).execute(SearchRequest(collection=name, query="original words"))
+    assert [h.chunk.text for h in hits] == ["original words stay"]
+    index.delete_collection(name)

@@ -67,8 +67,9 @@ class VectorIndex(Protocol):
 
     def count_chunks(self, collection: str) -> int: ...
 
-    def put_document(self, document: Document) -> None:
-        """Insert or replace a registry record: the switch that makes a version live."""
+    def put_documents(self, documents: Sequence[Document]) -> None:
+        """Insert or replace registry records, each the switch that makes its version live. Each record
+        is written whole (a reader sees the old record or the new one)."""
         ...
 
     def get_documents(self, collection: str, document_ids: Sequence[str]) -> dict[str, Document]: ...

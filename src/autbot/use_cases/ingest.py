@@ -76,16 +76,44 @@ class IngestDocuments:
         )
         ids = [doc_id for doc_id, _, _ in docs]
         existing = self._index.get_documents(collection, ids)
-        outcomes: list[IngestOutcome] = []
+        outcomes: dict[str, IngestOutcome] = {}
+        pending: list[tuple[str, DocumentInput, str, list[Chunk]]] = []
         for doc_id, doc, version in docs:
             before = existing.get(doc_id)
             if before is not None and before.version == version and before.embedding_model == self._embedder.model_id:
-                outcomes.append(IngestOutcome(document_id=doc_id, status="unchanged", chunks=before.chunk_count))
+                outcomes[doc_id] = IngestOutcome(document_id=doc_id, status="unchanged", chunks=before.chunk_count)
                 continue
-            chunks = self._chunks(doc_id, version, doc)
-            self._write(collection, chunks)
-            now = self._clock()
-            self._index.put_document(
+            pending.append((doc_id, doc, version, self._chunks(doc_id, version, doc)))
+        # Embed many documents' chunks in one call (the embedder sorts by length: less padding), in groups
+        # of bounded size, then switch each document to its new version.
+        group: list[tuple[str, DocumentInput, str, list[Chunk]]] = []
+        for item in pending:
+            group.append(item)
+            if sum(len(g[3]) for g in group) >= self._limits.embed_batch_size * 8:
+                self._commit(collection, group, existing, outcomes)
+                group = []
+        if group:
+            self._commit(collection, group, existing, outcomes)
+        return [outcomes[doc_id] for doc_id, _, _ in docs]
+
+    def _commit(
+        self,
+        collection: str,
+        group: list[tuple[str, DocumentInput, str, list[Chunk]]],
+        existing: dict[str, Document],
+        outcomes: dict[str, IngestOutcome],
+    ) -> None:
+        texts = [c.text for _, _, _, chunks in group for c in chunks]
+        vectors = self._embedder.embed(texts)
+        chunks_all = [c for _, _, _, chunks in group for c in chunks]
+        size = self._limits.embed_batch_size * 4
+        for start in range(0, len(chunks_all), size):  # 1. every new chunk is written
+            self._index.upsert_chunks(collection, chunks_all[start : start + size], vectors[start : start + size])
+        now = self._clock()
+        records = []
+        for doc_id, doc, version, chunks in group:
+            before = existing.get(doc_id)
+            records.append(
                 Document(
                     id=doc_id,
                     collection=collection,
@@ -100,10 +128,13 @@ class IngestDocuments:
                     previous_version=before.version if before else None,
                 )
             )
-            self._index.delete_chunks(collection, doc_id, keep_version=version)
+        self._index.put_documents(records)  # 2. the registry switches each document to its new version
+        for doc_id, _, version, chunks in group:
+            before = existing.get(doc_id)
+            if before is not None:  # 3. the replaced version's chunks go
+                self._index.delete_chunks(collection, doc_id, keep_version=version)
             status: IngestStatus = "updated" if before is not None else "created"
-            outcomes.append(IngestOutcome(document_id=doc_id, status=status, chunks=len(chunks)))
-        return outcomes
+            outcomes[doc_id] = IngestOutcome(document_id=doc_id, status=status, chunks=len(chunks))
 
     def _validated(self, documents: tuple[DocumentInput, ...]) -> list[tuple[str, DocumentInput, str]]:
         if not documents:
@@ -150,10 +181,3 @@ class IngestDocuments:
             )
             for position, text in enumerate(texts)
         ]
-
-    def _write(self, collection: str, chunks: list[Chunk]) -> None:
-        size = self._limits.embed_batch_size
-        for start in range(0, len(chunks), size):
-            batch = chunks[start : start + size]
-            vectors = self._embedder.embed([c.text for c in batch])
-            self._index.upsert_chunks(collection, batch, vectors)

@@ -212,8 +212,8 @@ class ChromaVectorIndex:
         return 0 if col is None else int(self._call(col.count))
 
     # --- documents ---------------------------------------------------------------------------
-    def put_document(self, document: Document) -> None:
-        self._call(lambda: self._registry.put(document))
+    def put_documents(self, documents: Sequence[Document]) -> None:
+        self._call(lambda: self._registry.put(documents))
 
     def get_documents(self, collection: str, document_ids: Sequence[str]) -> dict[str, Document]:
         return self._call(lambda: self._registry.get(collection, document_ids))

@@ -120,9 +120,10 @@ class InMemoryVectorIndex:
             c = self._collections.get(collection)
             return len(c.chunks) if c else 0
 
-    def put_document(self, document: Document) -> None:
+    def put_documents(self, documents: Sequence[Document]) -> None:
         with self._lock:
-            self._collections[document.collection].documents[document.id] = document
+            for d in documents:
+                self._collections[d.collection].documents[d.id] = d
 
     def get_documents(self, collection: str, document_ids: Sequence[str]) -> dict[str, Document]:
         with self._lock:

@@ -61,24 +61,31 @@ class SqliteRegistry:
             self._db.execute("COMMIT")
         return gone > 0
 
-    def put(self, d: Document) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    d.collection,
-                    d.id,
-                    d.title,
-                    d.source,
-                    json.dumps(d.metadata),
-                    d.version,
-                    d.chunk_count,
-                    d.embedding_model,
-                    d.created_at,
-                    d.updated_at,
-                    d.previous_version,
-                ),
+    def put(self, docs: Sequence[Document]) -> None:
+        rows = [
+            (
+                d.collection,
+                d.id,
+                d.title,
+                d.source,
+                json.dumps(d.metadata),
+                d.version,
+                d.chunk_count,
+                d.embedding_model,
+                d.created_at,
+                d.updated_at,
+                d.previous_version,
             )
+            for d in docs
+        ]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def get(self, collection: str, ids: Sequence[str]) -> dict[str, Document]:
         out: dict[str, Document] = {}

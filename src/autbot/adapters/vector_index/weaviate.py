@@ -351,7 +351,17 @@ class WeaviateVectorIndex:
                     )
                     for c, v in part
                 ]
-                result = col.data.insert_many(objects)
+                try:
+                    result = col.data.insert_many(objects)
+                except Exception as e:
+                    from weaviate.exceptions import WeaviateTimeoutError
+
+                    if isinstance(e, WeaviateTimeoutError):
+                        raise
+                    raise IndexWriteFailed(
+                        f"Weaviate rejected a batch of {len(objects)} chunks: {e}",
+                        failed_ids=[c.id for c, _ in part],
+                    ) from e
                 if result.has_errors:
                     failed = {part[i][0].id: str(err.message) for i, err in result.errors.items()}
                     raise IndexWriteFailed(
@@ -468,30 +478,37 @@ class WeaviateVectorIndex:
         return int(agg.total_count or 0)
 
     # --- documents -------------------------------------------------------------------------------
-    def put_document(self, document: Document) -> None:
+    def put_documents(self, documents: Sequence[Document]) -> None:
+        from weaviate.classes.data import DataObject
+
         def run() -> None:
             self._ensure_registries()
-            uuid = object_uuid("document", document.collection, document.id)
-            props = {
-                "collection": document.collection,
-                "document_id": document.id,
-                "title": document.title,
-                "source": document.source,
-                "metadata_json": json.dumps(document.metadata),
-                "version": document.version,
-                "chunk_count": document.chunk_count,
-                "embedding_model": document.embedding_model,
-                "created_at": document.created_at,
-                "updated_at": document.updated_at,
-                "previous_version": document.previous_version,
-            }
-            col = self._col(DOCUMENTS)
-            if col.data.exists(uuid):
-                col.data.replace(uuid=uuid, properties=props)
-            else:
-                col.data.insert(props, uuid=uuid)
+            objects = [
+                DataObject(
+                    uuid=object_uuid("document", d.collection, d.id),
+                    properties={
+                        "collection": d.collection,
+                        "document_id": d.id,
+                        "title": d.title,
+                        "source": d.source,
+                        "metadata_json": json.dumps(d.metadata),
+                        "version": d.version,
+                        "chunk_count": d.chunk_count,
+                        "embedding_model": d.embedding_model,
+                        "created_at": d.created_at,
+                        "updated_at": d.updated_at,
+                        "previous_version": d.previous_version,
+                    },
+                )
+                for d in documents
+            ]
+            result = self._col(DOCUMENTS).data.insert_many(objects)  # a batch write replaces by uuid
+            if result.has_errors:
+                failed = {documents[i].id: str(err.message) for i, err in result.errors.items()}
+                raise IndexWriteFailed(f"Weaviate rejected {len(failed)} document records.", failed=failed)
 
-        self._call(run)
+        if documents:
+            self._call(run)
 
     def get_documents(self, collection: str, document_ids: Sequence[str]) -> dict[str, Document]:
         from weaviate.classes.query import Filter
