@@ -98,8 +98,10 @@ def test_replicas_share_a_replicated_cluster_and_survive_a_node_kill(tmp_path: P
         for t in threads:
             t.join(60)
 
-        print(f"cluster: leader node{leader} killed; {len(statuses)} queries ({before_kill} before the kill), "
-              f"max latency {max(x[1] for x in latencies):.2f}s; {len(acked)} writes acked, {len(write_errors)} not")
+        print(
+            f"cluster: leader node{leader} killed; {len(statuses)} queries ({before_kill} before the kill), "
+            f"max latency {max(x[1] for x in latencies):.2f}s; {len(acked)} writes acked, {len(write_errors)} not"
+        )
         assert before_kill > 0
         slow = [x for x in latencies if x[1] > 1.0]
         assert len(statuses) > before_kill + 20, f"queries stalled after the kill: {slow}"
