@@ -7,7 +7,7 @@ valid ones. Client lifecycles (vector stores, models) are ``providers.Resource``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from dependency_injector import containers, providers
 
@@ -29,6 +29,19 @@ from autbot.use_cases.readiness import CheckReadiness
 from autbot.use_cases.search import SearchChunks
 
 
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+def _closing(make: Callable[..., _Closable], *args: Any) -> Iterator[_Closable]:
+    """A client whose lifetime is the container's: built on first use, closed on shutdown."""
+    resource = make(*args)
+    try:
+        yield resource
+    finally:
+        resource.close()
+
+
 def _onnx_embedder(s: Settings) -> Any:
     from autbot.adapters.embedders.onnx import OnnxEmbedder
 
@@ -44,7 +57,7 @@ def _hashing_embedder(s: Settings) -> Any:
     return HashingEmbedder(dimension=s.embedder.hashing_dimension)
 
 
-def _chroma_index(s: Settings) -> Iterator[VectorIndex]:
+def _chroma_index(s: Settings) -> VectorIndex:
     from pathlib import Path
 
     from autbot.adapters.vector_index.chroma import ChromaVectorIndex
@@ -55,13 +68,10 @@ def _chroma_index(s: Settings) -> Iterator[VectorIndex]:
         hnsw_max_neighbors=s.index.hnsw_max_neighbors,
         hnsw_ef_construction=s.index.hnsw_ef_construction,
     )
-    try:
-        yield index
-    finally:
-        index.close()
+    return index
 
 
-def _weaviate_index(s: Settings, secrets: SecretStore) -> Iterator[VectorIndex]:
+def _weaviate_index(s: Settings, secrets: SecretStore) -> VectorIndex:
     from autbot.adapters.vector_index.weaviate import WeaviateVectorIndex
 
     w = s.index.weaviate
@@ -83,19 +93,16 @@ def _weaviate_index(s: Settings, secrets: SecretStore) -> Iterator[VectorIndex]:
         ef=w.ef,
         batch_size=w.batch_size,
     )
-    try:
-        yield index
-    finally:
-        index.close()
+    return index
 
 
-def _memory_index() -> Iterator[VectorIndex]:
+def _memory_index() -> VectorIndex:
     from autbot.adapters.vector_index.memory import InMemoryVectorIndex
 
-    yield InMemoryVectorIndex()
+    return InMemoryVectorIndex()
 
 
-def _local_llm(s: Settings) -> Iterator[LanguageModel]:
+def _local_llm(s: Settings) -> LanguageModel:
     from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
 
     c = s.llm.local
@@ -106,13 +113,10 @@ def _local_llm(s: Settings) -> Iterator[LanguageModel]:
         parallel=c.parallel,
         preload=c.preload,
     )
-    try:
-        yield llm
-    finally:
-        llm.close()
+    return llm
 
 
-def _openai_llm(s: Settings, secrets: SecretStore) -> Iterator[LanguageModel]:
+def _openai_llm(s: Settings, secrets: SecretStore) -> LanguageModel:
     from autbot.adapters.llm.openai import OpenAILanguageModel
 
     c = s.llm.openai
@@ -125,16 +129,13 @@ def _openai_llm(s: Settings, secrets: SecretStore) -> Iterator[LanguageModel]:
         backoff_s=c.backoff_s,
         max_backoff_s=c.max_backoff_s,
     )
-    try:
-        yield llm
-    finally:
-        llm.close()
+    return llm
 
 
-def _fake_llm() -> Iterator[LanguageModel]:
+def _fake_llm() -> LanguageModel:
     from autbot.adapters.llm.fake import ScriptedLanguageModel
 
-    yield ScriptedLanguageModel()
+    return ScriptedLanguageModel()
 
 
 def _splitter(s: Settings) -> Any:
@@ -176,15 +177,15 @@ class Container(containers.DeclarativeContainer):
     )
     vector_index = providers.Selector(
         providers.Callable(lambda s: s.index.backend, settings),
-        chroma=providers.Resource(_chroma_index, settings),
-        weaviate=providers.Resource(_weaviate_index, settings, secrets),
-        memory=providers.Resource(_memory_index),
+        chroma=providers.Resource(_closing, _chroma_index, settings),
+        weaviate=providers.Resource(_closing, _weaviate_index, settings, secrets),
+        memory=providers.Resource(_closing, _memory_index),
     )
     llm = providers.Selector(
         providers.Callable(lambda s: s.llm.backend, settings),
-        local=providers.Resource(_local_llm, settings),
-        openai=providers.Resource(_openai_llm, settings, secrets),
-        fake=providers.Resource(_fake_llm),
+        local=providers.Resource(_closing, _local_llm, settings),
+        openai=providers.Resource(_closing, _openai_llm, settings, secrets),
+        fake=providers.Resource(_closing, _fake_llm),
     )
     splitter = providers.Singleton(_splitter, settings)
     reader = providers.Singleton(_reader, settings)
