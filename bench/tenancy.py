@@ -1,0 +1,118 @@
+"""Weaviate layout choice, measured: one collection per AutBot collection vs one collection with one tenant
+per AutBot collection (multi-tenancy). Same data, same queries, one local Weaviate node.
+
+    uv run python bench/tenancy.py [--collections 40] [--vectors 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    import weaviate
+    from weaviate.classes.config import Configure, DataType, Property, VectorDistances
+    from weaviate.classes.data import DataObject
+    from weaviate.classes.tenants import Tenant
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--collections", type=int, default=40)
+    parser.add_argument("--vectors", type=int, default=2000)
+    args = parser.parse_args()
+    port = 16080
+    env = {
+        **os.environ,
+        "WEAVIATE_RUN_DIR": tempfile.mkdtemp(prefix="autbot-tenancy-"),
+        "WEAVIATE_PORT_BASE": str(port),
+    }
+    subprocess.run(["bash", str(ROOT / "scripts/weaviate.sh"), "start"], env=env, check=True)
+    rng = np.random.default_rng(7)
+    data = rng.standard_normal((args.collections, args.vectors, 384)).astype(np.float32)
+    data /= np.linalg.norm(data, axis=2, keepdims=True)
+    queries = rng.standard_normal((100, 384)).astype(np.float32)
+    vector_config = Configure.Vectors.self_provided(
+        vector_index_config=Configure.VectorIndex.hnsw(distance_metric=VectorDistances.COSINE)
+    )
+    props = [Property(name="text", data_type=DataType.TEXT)]
+    out: dict[str, dict[str, float]] = {}
+    client = weaviate.connect_to_local(port=port, grpc_port=50051 + port - 8080)
+    try:
+        # A: one collection each
+        t = time.perf_counter()
+        for i in range(args.collections):
+            client.collections.create(f"Percol_{i}", properties=props, vector_config=vector_config)
+        create_a = time.perf_counter() - t
+        t = time.perf_counter()
+        for i in range(args.collections):
+            col = client.collections.use(f"Percol_{i}")
+            col.data.insert_many(
+                [DataObject(properties={"text": str(j)}, vector=v.tolist()) for j, v in enumerate(data[i])]
+            )
+        load_a = time.perf_counter() - t
+        lat_a = []
+        for k, q in enumerate(queries):
+            col = client.collections.use(f"Percol_{k % args.collections}")
+            t = time.perf_counter()
+            col.query.near_vector(q.tolist(), limit=10)
+            lat_a.append((time.perf_counter() - t) * 1000)
+        out["collection per AutBot collection"] = {
+            "create_s": create_a,
+            "load_s": load_a,
+            "p50_ms": float(np.percentile(lat_a, 50)),
+            "p99_ms": float(np.percentile(lat_a, 99)),
+        }
+        # B: one collection, a tenant each
+        t = time.perf_counter()
+        mt = client.collections.create(
+            "Tenanted",
+            properties=props,
+            vector_config=vector_config,
+            multi_tenancy_config=Configure.multi_tenancy(enabled=True),
+        )
+        mt.tenants.create([Tenant(name=f"t{i}") for i in range(args.collections)])
+        create_b = time.perf_counter() - t
+        t = time.perf_counter()
+        for i in range(args.collections):
+            mt.with_tenant(f"t{i}").data.insert_many(
+                [DataObject(properties={"text": str(j)}, vector=v.tolist()) for j, v in enumerate(data[i])]
+            )
+        load_b = time.perf_counter() - t
+        lat_b = []
+        for k, q in enumerate(queries):
+            col = mt.with_tenant(f"t{k % args.collections}")
+            t = time.perf_counter()
+            col.query.near_vector(q.tolist(), limit=10)
+            lat_b.append((time.perf_counter() - t) * 1000)
+        out["tenant per AutBot collection"] = {
+            "create_s": create_b,
+            "load_s": load_b,
+            "p50_ms": float(np.percentile(lat_b, 50)),
+            "p99_ms": float(np.percentile(lat_b, 99)),
+        }
+    finally:
+        client.close()
+        subprocess.run(["bash", str(ROOT / "scripts/weaviate.sh"), "stop"], env=env, check=False)
+    base = out["collection per AutBot collection"]
+    print(f"{args.collections} AutBot collections x {args.vectors} vectors (384-d), 100 queries, one node\n")
+    print("| layout | create all (s) | load all (s) | search p50 ms | search p99 ms | p50 vs per-collection |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in out.items():
+        print(
+            f"| {name} | {r['create_s']:.2f} | {r['load_s']:.2f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+            f"{r['p50_ms'] / base['p50_ms']:.2f}x |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
