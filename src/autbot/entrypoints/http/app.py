@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -23,6 +24,8 @@ Errors are `application/problem+json` bodies with a stable `code`."""
 
 
 def configure_logging(settings: Settings) -> None:
+    for noisy in ("httpx", "httpcore", "chromadb", "urllib3"):  # client libraries log every request at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     logger.remove()
     logger.add(
         sys.stderr,

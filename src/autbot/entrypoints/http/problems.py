@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from loguru import logger
 
@@ -152,4 +152,4 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: handle_unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "MediaType", "autbot_problem", "problem_body"]
+__all__ = ["EXCEPTION_HANDLERS", "autbot_problem", "problem_body"]
