@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -177,3 +178,35 @@ def test_document_and_collection_use_cases() -> None:
     assert ListCollections(index=w.index).execute() == []
     with pytest.raises(CollectionNotFound):
         DeleteCollection(index=w.index).execute(CollectionRef(collection="c"))
+
+
+def test_concurrent_updates_of_one_document_leave_it_whole() -> None:
+    import time
+
+    from autbot.adapters.vector_index.memory import InMemoryVectorIndex
+
+    class SlowIndex(InMemoryVectorIndex):  # every write takes a while: writers interleave
+        def upsert_chunks(self, *a: Any, **k: Any) -> None:
+            time.sleep(0.01)
+            super().upsert_chunks(*a, **k)
+
+        def put_documents(self, *a: Any, **k: Any) -> None:
+            time.sleep(0.01)
+            super().put_documents(*a, **k)
+
+    w = World(chunk_size=16)
+    w.index = SlowIndex()
+    w.ingest = IngestDocuments(embedder=w.embedder, index=w.index, splitter=w.splitter)
+    w.search = SearchChunks(embedder=w.embedder, index=w.index)
+    texts = [" ".join(f"Writer {n} sentence {i} about dunes." for i in range(8)) for n in range(6)]
+    ingest(w, DocumentInput(id="dune", text=texts[0]))
+    threads = [threading.Thread(target=ingest, args=(w, DocumentInput(id="dune", text=t))) for t in texts[1:]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    doc = w.index.get_documents("c", ["dune"])["dune"]
+    hits = w.search.execute(SearchRequest(collection="c", query="sentence about dunes", top_k=50))
+    assert hits, "the document is still searchable"
+    assert {h.chunk.document_version for h in hits} == {doc.version}
+    assert w.index.count_chunks("c") == doc.chunk_count

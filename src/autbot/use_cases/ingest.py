@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from autbot.domain.errors import DocumentTooLarge, EmptyDocument, InvalidInput
@@ -40,6 +43,21 @@ def document_version(doc: DocumentInput) -> str:
     return content_hash(json.dumps([doc.text, doc.title, doc.source, sorted(doc.metadata.items())], default=str))
 
 
+_STRIPES = [threading.Lock() for _ in range(64)]
+
+
+@contextlib.contextmanager
+def _document_locks(collection: str, ids: list[str]) -> Iterator[None]:
+    """Serialise concurrent ingestions of the same document in this process (striped locks, taken in
+    order, so two requests never deadlock). Without it, two interleaved updates of one document could
+    each delete the other's chunks."""
+    stripes = sorted({zlib.crc32(f"{collection}/{i}".encode()) % len(_STRIPES) for i in ids})
+    with contextlib.ExitStack() as stack:
+        for n in stripes:
+            stack.enter_context(_STRIPES[n])
+        yield
+
+
 class IngestDocuments:
     """Ingest documents into a collection (created on first use).
 
@@ -51,6 +69,7 @@ class IngestDocuments:
       Search only shows chunks of the live version, so there is no moment with both or neither.
     - A collection holds vectors of one embedding model only; ingesting with another model is refused.
     - The whole request is validated before anything is written.
+    - Concurrent ingestions of the same document in one process are serialised.
     """
 
     def __init__(
@@ -75,6 +94,12 @@ class IngestDocuments:
             collection, embedding_model=self._embedder.model_id, dimension=self._embedder.dimension
         )
         ids = [doc_id for doc_id, _, _ in docs]
+        with _document_locks(collection, ids):
+            return self._ingest(collection, docs, ids)
+
+    def _ingest(
+        self, collection: str, docs: list[tuple[str, DocumentInput, str]], ids: list[str]
+    ) -> list[IngestOutcome]:
         existing = self._index.get_documents(collection, ids)
         outcomes: dict[str, IngestOutcome] = {}
         pending: list[tuple[str, DocumentInput, str, list[Chunk]]] = []
