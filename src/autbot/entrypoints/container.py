@@ -92,6 +92,7 @@ def _weaviate_index(s: Settings, secrets: SecretStore) -> VectorIndex:
         max_connections=w.max_connections,
         ef=w.ef,
         batch_size=w.batch_size,
+        write_retries=w.write_retries,
     )
     return index
 

@@ -71,7 +71,9 @@ class WeaviateSettings(_Section):
     """Name of the secret holding the API key (no key: anonymous access)."""
     init_timeout_s: float = 10.0
     query_timeout_s: float = 30.0
-    insert_timeout_s: float = 60.0
+    insert_timeout_s: float = 15.0
+    """A batch write that takes longer is retried (writes are idempotent), ``write_retries`` times."""
+    write_retries: int = 2
     replication_factor: int = 1
     """Copies of each object across the cluster (3 in the local cluster)."""
     consistency_level: str = "QUORUM"

@@ -65,7 +65,7 @@ class WeaviateVectorIndex:
         api_key: str | None = None,
         init_timeout_s: float = 10.0,
         query_timeout_s: float = 30.0,
-        insert_timeout_s: float = 60.0,
+        insert_timeout_s: float = 15.0,
         replication_factor: int = 1,
         consistency_level: str = "QUORUM",
         quantization: str = "none",
@@ -73,6 +73,7 @@ class WeaviateVectorIndex:
         max_connections: int = 32,
         ef: int = -1,
         batch_size: int = 100,
+        write_retries: int = 2,
     ) -> None:
         import weaviate
         from weaviate.classes.config import ConsistencyLevel
@@ -100,6 +101,7 @@ class WeaviateVectorIndex:
         self._quantization = quantization
         self._hnsw = {"ef_construction": ef_construction, "max_connections": max_connections, "ef": ef}
         self._batch_size = batch_size
+        self._write_retries = max(0, write_retries)
         self._lock = threading.Lock()
         self._known: set[str] = set()
         try:
@@ -352,11 +354,9 @@ class WeaviateVectorIndex:
                     for c, v in part
                 ]
                 try:
-                    result = col.data.insert_many(objects)
+                    result = self._insert_many(col, objects)
                 except Exception as e:
-                    from weaviate.exceptions import WeaviateTimeoutError
-
-                    if isinstance(e, WeaviateTimeoutError):
+                    if _transient(e):
                         raise
                     raise IndexWriteFailed(
                         f"Weaviate rejected a batch of {len(objects)} chunks: {e}",
@@ -385,6 +385,18 @@ class WeaviateVectorIndex:
                     raise
 
         self._call(run)
+
+    def _insert_many(self, col: Any, objects: list[Any]) -> Any:
+        """Batch writes are idempotent (deterministic uuids), so a write that timed out, as writes do while
+        a cluster notices a dead node, is retried a bounded number of times."""
+        for attempt in range(self._write_retries + 1):
+            try:
+                return col.data.insert_many(objects)
+            except Exception as e:
+                if attempt == self._write_retries or not _transient(e):
+                    raise
+                time.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
 
     def _delete_all(self, name: str, where: Any) -> None:
         for _ in range(1000):
@@ -502,7 +514,7 @@ class WeaviateVectorIndex:
                 )
                 for d in documents
             ]
-            result = self._col(DOCUMENTS).data.insert_many(objects)  # a batch write replaces by uuid
+            result = self._insert_many(self._col(DOCUMENTS), objects)  # a batch write replaces by uuid
             if result.has_errors:
                 failed = {documents[i].id: str(err.message) for i, err in result.errors.items()}
                 raise IndexWriteFailed(f"Weaviate rejected {len(failed)} document records.", failed=failed)
@@ -571,6 +583,18 @@ class WeaviateVectorIndex:
             self._client.close()
         except Exception:  # closing is best effort
             return
+
+
+def _transient(error: Exception) -> bool:
+    """A timeout or an unavailable peer: worth one more try for an idempotent write."""
+    from weaviate.exceptions import WeaviateTimeoutError
+
+    text = str(error).lower()
+    return (
+        isinstance(error, (WeaviateTimeoutError, TimeoutError))
+        or "deadline exceeded" in text
+        or ("unavailable" in text)
+    )
 
 
 def _missing_class(error: Exception) -> bool:
