@@ -12,7 +12,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,58 +49,48 @@ def main() -> int:
     out: dict[str, dict[str, float]] = {}
     client = weaviate.connect_to_local(port=port, grpc_port=50051 + port - 8080)
     try:
-        # A: one collection each
-        t = time.perf_counter()
-        for i in range(args.collections):
-            client.collections.create(f"Percol_{i}", properties=props, vector_config=vector_config)
-        create_a = time.perf_counter() - t
-        t = time.perf_counter()
-        for i in range(args.collections):
-            col = client.collections.use(f"Percol_{i}")
-            col.data.insert_many(
-                [DataObject(properties={"text": str(j)}, vector=v.tolist()) for j, v in enumerate(data[i])]
-            )
-        load_a = time.perf_counter() - t
-        lat_a = []
-        for k, q in enumerate(queries):
-            col = client.collections.use(f"Percol_{k % args.collections}")
+
+        def measure(create: Callable[[], Callable[[int], Any]]) -> dict[str, float]:
+            """create() makes the layout and returns AutBot collection i's handle; load all, then search."""
             t = time.perf_counter()
-            col.query.near_vector(q.tolist(), limit=10)
-            lat_a.append((time.perf_counter() - t) * 1000)
-        out["collection per AutBot collection"] = {
-            "create_s": create_a,
-            "load_s": load_a,
-            "p50_ms": float(np.percentile(lat_a, 50)),
-            "p99_ms": float(np.percentile(lat_a, 99)),
-        }
-        # B: one collection, a tenant each
-        t = time.perf_counter()
-        mt = client.collections.create(
-            "Tenanted",
-            properties=props,
-            vector_config=vector_config,
-            multi_tenancy_config=Configure.multi_tenancy(enabled=True),
-        )
-        mt.tenants.create([Tenant(name=f"t{i}") for i in range(args.collections)])
-        create_b = time.perf_counter() - t
-        t = time.perf_counter()
-        for i in range(args.collections):
-            mt.with_tenant(f"t{i}").data.insert_many(
-                [DataObject(properties={"text": str(j)}, vector=v.tolist()) for j, v in enumerate(data[i])]
-            )
-        load_b = time.perf_counter() - t
-        lat_b = []
-        for k, q in enumerate(queries):
-            col = mt.with_tenant(f"t{k % args.collections}")
+            handle = create()
+            created = time.perf_counter() - t
             t = time.perf_counter()
-            col.query.near_vector(q.tolist(), limit=10)
-            lat_b.append((time.perf_counter() - t) * 1000)
-        out["tenant per AutBot collection"] = {
-            "create_s": create_b,
-            "load_s": load_b,
-            "p50_ms": float(np.percentile(lat_b, 50)),
-            "p99_ms": float(np.percentile(lat_b, 99)),
-        }
+            for i in range(args.collections):
+                handle(i).data.insert_many(
+                    [DataObject(properties={"text": str(j)}, vector=v.tolist()) for j, v in enumerate(data[i])]
+                )
+            loaded = time.perf_counter() - t
+            lat = []
+            for k, q in enumerate(queries):
+                col = handle(k % args.collections)
+                t = time.perf_counter()
+                col.query.near_vector(q.tolist(), limit=10)
+                lat.append((time.perf_counter() - t) * 1000)
+            return {
+                "create_s": created,
+                "load_s": loaded,
+                "p50_ms": float(np.percentile(lat, 50)),
+                "p99_ms": float(np.percentile(lat, 99)),
+            }
+
+        def per_collection() -> Callable[[int], Any]:
+            for i in range(args.collections):
+                client.collections.create(f"Percol_{i}", properties=props, vector_config=vector_config)
+            return lambda i: client.collections.use(f"Percol_{i}")
+
+        def tenants() -> Callable[[int], Any]:
+            mt = client.collections.create(
+                "Tenanted",
+                properties=props,
+                vector_config=vector_config,
+                multi_tenancy_config=Configure.multi_tenancy(enabled=True),
+            )
+            mt.tenants.create([Tenant(name=f"t{i}") for i in range(args.collections)])
+            return lambda i: mt.with_tenant(f"t{i}")
+
+        out["collection per AutBot collection"] = measure(per_collection)
+        out["tenant per AutBot collection"] = measure(tenants)
     finally:
         client.close()
         subprocess.run(["bash", str(ROOT / "scripts/weaviate.sh"), "stop"], env=env, check=False)

@@ -26,6 +26,18 @@ FILES = {
 }
 
 
+def autbot(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run the ``autbot`` command as a user would, and capture what it prints."""
+    return subprocess.run(
+        [sys.executable, "-m", "autbot.entrypoints.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+
+
 def upload(client: object, collection: str, names: list[str]) -> list[dict[str, object]]:
     r = client.post(
         f"/v1/collections/{collection}/files",  # type: ignore[attr-defined]
@@ -81,45 +93,20 @@ def test_cli_ingest_search_and_ask(data_dir: Path, tmp_path: Path) -> None:
     (docs / "sub" / "eiffel.md").write_bytes(FILES["eiffel.md"])
     (docs / "ignored.bin").write_bytes(b"\x00\x01")
     server = AutbotServer(data_dir).start()
-    cli = [sys.executable, "-m", "autbot.entrypoints.cli"]
     try:
-        out = subprocess.run(
-            [*cli, "ingest", str(docs), "-c", "cli", "--url", server.url],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=ROOT,
-        )
+        out = autbot("ingest", str(docs), "-c", "cli", "--url", server.url)
         assert out.returncode == 0, out.stderr
         assert "2 files into 'cli': 2 created" in out.stdout
-        out = subprocess.run(
-            [*cli, "search", "how tall is the tower", "-c", "cli", "--url", server.url],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=ROOT,
-        )
+        out = autbot("search", "how tall is the tower", "-c", "cli", "--url", server.url)
         assert out.returncode == 0
         assert out.stdout.splitlines()[0].startswith("1. [")
         assert "eiffel" in out.stdout.splitlines()[0]
-        out = subprocess.run(
-            [*cli, "ask", "How tall is the Eiffel Tower?", "-c", "cli", "--url", server.url, "--stream"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=ROOT,
-        )
+        out = autbot("ask", "How tall is the Eiffel Tower?", "-c", "cli", "--url", server.url, "--stream")
         assert out.returncode == 0, out.stderr
         assert "330" in out.stdout
         assert "Sources:" in out.stdout
         assert "[1] eiffel" in out.stdout
-        out = subprocess.run(
-            [*cli, "search", "x", "-c", "missing", "--url", server.url],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=ROOT,
-        )
+        out = autbot("search", "x", "-c", "missing", "--url", server.url)
         assert out.returncode == 1
         assert "collection_not_found" in out.stderr
     finally:
@@ -129,36 +116,15 @@ def test_cli_ingest_search_and_ask(data_dir: Path, tmp_path: Path) -> None:
 def test_embedded_store_refuses_a_second_process_and_several_workers(data_dir: Path) -> None:
     server = AutbotServer(data_dir).start()
     try:
-        second = subprocess.run(
-            [sys.executable, "-m", "autbot.entrypoints.cli", "serve", "--port", "1"],
-            env=server.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=data_dir.parent,
-        )
+        second = autbot("serve", "--port", "1", env=server.env, cwd=data_dir.parent)
         assert second.returncode == 2
         assert "single-process" in second.stderr
     finally:
         server.stop()
-    workers = subprocess.run(
-        [sys.executable, "-m", "autbot.entrypoints.cli", "serve", "--workers", "2"],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=data_dir.parent,
-    )
+    workers = autbot("serve", "--workers", "2", env=server.env, cwd=data_dir.parent)
     assert workers.returncode == 2
     assert "single-process" in workers.stderr
-    bad = subprocess.run(
-        [sys.executable, "-m", "autbot.entrypoints.cli", "serve"],
-        env={**server.env, "AUTBOT_LLM__BACKEND": "gpt9"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=data_dir.parent,
-    )
+    bad = autbot("serve", env={**server.env, "AUTBOT_LLM__BACKEND": "gpt9"}, cwd=data_dir.parent)
     assert bad.returncode == 2
     assert "llm.backend" in bad.stderr
     assert "fake, local, openai" in bad.stderr

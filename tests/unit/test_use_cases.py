@@ -4,6 +4,8 @@ import threading
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autbot.adapters.embedders.hashing import HashingEmbedder
 from autbot.domain.errors import (
@@ -210,3 +212,23 @@ def test_concurrent_updates_of_one_document_leave_it_whole() -> None:
     assert hits, "the document is still searchable"
     assert {h.chunk.document_version for h in hits} == {doc.version}
     assert w.index.count_chunks("c") == doc.chunk_count
+
+
+_doc_texts = st.lists(
+    st.text(alphabet=st.characters(categories=("L", "N", "Zs", "P")), min_size=1, max_size=300).filter(str.strip),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_doc_texts)
+def test_ingestion_is_idempotent_property(texts: list[str]) -> None:
+    w = World()
+    docs = tuple(DocumentInput(id=f"d{i}", text=t) for i, t in enumerate(texts))
+    first = ingest(w, *docs)
+    chunks = w.index.count_chunks("c")
+    again = ingest(w, *docs)
+    assert [status for _, status, _ in first] == ["created"] * len(docs)
+    assert again == [(doc_id, "unchanged", n) for doc_id, _, n in first]
+    assert w.index.count_chunks("c") == chunks == sum(n for _, _, n in first)

@@ -42,7 +42,6 @@ def sanitize_source_text(text: str) -> str:
 class Prompt:
     messages: tuple[ChatMessage, ...]
     citations: tuple[Citation, ...]
-    prompt_tokens_estimate: int
 
 
 def select_context(hits: list[SearchHit], *, budget_tokens: int) -> list[SearchHit]:
@@ -66,11 +65,7 @@ def build_prompt(question: str, hits: list[SearchHit], *, max_prompt_tokens: int
     lines = [f"[{c.n}] {sanitize_source_text(c.hit.chunk.text)}" for c in citations]
     user = CONTEXT_HEADER + "\n" + "\n".join(lines) + "\n\n" + QUESTION_LEAD + " ".join(question.split())
     messages = (ChatMessage(role="system", content=SYSTEM_PROMPT), ChatMessage(role="user", content=user))
-    return Prompt(
-        messages=messages,
-        citations=citations,
-        prompt_tokens_estimate=sum(estimate_tokens(m.content) for m in messages),
-    )
+    return Prompt(messages=messages, citations=citations)
 
 
 def leaks_system_prompt(answer: str, *, window: int = 8) -> bool:

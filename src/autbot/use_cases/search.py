@@ -52,11 +52,12 @@ class SearchChunks:
         if not 0.0 <= alpha <= 1.0:
             raise InvalidInput("alpha must be between 0 and 1.", field="alpha")
         if request.mode not in self._index.search_modes:
-            supported = ", ".join(sorted(m.value for m in self._index.search_modes))
+            supported = sorted(m.value for m in self._index.search_modes)
             raise UnsupportedSearchMode(
-                f"Search mode '{request.mode.value}' is not supported by this vector index (supported: {supported}).",
+                f"Search mode '{request.mode.value}' is not supported by this vector index "
+                f"(supported: {', '.join(supported)}).",
                 field="mode",
-                supported=sorted(m.value for m in self._index.search_modes),
+                supported=supported,
             )
         info = self._index.get_collection(collection, counts=False)
         if info is None:
@@ -94,9 +95,12 @@ class SearchChunks:
         """Each document's hits of one version only: the live one, or (if the read raced a replacement
         and saw none of the live version's chunks) the version it replaced. Never both, never neither."""
         docs = self._index.get_documents(collection, sorted({h.chunk.document_id for h in hits}))
+        seen_by_doc: dict[str, set[str]] = {}
+        for h in hits:
+            seen_by_doc.setdefault(h.chunk.document_id, set()).add(h.chunk.document_version)
         versions = {}
         for doc_id, doc in docs.items():
-            seen = {h.chunk.document_version for h in hits if h.chunk.document_id == doc_id}
+            seen = seen_by_doc.get(doc_id, set())
             if doc.version in seen:
                 versions[doc_id] = doc.version
             elif doc.previous_version in seen:
