@@ -19,7 +19,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,13 +29,22 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # tests.support.weaviate: one Weaviate node on free ports
 
+from tests.support.weaviate import WeaviateNodes  # noqa: E402
+
+from autbot.adapters.chunk_index.chroma import ChromaChunkIndex  # noqa: E402
 from autbot.adapters.embedders.onnx import OnnxEmbedder  # noqa: E402
+from autbot.adapters.locks.in_process import InProcessDocumentLocks  # noqa: E402
+from autbot.adapters.registry.sqlite import SqliteDocumentRegistry  # noqa: E402
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter  # noqa: E402
-from autbot.adapters.vector_index.chroma import ChromaVectorIndex  # noqa: E402
 from autbot.domain.ids import chunk_id  # noqa: E402
-from autbot.domain.model import Chunk, DocumentInput  # noqa: E402
-from autbot.ports.vector_index import VectorIndex  # noqa: E402
+from autbot.domain.model import (  # noqa: E402
+    Chunk,
+    ChunkQuery,
+    DocumentInput,
+)
+from autbot.ports.chunk_index import ChunkIndex  # noqa: E402
 from autbot.use_cases.ingest import IngestDocuments, IngestRequest  # noqa: E402
 
 WORDS = [
@@ -98,8 +106,11 @@ def bench_ingest(n_docs: int) -> dict[str, Any]:
     embedder.embed(texts)
     raw_s = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
-        index = ChromaVectorIndex(path=tmp)
-        ingest = IngestDocuments(embedder=embedder, index=index, splitter=splitter)
+        index = ChromaChunkIndex(path=tmp)
+        registry = SqliteDocumentRegistry(Path(tmp) / "registry.sqlite3")
+        ingest = IngestDocuments(
+            embedder=embedder, chunks=index, registry=registry, splitter=splitter, locks=InProcessDocumentLocks()
+        )
         t = time.perf_counter()
         for start in range(0, len(docs), 50):
             ingest.execute(IngestRequest(collection="bench", documents=tuple(docs[start : start + 50])))
@@ -108,6 +119,7 @@ def bench_ingest(n_docs: int) -> dict[str, Any]:
         ingest.execute(IngestRequest(collection="bench", documents=tuple(docs[:50])))
         unchanged_s = time.perf_counter() - t
         index.close()
+        registry.close()
     return {
         "documents": len(docs),
         "chunks": len(texts),
@@ -124,7 +136,7 @@ def clustered_vectors(n: int, dim: int, rng: np.random.Generator, centroids: np.
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def fill(index: VectorIndex, vectors: np.ndarray, start: int, stop: int, batch: int = 1000) -> float:
+def fill(index: ChunkIndex, vectors: np.ndarray, start: int, stop: int, batch: int = 1000) -> float:
     t = time.perf_counter()
     for s in range(start, stop, batch):
         e = min(stop, s + batch)
@@ -138,17 +150,17 @@ def fill(index: VectorIndex, vectors: np.ndarray, start: int, stop: int, batch: 
             )
             for i in range(s, e)
         ]
-        index.upsert_chunks("bench", chunks, vectors[s:e].tolist())
+        index.upsert("bench", chunks, vectors[s:e].tolist())
     return time.perf_counter() - t
 
 
-def latencies(index: VectorIndex, queries: np.ndarray, k: int = 10) -> tuple[list[float], list[list[int]]]:
+def latencies(index: ChunkIndex, queries: np.ndarray, k: int = 10) -> tuple[list[float], list[list[int]]]:
     for q in queries[:20]:  # warm-up
-        index.search("bench", q.tolist(), top_k=k)
+        index.search("bench", ChunkQuery(top_k=k, vector=q.tolist()))
     out, ids = [], []
     for q in queries:
         t = time.perf_counter()
-        hits = index.search("bench", q.tolist(), top_k=k)
+        hits = index.search("bench", ChunkQuery(top_k=k, vector=q.tolist()))
         out.append((time.perf_counter() - t) * 1000)
         ids.append([int(h.chunk.id.rsplit("#", 1)[1]) for h in hits])
     return out, ids
@@ -158,14 +170,9 @@ def pct(values: list[float], p: float) -> float:
     return float(np.percentile(values, p))
 
 
-def start_weaviate(port_base: int, run_dir: Path) -> dict[str, Any]:
-    env = {**os.environ, "WEAVIATE_RUN_DIR": str(run_dir), "WEAVIATE_PORT_BASE": str(port_base)}
-    subprocess.run(["bash", str(ROOT / "scripts/weaviate.sh"), "start", "0", "1"], env=env, check=True)
-    return env
-
-
 def bench_search(sizes: list[int], n_queries: int) -> dict[str, Any]:
-    from autbot.adapters.vector_index.weaviate import WeaviateVectorIndex
+    from autbot.adapters.weaviate.chunks import WeaviateChunkIndex
+    from autbot.adapters.weaviate.connection import WeaviateConnection
 
     dim, rng = 384, np.random.default_rng(42)
     centroids = rng.standard_normal((1000, dim)).astype(np.float32)
@@ -180,8 +187,7 @@ def bench_search(sizes: list[int], n_queries: int) -> dict[str, Any]:
         embedder.embed([text])
         emb_ms.append((time.perf_counter() - t) * 1000)
 
-    port_base, run_dir = 17080, Path(tempfile.mkdtemp(prefix="autbot-bench-weaviate-"))
-    env = start_weaviate(port_base, run_dir)
+    node = WeaviateNodes(Path(tempfile.mkdtemp(prefix="autbot-bench-weaviate-"))).start()
     results: dict[str, Any] = {
         "query_embedding_ms_p50": pct(emb_ms, 50),
         "dimension": dim,
@@ -189,14 +195,15 @@ def bench_search(sizes: list[int], n_queries: int) -> dict[str, Any]:
         "sizes": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
-        stores: dict[str, VectorIndex] = {
-            "embedded (Chroma)": ChromaVectorIndex(path=tmp),
-            "Weaviate": WeaviateVectorIndex(http_port=port_base, grpc_port=50051 + port_base - 8080),
+        connection = WeaviateConnection(**node.settings())  # type: ignore[arg-type]
+        stores: dict[str, ChunkIndex] = {
+            "embedded (Chroma)": ChromaChunkIndex(path=tmp),
+            "Weaviate": WeaviateChunkIndex(connection),
         }
         try:
             for store in stores.values():
-                store.delete_collection("bench")
-                store.ensure_collection("bench", embedding_model="synthetic", dimension=dim)
+                store.drop("bench")
+                store.ensure("bench")
             filled = 0
             for size in sizes:
                 row: dict[str, Any] = {}
@@ -230,9 +237,9 @@ def bench_search(sizes: list[int], n_queries: int) -> dict[str, Any]:
                 filled = size
                 results["sizes"][str(size)] = row
         finally:
-            for store in stores.values():
-                store.close()
-            subprocess.run(["bash", str(ROOT / "scripts/weaviate.sh"), "stop"], env=env, check=False)
+            stores["embedded (Chroma)"].close()  # type: ignore[attr-defined]
+            connection.close()
+            node.stop()
     return results
 
 

@@ -7,8 +7,6 @@ per AutBot collection (multi-tenancy). Same data, same queries, one local Weavia
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +17,7 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.support.weaviate: one Weaviate node on free ports
 
 
 def main() -> int:
@@ -31,13 +30,9 @@ def main() -> int:
     parser.add_argument("--collections", type=int, default=40)
     parser.add_argument("--vectors", type=int, default=2000)
     args = parser.parse_args()
-    port = 16080
-    env = {
-        **os.environ,
-        "WEAVIATE_RUN_DIR": tempfile.mkdtemp(prefix="autbot-tenancy-"),
-        "WEAVIATE_PORT_BASE": str(port),
-    }
-    subprocess.run(["bash", str(ROOT / "scripts/weaviate.sh"), "start"], env=env, check=True)
+    from tests.support.weaviate import WeaviateNodes
+
+    node = WeaviateNodes(Path(tempfile.mkdtemp(prefix="autbot-tenancy-"))).start()
     rng = np.random.default_rng(7)
     data = rng.standard_normal((args.collections, args.vectors, 384)).astype(np.float32)
     data /= np.linalg.norm(data, axis=2, keepdims=True)
@@ -47,7 +42,7 @@ def main() -> int:
     )
     props = [Property(name="text", data_type=DataType.TEXT)]
     out: dict[str, dict[str, float]] = {}
-    client = weaviate.connect_to_local(port=port, grpc_port=50051 + port - 8080)
+    client = weaviate.connect_to_local(port=node.http_port(), grpc_port=node.grpc_port())
     try:
 
         def measure(create: Callable[[], Callable[[int], Any]]) -> dict[str, float]:
@@ -93,7 +88,7 @@ def main() -> int:
         out["tenant per AutBot collection"] = measure(tenants)
     finally:
         client.close()
-        subprocess.run(["bash", str(ROOT / "scripts/weaviate.sh"), "stop"], env=env, check=False)
+        node.stop()
     base = out["collection per AutBot collection"]
     print(f"{args.collections} AutBot collections x {args.vectors} vectors (384-d), 100 queries, one node\n")
     print("| layout | create all (s) | load all (s) | search p50 ms | search p99 ms | p50 vs per-collection |")

@@ -16,6 +16,9 @@
 #   WEAVIATE_PORT_BASE HTTP port of node 0 (default 8080); node i uses HTTP base+i, gRPC 50051+i+offset,
 #                      gossip/data 7100+2i/7101+2i+offset, raft 8300+2i/8301+2i+offset, where
 #                      offset = base - 8080 (so two clusters on distinct bases do not collide)
+#   WEAVIATE_NODE<i>_PORTS "HTTP GRPC GOSSIP RAFT" for node i, overriding the base (the tests pick free ports
+#                      this way); the node also binds GOSSIP+1 (data) and RAFT+1 (Raft RPC), as Weaviate's
+#                      local-cluster mode expects
 set -euo pipefail
 
 VERSION="${WEAVIATE_VERSION:-v1.35.2}"
@@ -49,8 +52,13 @@ install() {
 }
 
 ports() {  # node -> "http grpc gossip data raft raftrpc"
-  local i=$1
-  echo "$((BASE + i)) $((50051 + OFFSET + i)) $((7100 + OFFSET + 2 * i)) $((7101 + OFFSET + 2 * i)) $((8300 + OFFSET + 2 * i)) $((8301 + OFFSET + 2 * i))"
+  local i=$1 var="WEAVIATE_NODE$1_PORTS" http grpc gossip raft
+  if [ -n "${!var:-}" ]; then
+    read -r http grpc gossip raft <<<"${!var}"
+  else
+    http=$((BASE + i)) grpc=$((50051 + OFFSET + i)) gossip=$((7100 + OFFSET + 2 * i)) raft=$((8300 + OFFSET + 2 * i))
+  fi
+  echo "$http $grpc $gossip $((gossip + 1)) $raft $((raft + 1))"
 }
 
 start_node() {
@@ -76,7 +84,7 @@ start_node() {
     CLUSTER_HOSTNAME="node$node" CLUSTER_IN_LOCALHOST=true CLUSTER_ADVERTISE_ADDR=127.0.0.1 CLUSTER_BIND_ADDR=127.0.0.1 \
     CLUSTER_GOSSIP_BIND_PORT="$gossip" CLUSTER_DATA_BIND_PORT="$data" CLUSTER_JOIN="$cluster_join" \
     RAFT_PORT="$raft" RAFT_INTERNAL_RPC_PORT="$raftrpc" RAFT_JOIN="$join" RAFT_BOOTSTRAP_EXPECT="$nodes" \
-    GOMAXPROCS="${WEAVIATE_GOMAXPROCS:-2}" LIMIT_RESOURCES=true GO_PROFILING_DISABLE=true GO_PROFILING_PORT=$((6060 + OFFSET + node)) \
+    GOMAXPROCS="${WEAVIATE_GOMAXPROCS:-2}" LIMIT_RESOURCES=true GO_PROFILING_DISABLE=true \
     nohup "$bin" --scheme http --host 127.0.0.1 --port "$http" --read-timeout=600s --write-timeout=600s \
     >"$RUN_DIR/node$node.log" 2>&1 &
   echo $! >"$RUN_DIR/node$node.pid"
@@ -128,5 +136,5 @@ case "${1:-}" in
     for ((i = 0; i < n; i++)); do wait_ready "$i"; done
     log "cluster of $n nodes ready" ;;
   cluster-stop) for f in "$RUN_DIR"/node*.pid; do stop_node "$f"; done ;;
-  *) sed -n '2,20p' "$0"; exit 2 ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
 esac

@@ -15,10 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 @pytest.fixture(scope="session")
 def weaviate_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeaviateNodes]:
     """One real Weaviate node for the whole session (built by scripts/weaviate.sh if needed)."""
-    nodes = WeaviateNodes(
-        tmp_path_factory.mktemp("weaviate"), port_base=int(os.environ.get("AUTBOT_TEST_WEAVIATE_PORT", "18080"))
-    )
-    nodes.start()
+    nodes = WeaviateNodes(tmp_path_factory.mktemp("weaviate")).start()
     yield nodes
     nodes.stop()
 

@@ -10,17 +10,18 @@ from autbot.adapters.embedders.hashing import HashingEmbedder
 from autbot.adapters.embedders.onnx import OnnxEmbedder
 from autbot.ports.embedder import Embedder
 
-_ONNX: OnnxEmbedder | None = None
+
+@pytest.fixture(scope="module")
+def onnx_embedder() -> OnnxEmbedder:
+    """The real model, loaded once per module and only by slow tests."""
+    return OnnxEmbedder(threads=2, batch_size=8)
 
 
-@pytest.fixture(params=["hashing", "onnx"])
+@pytest.fixture(params=["hashing", pytest.param("onnx", marks=pytest.mark.slow)])
 def embedder(request: pytest.FixtureRequest) -> Embedder:
-    global _ONNX
     if request.param == "hashing":
         return HashingEmbedder(dimension=128)
-    if _ONNX is None:
-        _ONNX = OnnxEmbedder(threads=2, batch_size=8)
-    return _ONNX
+    return request.getfixturevalue("onnx_embedder")  # type: ignore[no-any-return]
 
 
 def cos(a: list[float], b: list[float]) -> float:
@@ -56,9 +57,9 @@ def test_related_texts_are_closer(embedder: Embedder) -> None:
     assert cos(q, near) > cos(q, far)
 
 
-def test_paraphrase_beats_unrelated_for_the_real_model() -> None:
-    e = OnnxEmbedder(threads=2)
-    q, para, other = e.embed(
+@pytest.mark.slow
+def test_paraphrase_beats_unrelated_for_the_real_model(onnx_embedder: OnnxEmbedder) -> None:
+    q, para, other = onnx_embedder.embed(
         [
             "How tall is the Eiffel Tower?",
             "The Eiffel tower measures 330 metres in height.",

@@ -9,7 +9,7 @@ import pytest
 
 from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.adapters.llm.openai import OpenAILanguageModel
-from autbot.domain.model import ChatMessage, GenerationParams
+from autbot.domain.answers import ChatMessage, GenerationParams
 from autbot.ports.language_model import LanguageModel
 
 MESSAGES = (
@@ -18,7 +18,13 @@ MESSAGES = (
 )
 
 
-@pytest.fixture(params=["fake", "local", "openai"])
+@pytest.fixture(
+    params=[
+        "fake",
+        pytest.param("local", marks=pytest.mark.slow),  # loads the GGUF model in-process
+        pytest.param("openai", marks=pytest.mark.slow),  # starts llama.cpp's OpenAI-compatible server
+    ]
+)
 def llm(request: pytest.FixtureRequest) -> LanguageModel:
     if request.param == "fake":
         return ScriptedLanguageModel(["The sky is blue, as the text says."])
@@ -75,4 +81,4 @@ async def test_closing_a_stream_early_cancels_and_leaves_the_model_usable(llm: L
 
 
 async def test_health(llm: LanguageModel) -> None:
-    assert (await llm.health()).ok
+    assert llm.health().ok

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from autbot.domain.prompting import SYSTEM_PROMPT, leaks_system_prompt
-from tests.support.processes import AutbotServer, parse_sse
+from tests.support.processes import AutbotServer, free_port, parse_sse
 
 pytestmark = pytest.mark.slow
 
@@ -163,7 +163,7 @@ def test_llm_endpoint_down_gives_503_and_not_ready(tmp_path: Path) -> None:
         tmp_path / "data",
         env={
             "AUTBOT_LLM__BACKEND": "openai",
-            "AUTBOT_LLM__OPENAI__BASE_URL": "http://127.0.0.1:9/v1",
+            "AUTBOT_LLM__OPENAI__BASE_URL": f"http://127.0.0.1:{free_port()}/v1",  # nothing listens there
             "AUTBOT_LLM__OPENAI__MAX_RETRIES": "0",
         },
     ).start()

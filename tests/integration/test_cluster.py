@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.weaviate, pytest.mark.cluster]
 
 
 def test_replicas_share_a_replicated_cluster_and_survive_a_node_kill(tmp_path: Path) -> None:
-    nodes = WeaviateNodes(tmp_path / "cluster", port_base=19080, nodes=3).start()
+    nodes = WeaviateNodes(tmp_path / "cluster", nodes=3).start()
     # the hardest node to lose is the Raft leader: kill that one, serve through the other two
     stats = httpx.get(f"http://127.0.0.1:{nodes.http_port(0)}/v1/cluster/statistics", timeout=10).json()
     leader = int(stats["statistics"][0]["leaderId"].removeprefix("node"))

@@ -9,21 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.test_readers_splitters_secrets import make_pdf
-from tests.support.processes import ROOT, AutbotServer
+from tests.support.documents import FILES, upload
+from tests.support.processes import ROOT, AutbotServer, free_port
 
 pytestmark = pytest.mark.slow
-
-FILES = {
-    "eiffel.md": b"# The Eiffel Tower\n\nThe Eiffel Tower is a wrought-iron lattice tower in Paris. It was designed "
-    b"by the company of engineer Gustave Eiffel and completed in 1889. The tower is 330 metres tall.",
-    "python.txt": b"Python is a programming language created by Guido van Rossum. Python was first released in 1991.",
-    "coffee.html": b"<html><head><title>Coffee</title></head><body><p>Coffee is brewed from roasted coffee beans. "
-    b"The coffee plant was first cultivated in Yemen in the 15th century.</p></body></html>",
-    "moon.pdf": make_pdf("Neil Armstrong was the first person to walk on the Moon in July 1969."),
-    "everest.json": b'{"text": "Mount Everest is the highest mountain above sea level. '
-    b'Its summit is 8,849 metres high."}',
-}
 
 
 def autbot(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -36,15 +25,6 @@ def autbot(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> s
         timeout=300,
         cwd=cwd,
     )
-
-
-def upload(client: object, collection: str, names: list[str]) -> list[dict[str, object]]:
-    r = client.post(
-        f"/v1/collections/{collection}/files",  # type: ignore[attr-defined]
-        files=[("files", (n, FILES[n])) for n in names],
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["documents"]  # type: ignore[no-any-return]
 
 
 def test_ingest_search_delete_restart(data_dir: Path) -> None:
@@ -116,7 +96,7 @@ def test_cli_ingest_search_and_ask(data_dir: Path, tmp_path: Path) -> None:
 def test_embedded_store_refuses_a_second_process_and_several_workers(data_dir: Path) -> None:
     server = AutbotServer(data_dir).start()
     try:
-        second = autbot("serve", "--port", "1", env=server.env, cwd=data_dir.parent)
+        second = autbot("serve", "--port", str(free_port()), env=server.env, cwd=data_dir.parent)
         assert second.returncode == 2
         assert "single-process" in second.stderr
     finally:

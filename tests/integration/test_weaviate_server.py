@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_embedded_server import FILES, upload
-from tests.support.processes import AutbotServer
+from tests.support.documents import FILES, upload
+from tests.support.processes import AutbotServer, free_port
 from tests.support.weaviate import WeaviateNodes
 
 pytestmark = [pytest.mark.slow, pytest.mark.weaviate]
@@ -57,8 +57,8 @@ def test_weaviate_down_is_a_503_not_a_crash(data_dir: Path) -> None:
         data_dir,
         env={
             "AUTBOT_INDEX__BACKEND": "weaviate",
-            "AUTBOT_INDEX__WEAVIATE__HTTP_PORT": "9",
-            "AUTBOT_INDEX__WEAVIATE__GRPC_PORT": "10",
+            "AUTBOT_INDEX__WEAVIATE__HTTP_PORT": str(free_port()),  # nothing listens there
+            "AUTBOT_INDEX__WEAVIATE__GRPC_PORT": str(free_port()),
             "AUTBOT_INDEX__WEAVIATE__INIT_TIMEOUT_S": "2",
         },
     ).start()

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,10 +17,26 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
+def free_port(*, span: int = 1, avoid: Collection[int] = ()) -> int:
+    """A loopback TCP port nothing listens on, with the ``span - 1`` ports after it free too, none in ``avoid``.
+    Nothing is held open, so another process could take it before the caller binds it: a tiny race, accepted."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        block = range(port, port + span)
+        if block[-1] <= 65535 and not set(block) & set(avoid) and all(_bindable(p) for p in block[1:]):
+            return port
+    raise RuntimeError(f"no {span} adjacent free ports found on 127.0.0.1")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def wait_http(

@@ -1,25 +1,55 @@
-"""A real Weaviate (single node or a 3-node cluster) on loopback, through scripts/weaviate.sh."""
+"""A real Weaviate (single node or a cluster) on loopback, through scripts/weaviate.sh, every port picked free."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, free_port
 
 SCRIPT = ROOT / "scripts" / "weaviate.sh"
 
 
-class WeaviateNodes:
-    """Nodes of one cluster; node i answers HTTP on ``port_base + i``, gRPC on ``50051 + offset + i``."""
+@dataclass(frozen=True)
+class NodePorts:
+    """What one node binds. Weaviate's local-cluster convention puts the data (cluster API) port right after the
+    gossip port and the Raft internal RPC port right after the Raft port, so those two come in adjacent pairs."""
 
-    def __init__(self, run_dir: Path, *, port_base: int, nodes: int = 1) -> None:
+    http: int
+    grpc: int
+    gossip: int
+    raft: int
+
+    @classmethod
+    def pick(cls, taken: set[int]) -> NodePorts:
+        def take(span: int = 1) -> int:
+            port = free_port(span=span, avoid=taken)
+            taken.update(range(port, port + span))
+            return port
+
+        return cls(http=take(), grpc=take(), gossip=take(2), raft=take(2))
+
+    def script_env(self) -> str:
+        """The value of WEAVIATE_NODE<i>_PORTS for scripts/weaviate.sh."""
+        return f"{self.http} {self.grpc} {self.gossip} {self.raft}"
+
+
+class WeaviateNodes:
+    """Nodes of one cluster on free loopback ports, so two test runs on one machine never collide."""
+
+    def __init__(self, run_dir: Path, *, nodes: int = 1) -> None:
         self.run_dir = run_dir
-        self.port_base = port_base
         self.nodes = nodes
-        self.env = {**os.environ, "WEAVIATE_RUN_DIR": str(run_dir), "WEAVIATE_PORT_BASE": str(port_base)}
+        taken: set[int] = set()
+        self.ports = [NodePorts.pick(taken) for _ in range(nodes)]
+        self.env = {
+            **os.environ,
+            "WEAVIATE_RUN_DIR": str(run_dir),
+            **{f"WEAVIATE_NODE{i}_PORTS": p.script_env() for i, p in enumerate(self.ports)},
+        }
 
     def _script(self, *args: str, timeout: float = 900) -> None:
         subprocess.run(["bash", str(SCRIPT), *args], env=self.env, check=True, timeout=timeout)
@@ -43,10 +73,10 @@ class WeaviateNodes:
         os.kill(pid, signal.SIGKILL)
 
     def http_port(self, node: int = 0) -> int:
-        return self.port_base + node
+        return self.ports[node].http
 
     def grpc_port(self, node: int = 0) -> int:
-        return 50051 + (self.port_base - 8080) + node
+        return self.ports[node].grpc
 
     def settings(self, node: int = 0, **extra: object) -> dict[str, object]:
         return {

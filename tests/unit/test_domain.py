@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import string
+import uuid
 
 import pytest
 from hypothesis import given
@@ -40,11 +41,27 @@ def test_invalid_collection_names_are_refused(bad: str) -> None:
         CollectionName(bad)
 
 
-@given(st.text(min_size=1, max_size=300), st.one_of(st.none(), st.text(min_size=1, max_size=300)))
-def test_derived_ids_are_stable_and_valid(text: str, source: str | None) -> None:
+def test_derived_ids_are_pinned() -> None:
+    """Stores keep these ids: a change to the derivation would orphan every stored document."""
+    assert derive_document_id(text="x", source="My Notes (v2).md") == "My-Notes-v2-.md"
+    assert derive_document_id(text="The sky is blue.", source=None) == "doc-52ae4fd504d855f1dd094ab5"
+    assert derive_document_id(text="x", source="a" * 120) == "a" * 80 + "-2f3d335432c70b58"
+    assert chunk_id("eiffel.md", "0123456789abcdef0123", 3) == "eiffel.md#0123456789abcdef#3"
+    assert object_uuid("kb", "eiffel.md", "eiffel.md#0123456789abcdef#0") == "bfb4554a-c80d-5bc6-903f-401dcc83a616"
+
+
+@given(st.text(min_size=1, max_size=300), st.text(min_size=1, max_size=300))
+def test_an_id_derived_from_a_source_is_valid_and_ignores_the_text(text: str, source: str) -> None:
     a = derive_document_id(text=text, source=source)
-    assert a == derive_document_id(text=text, source=source)
     assert validate_document_id(a) == a
+    assert derive_document_id(text=text + " changed", source=source) == a  # a re-uploaded file updates its document
+
+
+@given(st.text(min_size=1, max_size=300), st.text(min_size=1, max_size=300))
+def test_an_id_derived_from_the_text_is_valid_and_follows_the_text(text: str, other: str) -> None:
+    a = derive_document_id(text=text, source=None)
+    assert validate_document_id(a) == a
+    assert (derive_document_id(text=other, source=None) == a) == (other == text)
 
 
 @given(st.text(max_size=200), st.text(max_size=200))
@@ -60,7 +77,12 @@ def test_content_hash_separates_texts(a: str, b: str) -> None:
 def test_chunk_ids_differ_across_versions_and_positions(doc: str, version: str, pos: int) -> None:
     assert chunk_id(doc, version, pos) != chunk_id(doc, "f" * 16 if version[:16] != "f" * 16 else "e" * 16, pos)
     assert chunk_id(doc, version, pos) != chunk_id(doc, version, pos + 1)
-    assert object_uuid("c", doc, chunk_id(doc, version, pos)) == object_uuid("c", doc, chunk_id(doc, version, pos))
+    uid = object_uuid("c", doc, chunk_id(doc, version, pos))
+    assert uuid.UUID(uid).version == 5
+    assert uid not in {
+        object_uuid("d", doc, chunk_id(doc, version, pos)),
+        object_uuid("c", doc, chunk_id(doc, version, pos + 1)),
+    }
 
 
 scalars = st.one_of(

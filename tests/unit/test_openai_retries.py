@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autbot.adapters.llm.openai import OpenAILanguageModel, retry_after_seconds
+from autbot.domain.answers import ChatMessage, GenerationParams
 from autbot.domain.errors import LanguageModelTimeout, LanguageModelUnavailable
-from autbot.domain.model import ChatMessage, GenerationParams
+from tests.support.processes import free_port
 
 MSG = (ChatMessage(role="user", content="hi"),)
 PARAMS = GenerationParams(max_tokens=8, timeout_s=10)
@@ -26,6 +27,8 @@ class Script:
         self.calls: list[float] = []
         self.keys: list[str] = []
         self.stream_break = stream_break
+        self.stall = False  # read the request, then answer nothing until the test ends
+        self.released = threading.Event()
 
 
 def _completion() -> bytes:
@@ -66,6 +69,9 @@ def server() -> Iterator[tuple[str, Script]]:
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
             script.calls.append(time.monotonic())
             script.keys.append(self.headers.get("authorization", ""))
+            if script.stall:
+                script.released.wait(30)
+                return
             status, headers = script.steps.pop(0) if script.steps else (200, {})
             if status != 200:
                 self.send_response(status)
@@ -102,9 +108,11 @@ def server() -> Iterator[tuple[str, Script]]:
             self.wfile.write(payload)
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/v1", script
+    script.released.set()
     httpd.shutdown()
+    httpd.server_close()
 
 
 def model(url: str, **kw: object) -> OpenAILanguageModel:
@@ -156,13 +164,31 @@ async def test_stream_is_never_retried_once_tokens_were_sent(server: tuple[str, 
     assert len(script.calls) == 1
 
 
-async def test_unreachable_endpoint_and_timeouts() -> None:
-    with pytest.raises(LanguageModelUnavailable, match="reach"):
-        await model("http://127.0.0.1:9/v1", max_retries=0).complete(MSG, PARAMS)
-    health = await model("http://127.0.0.1:9/v1").health()
+async def test_unreachable_endpoint() -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    with pytest.raises(LanguageModelUnavailable, match="reach") as e:
+        await model(nowhere, max_retries=0).complete(MSG, PARAMS)
+    assert e.value.code == "llm_unavailable"
+    health = model(nowhere).health()
     assert not health.ok
-    assert "sk-test" not in repr(model("http://127.0.0.1:9/v1"))
-    assert issubclass(LanguageModelTimeout, LanguageModelUnavailable)
+    assert "sk-test" not in repr(model(nowhere))
+
+
+async def test_a_stalled_endpoint_times_out_after_bounded_retries(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.stall = True
+    params = GenerationParams(max_tokens=8, timeout_s=0.3)
+    started = time.monotonic()
+    with pytest.raises(LanguageModelTimeout) as e:
+        await model(url, max_retries=1).complete(MSG, params)
+    assert (e.value.code, e.value.details["endpoint"]) == ("llm_timeout", url)
+    assert len(script.calls) == 2  # a timed-out call is retried once, then translated
+    with pytest.raises(LanguageModelTimeout) as e:
+        async for _ in model(url, max_retries=0).stream(MSG, params):
+            pass
+    assert e.value.code == "llm_timeout"
+    assert len(script.calls) == 3
+    assert time.monotonic() - started < 5  # bounded by the timeouts, not by the stalled server
 
 
 @given(st.floats(min_value=0, max_value=10_000, allow_nan=False))

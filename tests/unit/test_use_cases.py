@@ -24,12 +24,13 @@ from autbot.use_cases.documents import (
     DocumentRef,
     GetDocument,
     ListCollections,
+    ListCollectionsRequest,
     ListDocuments,
     ListDocumentsRequest,
 )
-from autbot.use_cases.ingest import IngestDocuments, IngestLimits, IngestRequest
-from autbot.use_cases.search import SearchChunks, SearchRequest
-from tests.unit.fakes import World
+from autbot.use_cases.ingest import IngestLimits, IngestRequest
+from autbot.use_cases.search import SearchRequest
+from tests.support.fakes import World
 
 TEXT = "Alpine lakes are cold. They freeze in winter. Trout live in them."
 
@@ -47,7 +48,7 @@ def test_ingest_is_idempotent_and_reports_status() -> None:
     assert ingest(w, DocumentInput(id="lakes", text=TEXT)) == [("lakes", "unchanged", 1)]
     assert ingest(w, DocumentInput(id="lakes", text=TEXT + " Pike too.")) == [("lakes", "updated", 1)]
     assert ingest(w, DocumentInput(id="lakes", text=TEXT + " Pike too.", metadata={"k": 1}))[0][1] == "updated"
-    assert w.index.count_chunks("c") == 1
+    assert w.chunks.count("c") == 1
 
 
 def test_derived_ids_from_content_and_source() -> None:
@@ -65,16 +66,15 @@ def test_validation_happens_before_any_write() -> None:
     w = World()
     with pytest.raises(EmptyDocument):
         ingest(w, DocumentInput(id="ok", text="fine"), DocumentInput(id="bad", text="   "))
-    assert w.index.get_collection("c") is None
+    assert w.registry.get_collection("c") is None
+    assert w.chunks.count("c") == 0
     with pytest.raises(InvalidInput, match="twice"):
         ingest(w, DocumentInput(id="x", text="a"), DocumentInput(id="x", text="b"))
     with pytest.raises(InvalidInput):
         ingest(w, DocumentInput(id="bad id!", text="a"))
     with pytest.raises(InvalidInput):
         ingest(w)
-    small = IngestDocuments(
-        embedder=w.embedder, index=w.index, splitter=w.splitter, limits=IngestLimits(max_document_chars=10)
-    )
+    small = w.ingester(limits=IngestLimits(max_document_chars=10))
     with pytest.raises(DocumentTooLarge):
         small.execute(IngestRequest(collection="c", documents=(DocumentInput(text="x" * 11),)))
 
@@ -84,11 +84,15 @@ def test_a_collection_never_mixes_embedding_models() -> None:
     ingest(w, DocumentInput(id="a", text=TEXT))
     other = HashingEmbedder(dimension=128, model_id="another-model")
     with pytest.raises(EmbeddingModelMismatch):
-        IngestDocuments(embedder=other, index=w.index, splitter=w.splitter).execute(
+        w.ingester(embedder=other).execute(IngestRequest(collection="c", documents=(DocumentInput(id="b", text="x"),)))
+    with pytest.raises(EmbeddingModelMismatch):
+        w.searcher(embedder=other).execute(SearchRequest(collection="c", query="lakes"))
+    other_dimension = HashingEmbedder(dimension=64)  # same model id, other dimension: refused too
+    with pytest.raises(EmbeddingModelMismatch):
+        w.ingester(embedder=other_dimension).execute(
             IngestRequest(collection="c", documents=(DocumentInput(id="b", text="x"),))
         )
-    with pytest.raises(EmbeddingModelMismatch):
-        SearchChunks(embedder=other, index=w.index).execute(SearchRequest(collection="c", query="lakes"))
+    assert w.registry.get_documents("c", ["b"]) == {}
 
 
 def test_replacing_a_document_is_atomic_for_readers() -> None:
@@ -118,16 +122,16 @@ def test_replacing_a_document_is_atomic_for_readers() -> None:
 def test_stale_chunks_from_an_interrupted_update_stay_invisible() -> None:
     w = World()
     ingest(w, DocumentInput(id="d", text="Current text about otters."))
-    doc = w.index.get_documents("c", ["d"])["d"]
+    doc = w.registry.get_documents("c", ["d"])["d"]
     # a crash after writing new chunks but before switching the registry leaves orphans behind:
     from autbot.domain.model import Chunk
 
     orphan = Chunk(id="d#orphan#0", document_id="d", document_version="x" * 64, text="Half-written otters.", position=0)
-    w.index.upsert_chunks("c", [orphan], w.embedder.embed([orphan.text]))
+    w.chunks.upsert("c", [orphan], w.embedder.embed([orphan.text]))
     hits = w.search.execute(SearchRequest(collection="c", query="otters", top_k=5))
     assert [h.chunk.document_version for h in hits] == [doc.version]
     ingest(w, DocumentInput(id="d", text="New text about otters."))  # the next update cleans up
-    assert w.index.count_chunks("c") == 1
+    assert w.chunks.count("c") == 1
 
 
 def test_search_rules() -> None:
@@ -159,47 +163,48 @@ def test_search_rules() -> None:
 def test_document_and_collection_use_cases() -> None:
     w = World()
     ingest(w, *(DocumentInput(id=f"d{i}", text=f"Document {i} text.") for i in range(5)))
-    page = ListDocuments(index=w.index).execute(ListDocumentsRequest(collection="c", offset=1, limit=2))
+    page = ListDocuments(registry=w.registry).execute(ListDocumentsRequest(collection="c", offset=1, limit=2))
     assert ([d.id for d in page.documents], page.total) == (["d1", "d2"], 5)
-    assert GetDocument(index=w.index).execute(DocumentRef(collection="c", document_id="d3")).chunk_count == 1
-    DeleteDocument(index=w.index).execute(DocumentRef(collection="c", document_id="d3"))
+    assert GetDocument(registry=w.registry).execute(DocumentRef(collection="c", document_id="d3")).chunk_count == 1
+    DeleteDocument(registry=w.registry, chunks=w.chunks).execute(DocumentRef(collection="c", document_id="d3"))
     with pytest.raises(DocumentNotFound):
-        GetDocument(index=w.index).execute(DocumentRef(collection="c", document_id="d3"))
+        GetDocument(registry=w.registry).execute(DocumentRef(collection="c", document_id="d3"))
     with pytest.raises(DocumentNotFound):
-        DeleteDocument(index=w.index).execute(DocumentRef(collection="c", document_id="d3"))
+        DeleteDocument(registry=w.registry, chunks=w.chunks).execute(DocumentRef(collection="c", document_id="d3"))
     assert all(
         h.chunk.document_id != "d3"
         for h in w.search.execute(SearchRequest(collection="c", query="Document 3 text", top_k=10))
     )
     with pytest.raises(InvalidInput):
-        ListDocuments(index=w.index).execute(ListDocumentsRequest(collection="c", limit=0))
+        ListDocuments(registry=w.registry).execute(ListDocumentsRequest(collection="c", limit=0))
     with pytest.raises(CollectionNotFound):
-        ListDocuments(index=w.index).execute(ListDocumentsRequest(collection="zzz"))
-    assert [c.name for c in ListCollections(index=w.index).execute()] == ["c"]
-    DeleteCollection(index=w.index).execute(CollectionRef(collection="c"))
-    assert ListCollections(index=w.index).execute() == []
+        ListDocuments(registry=w.registry).execute(ListDocumentsRequest(collection="zzz"))
+    assert [
+        c.name for c in ListCollections(registry=w.registry, chunks=w.chunks).execute(ListCollectionsRequest())
+    ] == ["c"]
+    DeleteCollection(registry=w.registry, chunks=w.chunks).execute(CollectionRef(collection="c"))
+    assert ListCollections(registry=w.registry, chunks=w.chunks).execute(ListCollectionsRequest()) == []
     with pytest.raises(CollectionNotFound):
-        DeleteCollection(index=w.index).execute(CollectionRef(collection="c"))
+        DeleteCollection(registry=w.registry, chunks=w.chunks).execute(CollectionRef(collection="c"))
 
 
 def test_concurrent_updates_of_one_document_leave_it_whole() -> None:
     import time
 
-    from autbot.adapters.vector_index.memory import InMemoryVectorIndex
+    from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
+    from autbot.adapters.registry.memory import InMemoryDocumentRegistry
 
-    class SlowIndex(InMemoryVectorIndex):  # every write takes a while: writers interleave
-        def upsert_chunks(self, *a: Any, **k: Any) -> None:
+    class SlowChunks(InMemoryChunkIndex):  # every write takes a while: writers interleave
+        def upsert(self, *a: Any, **k: Any) -> None:
             time.sleep(0.01)
-            super().upsert_chunks(*a, **k)
+            super().upsert(*a, **k)
 
+    class SlowRegistry(InMemoryDocumentRegistry):
         def put_documents(self, *a: Any, **k: Any) -> None:
             time.sleep(0.01)
             super().put_documents(*a, **k)
 
-    w = World(chunk_size=16)
-    w.index = SlowIndex()
-    w.ingest = IngestDocuments(embedder=w.embedder, index=w.index, splitter=w.splitter)
-    w.search = SearchChunks(embedder=w.embedder, index=w.index)
+    w = World(chunk_size=16, chunks=SlowChunks(), registry=SlowRegistry())
     texts = [" ".join(f"Writer {n} sentence {i} about dunes." for i in range(8)) for n in range(6)]
     ingest(w, DocumentInput(id="dune", text=texts[0]))
     threads = [threading.Thread(target=ingest, args=(w, DocumentInput(id="dune", text=t))) for t in texts[1:]]
@@ -207,11 +212,11 @@ def test_concurrent_updates_of_one_document_leave_it_whole() -> None:
         t.start()
     for t in threads:
         t.join(30)
-    doc = w.index.get_documents("c", ["dune"])["dune"]
+    doc = w.registry.get_documents("c", ["dune"])["dune"]
     hits = w.search.execute(SearchRequest(collection="c", query="sentence about dunes", top_k=50))
     assert hits, "the document is still searchable"
     assert {h.chunk.document_version for h in hits} == {doc.version}
-    assert w.index.count_chunks("c") == doc.chunk_count
+    assert w.chunks.count("c") == doc.chunk_count
 
 
 _doc_texts = st.lists(
@@ -227,8 +232,8 @@ def test_ingestion_is_idempotent_property(texts: list[str]) -> None:
     w = World()
     docs = tuple(DocumentInput(id=f"d{i}", text=t) for i, t in enumerate(texts))
     first = ingest(w, *docs)
-    chunks = w.index.count_chunks("c")
+    chunks = w.chunks.count("c")
     again = ingest(w, *docs)
     assert [status for _, status, _ in first] == ["created"] * len(docs)
     assert again == [(doc_id, "unchanged", n) for doc_id, _, n in first]
-    assert w.index.count_chunks("c") == chunks == sum(n for _, _, n in first)
+    assert w.chunks.count("c") == chunks == sum(n for _, _, n in first)

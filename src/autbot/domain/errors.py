@@ -62,6 +62,36 @@ class EmbeddingModelMismatch(Conflict):
     default_message = "The collection was built with a different embedding model."
 
 
+# --- who is calling, and how often ---------------------------------------------------------------
+class Unauthorized(AutbotError):
+    code = "unauthorized"
+    default_message = "A valid API key is required."
+
+
+class Forbidden(AutbotError):
+    code = "forbidden"
+    default_message = "This key may not do that."
+
+
+class RateLimited(AutbotError):
+    """``details["retry_after_s"]`` says when to try again."""
+
+    code = "rate_limited"
+    default_message = "Too many requests; slow down."
+
+
+class BudgetExhausted(RateLimited):
+    code = "token_budget_exhausted"
+    default_message = "The token budget of this key is spent until it resets."
+
+
+class Overloaded(AutbotError):
+    """The server is at capacity right now (a bounded queue is full); try again shortly."""
+
+    code = "server_busy"
+    default_message = "The server is busy; try again shortly."
+
+
 # --- something the caller named does not exist ----------------------------------------------------
 class NotFound(AutbotError):
     code = "not_found"
@@ -92,6 +122,11 @@ class IndexUnavailable(DependencyUnavailable):
 class IndexWriteFailed(IndexUnavailable):
     code = "index_write_failed"
     default_message = "The vector index rejected part of a write; nothing was reported as stored."
+
+
+class KeyStoreUnavailable(DependencyUnavailable):
+    code = "key_store_unavailable"
+    default_message = "The API key store is unavailable."
 
 
 class EmbedderUnavailable(DependencyUnavailable):

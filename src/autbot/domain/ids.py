@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
+from collections.abc import Mapping
 
 _NAMESPACE = uuid.UUID("6f1c9f5e-5b7a-4c1e-9d43-2f0f6a1b7c11")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
@@ -37,3 +39,11 @@ def chunk_id(document_id: str, version: str, position: int) -> str:
 def object_uuid(*parts: str) -> str:
     """A deterministic UUIDv5, for stores that key objects by UUID."""
     return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+def document_version(*, text: str, title: str | None, source: str | None, metadata: Mapping[str, object]) -> str:
+    """A document's version: what makes two ingestions "the same" (text, title, source and metadata).
+
+    Re-ingesting the same version is a no-op; any change is a new version that replaces the old one.
+    """
+    return content_hash(json.dumps([text, title, source, sorted(metadata.items())], default=str))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from autbot.domain import limits
 from autbot.domain.errors import InvalidInput
 
 MetadataValue = str | int | float | bool
@@ -54,8 +56,8 @@ def validate_metadata(metadata: dict[str, Any], *, field_name: str = "metadata")
     """Flat metadata only: identifier keys, scalar values (str, int, float, bool)."""
     if not isinstance(metadata, dict):
         raise InvalidInput("Metadata must be an object.", field=field_name)
-    if len(metadata) > 64:
-        raise InvalidInput("At most 64 metadata keys are allowed.", field=field_name)
+    if len(metadata) > limits.MAX_METADATA_KEYS:
+        raise InvalidInput(f"At most {limits.MAX_METADATA_KEYS} metadata keys are allowed.", field=field_name)
     clean: Metadata = {}
     for key, value in metadata.items():
         if not isinstance(key, str) or not _METADATA_KEY_RE.match(key):
@@ -69,8 +71,11 @@ def validate_metadata(metadata: dict[str, Any], *, field_name: str = "metadata")
             raise InvalidInput("Metadata values may not be NaN.", field=f"{field_name}.{key}")
         if not isinstance(value, (str, int, float, bool)):
             raise InvalidInput("Metadata values must be strings, numbers or booleans.", field=f"{field_name}.{key}")
-        if isinstance(value, str) and len(value) > 2048:
-            raise InvalidInput("Metadata strings are at most 2048 characters.", field=f"{field_name}.{key}")
+        if isinstance(value, str) and len(value) > limits.MAX_METADATA_STRING_CHARS:
+            raise InvalidInput(
+                f"Metadata strings are at most {limits.MAX_METADATA_STRING_CHARS} characters.",
+                field=f"{field_name}.{key}",
+            )
         clean[key] = value
     return clean
 
@@ -159,6 +164,22 @@ class MetadataFilter:
     value: FilterValue
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChunkQuery:
+    """One search of a chunk index: what to look for, how many, under which filters and mode.
+
+    ``vector`` is the query embedding (empty in keyword mode), ``text`` the query words (used by
+    keyword and hybrid modes), ``alpha`` the weight of the vector side in hybrid mode (1 = vector only).
+    """
+
+    top_k: int
+    vector: Sequence[float] = ()
+    text: str = ""
+    filters: tuple[MetadataFilter, ...] = ()
+    mode: SearchMode = SearchMode.VECTOR
+    alpha: float = limits.DEFAULT_HYBRID_ALPHA
+
+
 def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:
     """``{"lang": "en", "year": [2023, 2024]}`` → filters, all of which must hold."""
     if not raw:
@@ -170,8 +191,10 @@ def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:
         if not isinstance(key, str) or not (_METADATA_KEY_RE.match(key) or key == "document_id"):
             raise InvalidInput(f"Filter key '{key}' is not a metadata key.", field=f"filters.{key}")
         if isinstance(value, list):
-            if not value or len(value) > 100:
-                raise InvalidInput("A list filter needs 1 to 100 values.", field=f"filters.{key}")
+            if not value or len(value) > limits.MAX_FILTER_VALUES:
+                raise InvalidInput(
+                    f"A list filter needs 1 to {limits.MAX_FILTER_VALUES} values.", field=f"filters.{key}"
+                )
             if not all(isinstance(v, (str, int, float, bool)) for v in value):
                 raise InvalidInput("Filter values must be scalars.", field=f"filters.{key}")
             if len({type(v) for v in value}) > 1:
@@ -196,79 +219,6 @@ def _same(actual: Any, wanted: MetadataValue) -> bool:
     if isinstance(actual, bool) or isinstance(wanted, bool):
         return isinstance(actual, bool) and isinstance(wanted, bool) and actual is wanted
     return bool(actual == wanted)
-
-
-# --- answers ------------------------------------------------------------------------------------
-Role = Literal["system", "user", "assistant"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChatMessage:
-    role: Role
-    content: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GenerationParams:
-    max_tokens: int = 256
-    temperature: float = 0.0
-    timeout_s: float = 120.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Completion:
-    text: str
-    usage: Usage
-    model: str
-    finish_reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CompletionDelta:
-    """One piece of a streamed completion: text, or (last) the usage."""
-
-    text: str = ""
-    usage: Usage | None = None
-    finish_reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Citation:
-    n: int
-    hit: SearchHit
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Answer:
-    text: str
-    citations: tuple[Citation, ...]
-    usage: Usage
-    model: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CitationsEvent:
-    citations: tuple[Citation, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenEvent:
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DoneEvent:
-    usage: Usage
-    model: str
-
-
-AnswerEvent = CitationsEvent | TokenEvent | DoneEvent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

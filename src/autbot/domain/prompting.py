@@ -10,7 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from autbot.domain.model import ChatMessage, Citation, SearchHit
+from autbot.domain.answers import ChatMessage, Citation
+from autbot.domain.model import SearchHit
 
 NO_ANSWER = "I don't know: the documents provided do not contain the answer."
 NOTHING_FOUND = "Nothing relevant was found in the collection for this question."

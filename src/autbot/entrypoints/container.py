@@ -1,32 +1,27 @@
 """The composition root: adapters chosen from settings with ``providers.Selector``.
 
-Only ``entrypoints`` knows this container. An unknown backend name fails at start-up, listing the
-valid ones. Client lifecycles (vector stores, models) are ``providers.Resource``s, closed on shutdown.
+Only ``entrypoints`` knows this container. Backend names come from one table (``settings.BACKENDS``);
+an unknown one fails at start-up, listing the valid ones. Client lifecycles (stores, models) are
+``providers.Resource``s, closed on shutdown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 from dependency_injector import containers, providers
 
 from autbot.domain.errors import ConfigurationError
-from autbot.entrypoints.settings import Settings
-from autbot.ports.language_model import LanguageModel
+from autbot.entrypoints.settings import BACKENDS, Settings
 from autbot.ports.secret_store import SecretStore
-from autbot.ports.vector_index import VectorIndex
-from autbot.use_cases.answer import AnswerLimits, AnswerQuestion
-from autbot.use_cases.documents import (
-    DeleteCollection,
-    DeleteDocument,
-    GetDocument,
-    ListCollections,
-    ListDocuments,
-)
+from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, StreamAnswer
+from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
 from autbot.use_cases.ingest import IngestDocuments, IngestLimits
+from autbot.use_cases.ingest_files import IngestFiles
 from autbot.use_cases.readiness import CheckReadiness
-from autbot.use_cases.search import SearchChunks
+from autbot.use_cases.search import SearchChunks, SearchLimits
 
 
 class _Closable(Protocol):
@@ -42,6 +37,7 @@ def _closing(make: Callable[..., _Closable], *args: Any) -> Iterator[_Closable]:
         resource.close()
 
 
+# --- adapter factories (heavy SDKs are imported inside, only for the chosen backend) ----------------
 def _onnx_embedder(s: Settings) -> Any:
     from autbot.adapters.embedders.onnx import OnnxEmbedder
 
@@ -57,25 +53,29 @@ def _hashing_embedder(s: Settings) -> Any:
     return HashingEmbedder(dimension=s.embedder.hashing_dimension)
 
 
-def _chroma_index(s: Settings) -> VectorIndex:
-    from pathlib import Path
+def _chroma_chunks(s: Settings) -> Any:
+    from autbot.adapters.chunk_index.chroma import ChromaChunkIndex
 
-    from autbot.adapters.vector_index.chroma import ChromaVectorIndex
-
-    index = ChromaVectorIndex(
+    c = s.index.chroma
+    return ChromaChunkIndex(
         path=str(Path(s.storage.data_dir) / "index"),
-        hnsw_ef_search=s.index.hnsw_ef_search,
-        hnsw_max_neighbors=s.index.hnsw_max_neighbors,
-        hnsw_ef_construction=s.index.hnsw_ef_construction,
+        hnsw_ef_search=c.hnsw_ef_search,
+        hnsw_max_neighbors=c.hnsw_max_neighbors,
+        hnsw_ef_construction=c.hnsw_ef_construction,
     )
-    return index
 
 
-def _weaviate_index(s: Settings, secrets: SecretStore) -> VectorIndex:
-    from autbot.adapters.vector_index.weaviate import WeaviateVectorIndex
+def _sqlite_registry(s: Settings) -> Any:
+    from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
+
+    return SqliteDocumentRegistry(Path(s.storage.data_dir) / "index" / "registry.sqlite3")
+
+
+def _weaviate_connection(s: Settings, secrets: SecretStore) -> Any:
+    from autbot.adapters.weaviate.connection import WeaviateConnection
 
     w = s.index.weaviate
-    index = WeaviateVectorIndex(
+    return WeaviateConnection(
         http_host=w.http_host,
         http_port=w.http_port,
         grpc_host=w.grpc_host,
@@ -85,43 +85,68 @@ def _weaviate_index(s: Settings, secrets: SecretStore) -> VectorIndex:
         init_timeout_s=w.init_timeout_s,
         query_timeout_s=w.query_timeout_s,
         insert_timeout_s=w.insert_timeout_s,
-        replication_factor=w.replication_factor,
         consistency_level=w.consistency_level,
+        write_retries=w.write_retries,
+    )
+
+
+def _weaviate_chunks(s: Settings, connection: Any) -> Any:
+    from autbot.adapters.weaviate.chunks import WeaviateChunkIndex
+    from autbot.adapters.weaviate.schema import ChunkSchema
+
+    w = s.index.weaviate
+    schema = ChunkSchema(
+        replication_factor=w.replication_factor,
         quantization=w.quantization,
         ef_construction=w.ef_construction,
         max_connections=w.max_connections,
         ef=w.ef,
-        batch_size=w.batch_size,
-        write_retries=w.write_retries,
     )
-    return index
+    return WeaviateChunkIndex(connection, schema=schema, batch_size=w.batch_size)
 
 
-def _memory_index() -> VectorIndex:
-    from autbot.adapters.vector_index.memory import InMemoryVectorIndex
+def _weaviate_registry(s: Settings, connection: Any) -> Any:
+    from autbot.adapters.weaviate.registry import WeaviateDocumentRegistry
 
-    return InMemoryVectorIndex()
+    return WeaviateDocumentRegistry(connection, replication_factor=s.index.weaviate.replication_factor)
 
 
-def _local_llm(s: Settings) -> LanguageModel:
+def _memory_chunks() -> Any:
+    from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
+
+    return InMemoryChunkIndex()
+
+
+def _memory_registry() -> Any:
+    from autbot.adapters.registry.memory import InMemoryDocumentRegistry
+
+    return InMemoryDocumentRegistry()
+
+
+def _document_locks() -> Any:
+    from autbot.adapters.locks.in_process import InProcessDocumentLocks
+
+    return InProcessDocumentLocks()
+
+
+def _local_llm(s: Settings) -> Any:
     from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
 
     c = s.llm.local
-    llm = LlamaCppLanguageModel(
+    return LlamaCppLanguageModel(
         model_path=c.model_path,
         threads=c.threads,
         context_tokens=c.context_tokens,
         parallel=c.parallel,
         preload=c.preload,
     )
-    return llm
 
 
-def _openai_llm(s: Settings, secrets: SecretStore) -> LanguageModel:
+def _openai_llm(s: Settings, secrets: SecretStore) -> Any:
     from autbot.adapters.llm.openai import OpenAILanguageModel
 
     c = s.llm.openai
-    llm = OpenAILanguageModel(
+    return OpenAILanguageModel(
         base_url=c.base_url,
         model=c.model,
         api_key=secrets.get(c.api_key_secret),
@@ -130,10 +155,9 @@ def _openai_llm(s: Settings, secrets: SecretStore) -> LanguageModel:
         backoff_s=c.backoff_s,
         max_backoff_s=c.max_backoff_s,
     )
-    return llm
 
 
-def _fake_llm() -> LanguageModel:
+def _fake_llm() -> Any:
     from autbot.adapters.llm.fake import ScriptedLanguageModel
 
     return ScriptedLanguageModel()
@@ -151,16 +175,42 @@ def _reader(s: Settings) -> Any:
     return MultiFormatDocumentReader(max_bytes=s.ingest.max_file_bytes)
 
 
-def _env_secrets(s: Settings) -> SecretStore:
+def _env_secrets(s: Settings) -> Any:
     from autbot.adapters.secrets.stores import EnvSecretStore
 
     return EnvSecretStore(prefix=s.secrets.env_prefix)
 
 
-def _file_secrets(s: Settings) -> SecretStore:
+def _file_secrets(s: Settings) -> Any:
     from autbot.adapters.secrets.stores import FileSecretStore
 
     return FileSecretStore(directory=s.secrets.directory)
+
+
+# --- limits: each read from settings, whose defaults come from autbot.domain.limits ------------------
+def _ingest_limits(s: Settings) -> IngestLimits:
+    i = s.ingest
+    return IngestLimits(
+        max_document_chars=i.max_document_chars,
+        max_documents_per_request=i.max_documents_per_request,
+        embed_batch_size=i.embed_batch_size,
+    )
+
+
+def _search_limits(s: Settings) -> SearchLimits:
+    return SearchLimits(default_alpha=s.search.hybrid_alpha)
+
+
+def _answer_limits(s: Settings) -> AnswerLimits:
+    m = s.llm
+    return AnswerLimits(
+        default_top_k=m.default_top_k,
+        max_prompt_tokens=m.max_prompt_tokens,
+        max_output_tokens=m.max_output_tokens,
+        default_output_tokens=m.default_output_tokens,
+        timeout_s=m.timeout_s,
+        min_vector_score=m.min_vector_score,
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -176,12 +226,22 @@ class Container(containers.DeclarativeContainer):
         onnx=providers.Singleton(_onnx_embedder, settings),
         hashing=providers.Singleton(_hashing_embedder, settings),
     )
-    vector_index = providers.Selector(
-        providers.Callable(lambda s: s.index.backend, settings),
-        chroma=providers.Resource(_closing, _chroma_index, settings),
-        weaviate=providers.Resource(_closing, _weaviate_index, settings, secrets),
-        memory=providers.Resource(_closing, _memory_index),
+    weaviate = providers.Resource(_closing, _weaviate_connection, settings, secrets)
+    """One Weaviate client per process, shared by its chunk index and registry."""
+    index_backend = providers.Callable(lambda s: s.index.backend, settings)
+    chunk_index = providers.Selector(
+        index_backend,
+        chroma=providers.Resource(_closing, _chroma_chunks, settings),
+        weaviate=providers.Singleton(_weaviate_chunks, settings, weaviate),
+        memory=providers.Resource(_closing, _memory_chunks),
     )
+    registry = providers.Selector(
+        index_backend,
+        chroma=providers.Resource(_closing, _sqlite_registry, settings),
+        weaviate=providers.Singleton(_weaviate_registry, settings, weaviate),
+        memory=providers.Resource(_closing, _memory_registry),
+    )
+    document_locks = providers.Singleton(_document_locks)
     llm = providers.Selector(
         providers.Callable(lambda s: s.llm.backend, settings),
         local=providers.Resource(_closing, _local_llm, settings),
@@ -191,68 +251,69 @@ class Container(containers.DeclarativeContainer):
     splitter = providers.Singleton(_splitter, settings)
     reader = providers.Singleton(_reader, settings)
 
-    ingest_documents = providers.Factory(
+    # Use cases are stateless: built once, shared by every request.
+    ingest_documents = providers.Singleton(
         IngestDocuments,
         embedder=embedder,
-        index=vector_index,
+        chunks=chunk_index,
+        registry=registry,
         splitter=splitter,
-        limits=providers.Callable(
-            lambda s: IngestLimits(
-                max_document_chars=s.ingest.max_document_chars,
-                max_documents_per_request=s.ingest.max_documents_per_request,
-                embed_batch_size=s.ingest.embed_batch_size,
-            ),
-            settings,
-        ),
+        locks=document_locks,
+        limits=providers.Callable(_ingest_limits, settings),
     )
-    search_chunks = providers.Factory(
+    ingest_files = providers.Singleton(IngestFiles, reader=reader, ingest=ingest_documents)
+    search_chunks = providers.Singleton(
         SearchChunks,
         embedder=embedder,
-        index=vector_index,
-        default_alpha=providers.Callable(lambda s: s.search.hybrid_alpha, settings),
+        chunks=chunk_index,
+        registry=registry,
+        limits=providers.Callable(_search_limits, settings),
     )
-    answer_question = providers.Factory(
-        AnswerQuestion,
-        search=search_chunks,
-        llm=llm,
-        limits=providers.Callable(
-            lambda s: AnswerLimits(
-                max_prompt_tokens=s.llm.max_prompt_tokens,
-                max_output_tokens=s.llm.max_output_tokens,
-                default_output_tokens=s.llm.default_output_tokens,
-                timeout_s=s.llm.timeout_s,
-                min_vector_score=s.llm.min_vector_score,
-            ),
-            settings,
-        ),
+    answer_limits = providers.Callable(_answer_limits, settings)
+    answer_question = providers.Singleton(AnswerQuestion, search=search_chunks, llm=llm, limits=answer_limits)
+    stream_answer = providers.Singleton(StreamAnswer, search=search_chunks, llm=llm, limits=answer_limits)
+    list_documents = providers.Singleton(ListDocuments, registry=registry)
+    get_document = providers.Singleton(GetDocument, registry=registry)
+    delete_document = providers.Singleton(DeleteDocument, registry=registry, chunks=chunk_index)
+    list_collections = providers.Singleton(ListCollections, registry=registry, chunks=chunk_index)
+    delete_collection = providers.Singleton(DeleteCollection, registry=registry, chunks=chunk_index)
+    check_readiness = providers.Singleton(
+        CheckReadiness, embedder=embedder, chunks=chunk_index, registry=registry, llm=llm
     )
-    list_documents = providers.Factory(ListDocuments, index=vector_index)
-    get_document = providers.Factory(GetDocument, index=vector_index)
-    delete_document = providers.Factory(DeleteDocument, index=vector_index)
-    list_collections = providers.Factory(ListCollections, index=vector_index)
-    delete_collection = providers.Factory(DeleteCollection, index=vector_index)
-    check_readiness = providers.Factory(CheckReadiness, embedder=embedder, index=vector_index, llm=llm)
 
 
-_SELECTORS: dict[str, tuple[str, Callable[[Settings], str]]] = {
-    "secrets.backend": ("secrets", lambda s: s.secrets.backend),
-    "embedder.backend": ("embedder", lambda s: s.embedder.backend),
-    "index.backend": ("vector_index", lambda s: s.index.backend),
-    "llm.backend": ("llm", lambda s: s.llm.backend),
+SELECTORS: dict[str, tuple[str, ...]] = {
+    "secrets.backend": ("secrets",),
+    "embedder.backend": ("embedder",),
+    "index.backend": ("chunk_index", "registry"),
+    "llm.backend": ("llm",),
 }
+"""Which selectors each backend setting drives; each selector's choices are exactly ``BACKENDS[key]``."""
+
+USE_CASES = (
+    "ingest_documents",
+    "ingest_files",
+    "search_chunks",
+    "answer_question",
+    "stream_answer",
+    "list_documents",
+    "get_document",
+    "delete_document",
+    "list_collections",
+    "delete_collection",
+    "check_readiness",
+)
+"""The providers the HTTP entrypoint hands to handlers."""
 
 
 def build_container(settings: Settings, overrides: dict[str, Any] | None = None) -> Container:
     """A container for these settings. ``overrides`` replaces providers by name with objects."""
     container = Container(settings=settings)
-    for key, (attr, pick) in _SELECTORS.items():
-        selector = getattr(container, attr)
-        name = pick(settings)
-        if attr not in (overrides or {}) and name not in selector.providers:
-            raise ConfigurationError(
-                f"Setting '{key}' = '{name}' is not one of: {', '.join(sorted(selector.providers))}.",
-                key=key,
-            )
+    for key, attrs in SELECTORS.items():
+        for attr in attrs:
+            choices = set(getattr(container, attr).providers)
+            if choices != set(BACKENDS[key]):  # pragma: no cover - a programming error, caught by a unit test
+                raise ConfigurationError(f"Selector '{attr}' offers {sorted(choices)}, settings allow {BACKENDS[key]}.")
     for name, obj in (overrides or {}).items():
         provider = getattr(container, name, None)
         if not isinstance(provider, providers.Provider):
@@ -264,7 +325,8 @@ def build_container(settings: Settings, overrides: dict[str, Any] | None = None)
 def start(container: Container) -> None:
     """Build the adapters now, so that a broken configuration fails at start-up, not on a request."""
     container.embedder()
-    container.vector_index()
+    container.chunk_index()
+    container.registry()
     container.llm()
     container.splitter()
     container.reader()

@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Sequence
 from typing import Protocol, runtime_checkable
 
-from autbot.domain.model import ChatMessage, Completion, CompletionDelta, GenerationParams, HealthStatus
+from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams
+from autbot.domain.model import HealthStatus
 
 
 @runtime_checkable
@@ -23,6 +24,6 @@ class LanguageModel(Protocol):
         self, messages: Sequence[ChatMessage], params: GenerationParams
     ) -> AsyncGenerator[CompletionDelta, None]: ...
 
-    async def health(self) -> HealthStatus: ...
+    def health(self) -> HealthStatus: ...
 
     def close(self) -> None: ...

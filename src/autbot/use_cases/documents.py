@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from autbot.domain import limits
 from autbot.domain.errors import CollectionNotFound, DocumentNotFound, InvalidInput
 from autbot.domain.model import CollectionInfo, CollectionName, Document, validate_document_id
-from autbot.ports.vector_index import VectorIndex
+from autbot.ports.chunk_index import ChunkIndex
+from autbot.ports.document_registry import DocumentRegistry
 
 
-def _existing(index: VectorIndex, collection: str) -> str:
+def _existing(registry: DocumentRegistry, collection: str) -> str:
     name = CollectionName(collection).value
-    if index.get_collection(name, counts=False) is None:
+    if registry.get_collection(name) is None:
         raise CollectionNotFound(f"Collection '{name}' does not exist.", collection=name)
     return name
 
@@ -24,7 +26,7 @@ class DocumentRef:
 class ListDocumentsRequest:
     collection: str
     offset: int = 0
-    limit: int = 50
+    limit: int = limits.DEFAULT_PAGE_SIZE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,58 +38,69 @@ class DocumentPage:
 
 
 class ListDocuments:
-    """List a collection's documents by id, a page at a time (``limit`` 1-500)."""
+    """List a collection's documents by id, a page at a time (``limit`` 1-500, ``offset`` from 0)."""
 
-    def __init__(self, *, index: VectorIndex) -> None:
-        self._index = index
+    def __init__(self, *, registry: DocumentRegistry) -> None:
+        self._registry = registry
 
     def execute(self, request: ListDocumentsRequest) -> DocumentPage:
         if request.offset < 0:
             raise InvalidInput("offset must be 0 or more.", field="offset")
-        if not 1 <= request.limit <= 500:
-            raise InvalidInput("limit must be between 1 and 500.", field="limit")
-        name = _existing(self._index, request.collection)
-        docs, total = self._index.list_documents(name, offset=request.offset, limit=request.limit)
+        if not 1 <= request.limit <= limits.MAX_PAGE_SIZE:
+            raise InvalidInput(f"limit must be between 1 and {limits.MAX_PAGE_SIZE}.", field="limit")
+        name = _existing(self._registry, request.collection)
+        docs, total = self._registry.list_documents(name, offset=request.offset, limit=request.limit)
         return DocumentPage(documents=docs, total=total, offset=request.offset, limit=request.limit)
 
 
 class GetDocument:
     """Fetch one document's record (id, title, source, metadata, version, chunk count)."""
 
-    def __init__(self, *, index: VectorIndex) -> None:
-        self._index = index
+    def __init__(self, *, registry: DocumentRegistry) -> None:
+        self._registry = registry
 
     def execute(self, request: DocumentRef) -> Document:
-        name = _existing(self._index, request.collection)
+        name = _existing(self._registry, request.collection)
         doc_id = validate_document_id(request.document_id)
-        doc = self._index.get_documents(name, [doc_id]).get(doc_id)
+        doc = self._registry.get_documents(name, [doc_id]).get(doc_id)
         if doc is None:
             raise DocumentNotFound(f"Document '{doc_id}' is not in collection '{name}'.", document_id=doc_id)
         return doc
 
 
 class DeleteDocument:
-    """Delete a document and its chunks. It disappears from search at once (registry first)."""
+    """Delete a document and its chunks. It disappears from search at once (the registry record goes
+    first; search shows no chunk without a record)."""
 
-    def __init__(self, *, index: VectorIndex) -> None:
-        self._index = index
+    def __init__(self, *, registry: DocumentRegistry, chunks: ChunkIndex) -> None:
+        self._registry = registry
+        self._chunks = chunks
 
     def execute(self, request: DocumentRef) -> None:
-        name = _existing(self._index, request.collection)
+        name = _existing(self._registry, request.collection)
         doc_id = validate_document_id(request.document_id)
-        if not self._index.delete_document(name, doc_id):
+        if not self._registry.delete_document(name, doc_id):
             raise DocumentNotFound(f"Document '{doc_id}' is not in collection '{name}'.", document_id=doc_id)
-        self._index.delete_chunks(name, doc_id)
+        self._chunks.delete(name, doc_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListCollectionsRequest:
+    """Every collection (no parameters yet)."""
 
 
 class ListCollections:
-    """List all collections with their embedding model and counts."""
+    """List all collections by name, with their embedding model and document and chunk counts."""
 
-    def __init__(self, *, index: VectorIndex) -> None:
-        self._index = index
+    def __init__(self, *, registry: DocumentRegistry, chunks: ChunkIndex) -> None:
+        self._registry = registry
+        self._chunks = chunks
 
-    def execute(self) -> list[CollectionInfo]:
-        return sorted(self._index.list_collections(), key=lambda c: c.name)
+    def execute(self, request: ListCollectionsRequest) -> list[CollectionInfo]:
+        return [
+            replace(c, chunk_count=self._chunks.count(c.name))
+            for c in sorted(self._registry.list_collections(), key=lambda c: c.name)
+        ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,12 +109,15 @@ class CollectionRef:
 
 
 class DeleteCollection:
-    """Delete a collection with every document and chunk in it."""
+    """Delete a collection with every document and chunk in it (the record first: it vanishes at once)."""
 
-    def __init__(self, *, index: VectorIndex) -> None:
-        self._index = index
+    def __init__(self, *, registry: DocumentRegistry, chunks: ChunkIndex) -> None:
+        self._registry = registry
+        self._chunks = chunks
 
     def execute(self, request: CollectionRef) -> None:
         name = CollectionName(request.collection).value
-        if not self._index.delete_collection(name):
+        existed = self._registry.remove_collection(name)
+        self._chunks.drop(name)  # also clears chunks left by a half-created collection
+        if not existed:
             raise CollectionNotFound(f"Collection '{name}' does not exist.", collection=name)

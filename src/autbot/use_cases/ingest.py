@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-import contextlib
-import json
-import threading
 import time
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from autbot.domain.errors import DocumentTooLarge, EmptyDocument, InvalidInput
-from autbot.domain.ids import chunk_id, content_hash, derive_document_id
+from autbot.domain import limits
+from autbot.domain.errors import DocumentTooLarge, EmbeddingModelMismatch, EmptyDocument, InvalidInput
+from autbot.domain.ids import chunk_id, derive_document_id, document_version
 from autbot.domain.model import (
     Chunk,
+    CollectionInfo,
     CollectionName,
     Document,
     DocumentInput,
@@ -20,9 +18,11 @@ from autbot.domain.model import (
     validate_document_id,
     validate_metadata,
 )
+from autbot.ports.chunk_index import ChunkIndex
+from autbot.ports.document_locks import DocumentLocks
+from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
 from autbot.ports.text_splitter import TextSplitter
-from autbot.ports.vector_index import VectorIndex
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,29 +33,17 @@ class IngestRequest:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngestLimits:
-    max_document_chars: int = 5_000_000
-    max_documents_per_request: int = 1_000
-    embed_batch_size: int = 64
+    max_document_chars: int = limits.MAX_DOCUMENT_CHARS
+    max_documents_per_request: int = limits.MAX_DOCUMENTS_PER_REQUEST
+    embed_batch_size: int = limits.EMBED_BATCH_SIZE
 
 
-def document_version(doc: DocumentInput) -> str:
-    """What makes two ingestions "the same": text, title, source and metadata."""
-    return content_hash(json.dumps([doc.text, doc.title, doc.source, sorted(doc.metadata.items())], default=str))
-
-
-_STRIPES = [threading.Lock() for _ in range(64)]
-
-
-@contextlib.contextmanager
-def _document_locks(collection: str, ids: list[str]) -> Iterator[None]:
-    """Serialise concurrent ingestions of the same document in this process (striped locks, taken in
-    order, so two requests never deadlock). Without it, two interleaved updates of one document could
-    each delete the other's chunks."""
-    stripes = sorted({zlib.crc32(f"{collection}/{i}".encode()) % len(_STRIPES) for i in ids})
-    with contextlib.ExitStack() as stack:
-        for n in stripes:
-            stack.enter_context(_STRIPES[n])
-        yield
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    doc_id: str
+    doc: DocumentInput
+    version: str
+    chunks: list[Chunk]
 
 
 class IngestDocuments:
@@ -67,101 +55,113 @@ class IngestDocuments:
     - Changed content replaces that document's chunks atomically for readers: the new version's chunks
       are written first, then the registry switches to the new version, then old chunks are removed.
       Search only shows chunks of the live version, so there is no moment with both or neither.
-    - A collection holds vectors of one embedding model only; ingesting with another model is refused.
+    - A collection holds vectors of one embedding model (and dimension) only; ingesting with another
+      model is refused.
     - The whole request is validated before anything is written.
-    - Concurrent ingestions of the same document in one process are serialised.
+    - Concurrent ingestions of the same document are serialised (per-document locks).
     """
 
     def __init__(
         self,
         *,
         embedder: Embedder,
-        index: VectorIndex,
+        chunks: ChunkIndex,
+        registry: DocumentRegistry,
         splitter: TextSplitter,
+        locks: DocumentLocks,
         limits: IngestLimits | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._embedder = embedder
-        self._index = index
+        self._chunks = chunks
+        self._registry = registry
         self._splitter = splitter
+        self._locks = locks
         self._limits = limits or IngestLimits()
         self._clock = clock
 
     def execute(self, request: IngestRequest) -> list[IngestOutcome]:
         collection = CollectionName(request.collection).value
         docs = self._validated(request.documents)
-        self._index.ensure_collection(
-            collection, embedding_model=self._embedder.model_id, dimension=self._embedder.dimension
-        )
-        ids = [doc_id for doc_id, _, _ in docs]
-        with _document_locks(collection, ids):
-            return self._ingest(collection, docs, ids)
+        self._ensure_collection(collection)
+        ids = [p.doc_id for p in docs]
+        with self._locks.hold(collection, ids):
+            return self._ingest(collection, docs)
 
-    def _ingest(
-        self, collection: str, docs: list[tuple[str, DocumentInput, str]], ids: list[str]
-    ) -> list[IngestOutcome]:
-        existing = self._index.get_documents(collection, ids)
+    def _ensure_collection(self, collection: str) -> None:
+        """The collection's record names the model its vectors come from; a collection never mixes two."""
+        model, dimension = self._embedder.model_id, self._embedder.dimension
+        stored = self._registry.get_collection(collection) or self._registry.add_collection(
+            CollectionInfo(name=collection, embedding_model=model, dimension=dimension)
+        )
+        if (stored.embedding_model, stored.dimension) != (model, dimension):
+            raise EmbeddingModelMismatch(
+                f"Collection '{collection}' holds vectors of '{stored.embedding_model}' ({stored.dimension} "
+                f"dimensions); refusing to mix in '{model}' ({dimension}).",
+                collection=collection,
+                collection_model=stored.embedding_model,
+                embedder_model=model,
+            )
+        self._chunks.ensure(collection)
+
+    def _ingest(self, collection: str, docs: list[_Pending]) -> list[IngestOutcome]:
+        existing = self._registry.get_documents(collection, [p.doc_id for p in docs])
         outcomes: dict[str, IngestOutcome] = {}
-        pending: list[tuple[str, DocumentInput, str, list[Chunk]]] = []
-        for doc_id, doc, version in docs:
-            before = existing.get(doc_id)
-            if before is not None and before.version == version and before.embedding_model == self._embedder.model_id:
-                outcomes[doc_id] = IngestOutcome(document_id=doc_id, status="unchanged", chunks=before.chunk_count)
+        pending: list[_Pending] = []
+        for p in docs:
+            before = existing.get(p.doc_id)
+            if before is not None and before.version == p.version and before.embedding_model == self._embedder.model_id:
+                outcomes[p.doc_id] = IngestOutcome(document_id=p.doc_id, status="unchanged", chunks=before.chunk_count)
                 continue
-            pending.append((doc_id, doc, version, self._chunks(doc_id, version, doc)))
+            pending.append(_Pending(p.doc_id, p.doc, p.version, self._chunk(p)))
         # Embed many documents' chunks in one call (the embedder sorts by length: less padding), in groups
         # of bounded size, then switch each document to its new version.
-        group: list[tuple[str, DocumentInput, str, list[Chunk]]] = []
+        group: list[_Pending] = []
         for item in pending:
             group.append(item)
-            if sum(len(g[3]) for g in group) >= self._limits.embed_batch_size * 8:
+            if sum(len(g.chunks) for g in group) >= self._limits.embed_batch_size * 8:
                 self._commit(collection, group, existing, outcomes)
                 group = []
         if group:
             self._commit(collection, group, existing, outcomes)
-        return [outcomes[doc_id] for doc_id, _, _ in docs]
+        return [outcomes[p.doc_id] for p in docs]
 
     def _commit(
-        self,
-        collection: str,
-        group: list[tuple[str, DocumentInput, str, list[Chunk]]],
-        existing: dict[str, Document],
-        outcomes: dict[str, IngestOutcome],
+        self, collection: str, group: list[_Pending], existing: dict[str, Document], outcomes: dict[str, IngestOutcome]
     ) -> None:
-        texts = [c.text for _, _, _, chunks in group for c in chunks]
-        vectors = self._embedder.embed(texts)
-        chunks_all = [c for _, _, _, chunks in group for c in chunks]
+        chunks = [c for p in group for c in p.chunks]
+        vectors = self._embedder.embed([c.text for c in chunks])
         size = self._limits.embed_batch_size * 4
-        for start in range(0, len(chunks_all), size):  # 1. every new chunk is written
-            self._index.upsert_chunks(collection, chunks_all[start : start + size], vectors[start : start + size])
+        for start in range(0, len(chunks), size):  # 1. every new chunk is written
+            self._chunks.upsert(collection, chunks[start : start + size], vectors[start : start + size])
         now = self._clock()
         records = []
-        for doc_id, doc, version, chunks in group:
-            before = existing.get(doc_id)
+        for p in group:
+            before = existing.get(p.doc_id)
             records.append(
                 Document(
-                    id=doc_id,
+                    id=p.doc_id,
                     collection=collection,
-                    title=doc.title,
-                    source=doc.source,
-                    metadata=dict(doc.metadata),
-                    version=version,
-                    chunk_count=len(chunks),
+                    title=p.doc.title,
+                    source=p.doc.source,
+                    metadata=dict(p.doc.metadata),
+                    version=p.version,
+                    chunk_count=len(p.chunks),
                     embedding_model=self._embedder.model_id,
                     created_at=before.created_at if before else now,
                     updated_at=now,
                     previous_version=before.version if before else None,
                 )
             )
-        self._index.put_documents(records)  # 2. the registry switches each document to its new version
-        for doc_id, _, version, chunks in group:
-            before = existing.get(doc_id)
+        self._registry.put_documents(records)  # 2. the registry switches each document to its new version
+        for p in group:
+            before = existing.get(p.doc_id)
             if before is not None:  # 3. the replaced version's chunks go
-                self._index.delete_chunks(collection, doc_id, keep_version=version)
+                self._chunks.delete(collection, p.doc_id, keep_version=p.version)
             status: IngestStatus = "updated" if before is not None else "created"
-            outcomes[doc_id] = IngestOutcome(document_id=doc_id, status=status, chunks=len(chunks))
+            outcomes[p.doc_id] = IngestOutcome(document_id=p.doc_id, status=status, chunks=len(p.chunks))
 
-    def _validated(self, documents: tuple[DocumentInput, ...]) -> list[tuple[str, DocumentInput, str]]:
+    def _validated(self, documents: tuple[DocumentInput, ...]) -> list[_Pending]:
         if not documents:
             raise InvalidInput("Send at least one document.", field="documents")
         if len(documents) > self._limits.max_documents_per_request:
@@ -169,7 +169,7 @@ class IngestDocuments:
                 f"At most {self._limits.max_documents_per_request} documents per request.", field="documents"
             )
         seen: set[str] = set()
-        out: list[tuple[str, DocumentInput, str]] = []
+        out: list[_Pending] = []
         for i, doc in enumerate(documents):
             where = f"documents[{i}]"
             if not doc.text or not doc.text.strip():
@@ -180,6 +180,8 @@ class IngestDocuments:
                     field=f"{where}.text",
                     limit=self._limits.max_document_chars,
                 )
+            _check_length(doc.title, limits.MAX_TITLE_CHARS, f"{where}.title")
+            _check_length(doc.source, limits.MAX_SOURCE_CHARS, f"{where}.source")
             metadata = validate_metadata(dict(doc.metadata), field_name=f"{where}.metadata")
             doc_id = (
                 validate_document_id(doc.id)
@@ -190,19 +192,25 @@ class IngestDocuments:
                 raise InvalidInput(f"Document id '{doc_id}' appears twice in one request.", field=f"{where}.id")
             seen.add(doc_id)
             clean = DocumentInput(id=doc_id, text=doc.text, title=doc.title, source=doc.source, metadata=metadata)
-            out.append((doc_id, clean, document_version(clean)))
+            version = document_version(text=doc.text, title=doc.title, source=doc.source, metadata=metadata)
+            out.append(_Pending(doc_id, clean, version, []))
         return out
 
-    def _chunks(self, doc_id: str, version: str, doc: DocumentInput) -> list[Chunk]:
-        texts = [t for t in self._splitter.split(doc.text) if t.strip()]
+    def _chunk(self, p: _Pending) -> list[Chunk]:
+        texts = [t for t in self._splitter.split(p.doc.text) if t.strip()]
         return [
             Chunk(
-                id=chunk_id(doc_id, version, position),
-                document_id=doc_id,
-                document_version=version,
+                id=chunk_id(p.doc_id, p.version, position),
+                document_id=p.doc_id,
+                document_version=p.version,
                 text=text,
                 position=position,
-                metadata=dict(doc.metadata),
+                metadata=dict(p.doc.metadata),
             )
             for position, text in enumerate(texts)
         ]
+
+
+def _check_length(value: str | None, limit: int, field: str) -> None:
+    if value is not None and len(value) > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters.", field=field)

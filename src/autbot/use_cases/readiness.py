@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from autbot.domain.model import HealthStatus
+from autbot.ports.chunk_index import ChunkIndex
+from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
 from autbot.ports.language_model import LanguageModel
-from autbot.ports.vector_index import VectorIndex
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadinessRequest:
+    """Check every dependency (no parameters)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,25 +23,42 @@ class Readiness:
 
 
 class CheckReadiness:
-    """Ready only when the embedder, the vector index and the language model all answer."""
+    """Ready only when the embedder, the vector index (chunks and registry) and the language model all
+    answer, each within its own timeout. A check reports; it never raises."""
 
-    def __init__(self, *, embedder: Embedder, index: VectorIndex, llm: LanguageModel, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        embedder: Embedder,
+        chunks: ChunkIndex,
+        registry: DocumentRegistry,
+        llm: LanguageModel,
+        timeout_s: float = 5.0,
+    ) -> None:
         self._embedder = embedder
-        self._index = index
+        self._chunks = chunks
+        self._registry = registry
         self._llm = llm
         self._timeout_s = timeout_s
 
-    async def execute(self) -> Readiness:
-        checks = {
-            "embedder": await self._guard(asyncio.to_thread(self._embedder.health)),
-            "vector_index": await self._guard(asyncio.to_thread(self._index.health)),
-            "language_model": await self._guard(self._llm.health()),
-        }
+    async def execute(self, request: ReadinessRequest) -> Readiness:
+        embedder, chunks, registry, llm = await asyncio.gather(
+            self._check(self._embedder.health),
+            self._check(self._chunks.health),
+            self._check(self._registry.health),
+            self._check(self._llm.health),
+        )
+        index = (
+            chunks
+            if chunks.detail == registry.detail
+            else HealthStatus(ok=chunks.ok and registry.ok, detail=f"{chunks.detail}; {registry.detail}")
+        )
+        checks = {"embedder": embedder, "vector_index": index, "language_model": llm}
         return Readiness(ready=all(c.ok for c in checks.values()), checks=checks)
 
-    async def _guard(self, check: Awaitable[HealthStatus]) -> HealthStatus:
+    async def _check(self, health: Callable[[], HealthStatus]) -> HealthStatus:
         try:
-            return await asyncio.wait_for(check, self._timeout_s)
+            return await asyncio.wait_for(asyncio.to_thread(health), self._timeout_s)
         except TimeoutError:
             return HealthStatus(ok=False, detail=f"no answer within {self._timeout_s} s")
         except Exception as e:  # a health check reports, it never raises

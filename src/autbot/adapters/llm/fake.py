@@ -10,8 +10,9 @@ import asyncio
 import re
 from collections.abc import AsyncGenerator, Sequence
 
+from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
 from autbot.domain.errors import LanguageModelUnavailable
-from autbot.domain.model import ChatMessage, Completion, CompletionDelta, GenerationParams, HealthStatus, Usage
+from autbot.domain.model import HealthStatus
 from autbot.domain.prompting import NO_ANSWER, estimate_tokens
 
 _SOURCE = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
@@ -72,7 +73,7 @@ class ScriptedLanguageModel:
             self.cancelled += 1
             raise
 
-    async def health(self) -> HealthStatus:
+    def health(self) -> HealthStatus:
         return HealthStatus(ok=True, detail=self._model_id)
 
     def close(self) -> None:

@@ -13,8 +13,9 @@ from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 from typing import Any
 
+from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
 from autbot.domain.errors import ConfigurationError, LanguageModelTimeout, LanguageModelUnavailable
-from autbot.domain.model import ChatMessage, Completion, CompletionDelta, GenerationParams, HealthStatus, Usage
+from autbot.domain.model import HealthStatus
 
 DEFAULT_MODEL_ID = "SmolLM2-135M-Instruct-Q4_1"
 
@@ -168,7 +169,7 @@ class LlamaCppLanguageModel:
         finally:
             cancel.set()
 
-    async def health(self) -> HealthStatus:
+    def health(self) -> HealthStatus:
         if self._server is not None:
             return HealthStatus(ok=True, detail=f"{self._model_id} loaded")
         if self._load_error is not None:

@@ -11,8 +11,9 @@ import time
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
+from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
 from autbot.domain.errors import LanguageModelTimeout, LanguageModelUnavailable
-from autbot.domain.model import ChatMessage, Completion, CompletionDelta, GenerationParams, HealthStatus, Usage
+from autbot.domain.model import HealthStatus
 
 
 def retry_after_seconds(headers: Any, *, now: float | None = None) -> float | None:
@@ -193,13 +194,13 @@ class OpenAILanguageModel:
             return LanguageModelUnavailable(f"Could not reach {self._base_url}.", endpoint=self._base_url)
         return LanguageModelUnavailable(f"The language model call failed: {type(error).__name__}: {error}")
 
-    async def health(self) -> HealthStatus:
+    def health(self) -> HealthStatus:
         import httpx
 
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
-            async with httpx.AsyncClient(timeout=min(5.0, self._timeout_s)) as client:
-                r = await client.get(f"{self._base_url}/models", headers=headers)
+            with httpx.Client(timeout=min(5.0, self._timeout_s)) as client:
+                r = client.get(f"{self._base_url}/models", headers=headers)
         except httpx.HTTPError as e:
             return HealthStatus(ok=False, detail=f"{self._base_url}: {type(e).__name__}")
         return HealthStatus(ok=r.status_code == 200, detail=f"{self._base_url}/models answered {r.status_code}")

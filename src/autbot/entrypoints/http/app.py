@@ -13,7 +13,7 @@ from litestar.openapi.config import OpenAPIConfig
 from loguru import logger
 
 from autbot import __version__
-from autbot.entrypoints.container import Container, build_container, start, stop
+from autbot.entrypoints.container import USE_CASES, Container, build_container, start, stop
 from autbot.entrypoints.http.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.routes import CollectionController, HealthController
 from autbot.entrypoints.settings import Settings, load_settings
@@ -37,28 +37,18 @@ def configure_logging(settings: Settings) -> None:
 
 
 def _bridge(container: Container) -> dict[str, Provide]:
-    """Container providers as Litestar dependencies: handlers receive use cases, never the container."""
-
-    def provide(provider: Any) -> Provide:
-        def dependency() -> Any:
-            return provider()
-
-        return Provide(dependency, sync_to_thread=False, use_cache=False)
-
-    settings = container.settings()
+    """Container providers as Litestar dependencies: handlers receive use cases, never the container.
+    Use cases are built once, at start-up; a request only looks its use case up in this mapping."""
     return {
-        "ingest_documents": provide(container.ingest_documents),
-        "search_chunks": provide(container.search_chunks),
-        "answer_question": provide(container.answer_question),
-        "list_documents": provide(container.list_documents),
-        "get_document": provide(container.get_document),
-        "delete_document": provide(container.delete_document),
-        "list_collections": provide(container.list_collections),
-        "delete_collection": provide(container.delete_collection),
-        "check_readiness": provide(container.check_readiness),
-        "reader": provide(container.reader),
-        "default_top_k": Provide(lambda: settings.llm.default_top_k, sync_to_thread=False),
+        name: Provide(_constant(getattr(container, name)()), use_cache=True, sync_to_thread=False) for name in USE_CASES
     }
+
+
+def _constant(value: Any) -> Any:
+    def dependency() -> Any:
+        return value
+
+    return dependency
 
 
 def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> Litestar:
@@ -94,7 +84,6 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         openapi_config=OpenAPIConfig(title="AutBot", version=__version__, description=DESCRIPTION, path="/schema"),
         debug=False,
     )
-    app.state.container = container
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from litestar import Request, Response
@@ -17,6 +18,10 @@ STATUS: list[tuple[type[e.AutbotError], int]] = [
     (e.UnsupportedMediaType, 415),
     (e.DocumentTooLarge, 413),
     (e.InvalidInput, 400),
+    (e.Unauthorized, 401),
+    (e.Forbidden, 403),
+    (e.RateLimited, 429),
+    (e.Overloaded, 503),
     (e.Conflict, 409),
     (e.NotFound, 404),
     (e.DependencyUnavailable, 503),
@@ -91,8 +96,15 @@ def handle_autbot_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
     body = autbot_problem(exc, request.url.path)
     if body["status"] >= 500:
         logger.warning("{} {} -> {} {}: {}", request.method, request.url.path, body["status"], exc.code, exc.message)
-    headers = {"Retry-After": "5"} if body["status"] == 503 else None
-    return _response(body, headers)
+    return _response(body, _retry_headers(exc, body["status"]))
+
+
+def _retry_headers(exc: e.AutbotError, status: int) -> dict[str, str] | None:
+    """429 and 503 say when to come back: the error's own ``retry_after_s`` if it has one, else 5 s."""
+    if status not in (429, 503):
+        return None
+    retry = exc.details.get("retry_after_s", 5)
+    return {"Retry-After": str(max(1, math.ceil(float(retry))))}
 
 
 def handle_validation(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -13,19 +13,13 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from autbot.domain import limits
+from autbot.domain.answers import CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.errors import AutbotError, InvalidInput
-from autbot.domain.model import (
-    CitationsEvent,
-    DocumentInput,
-    DoneEvent,
-    SearchMode,
-    TokenEvent,
-    parse_filters,
-)
+from autbot.domain.model import DocumentInput, SearchMode, parse_filters
 from autbot.entrypoints.http import schemas as s
 from autbot.entrypoints.http.problems import autbot_problem
-from autbot.ports.document_reader import DocumentReader
-from autbot.use_cases.answer import AnswerQuestion, AnswerRequest
+from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.documents import (
     CollectionRef,
     DeleteCollection,
@@ -33,11 +27,13 @@ from autbot.use_cases.documents import (
     DocumentRef,
     GetDocument,
     ListCollections,
+    ListCollectionsRequest,
     ListDocuments,
     ListDocumentsRequest,
 )
 from autbot.use_cases.ingest import IngestDocuments, IngestRequest
-from autbot.use_cases.readiness import CheckReadiness
+from autbot.use_cases.ingest_files import IngestFiles, IngestFilesRequest, UploadedFile
+from autbot.use_cases.readiness import CheckReadiness, ReadinessRequest
 from autbot.use_cases.search import SearchChunks, SearchRequest
 
 FILE_FIELDS_HELP = "multipart/form-data: one or more `files` parts; optional `metadata` part (a JSON object)."
@@ -52,7 +48,7 @@ class HealthController(Controller):
 
     @get("/ready", summary="Readiness: 200 only when the embedder, index and language model answer.")
     async def ready(self, check_readiness: CheckReadiness) -> Response[s.ReadyOut]:
-        result = await check_readiness.execute()
+        result = await check_readiness.execute(ReadinessRequest())
         body = s.ReadyOut(
             status="ready" if result.ready else "unavailable",
             checks={k: s.CheckOut(ok=v.ok, detail=v.detail) for k, v in result.checks.items()},
@@ -66,7 +62,9 @@ class CollectionController(Controller):
 
     @get("/", summary="List collections.", sync_to_thread=True)
     def list_collections(self, list_collections: ListCollections) -> s.CollectionsOut:
-        return s.CollectionsOut(collections=[s.collection_out(c) for c in list_collections.execute()])
+        return s.CollectionsOut(
+            collections=[s.collection_out(c) for c in list_collections.execute(ListCollectionsRequest())]
+        )
 
     @delete("/{collection:str}", summary="Delete a collection and everything in it.", sync_to_thread=True)
     def delete_collection(self, collection: str, delete_collection: DeleteCollection) -> None:
@@ -92,7 +90,7 @@ class CollectionController(Controller):
     @post(
         "/{collection:str}/files",
         summary="Ingest uploaded files (.txt .md .html .pdf .json).",
-        description=FILE_FIELDS_HELP,
+        description=FILE_FIELDS_HELP + "\n\n" + (IngestFiles.__doc__ or ""),
         status_code=201,
         sync_to_thread=True,
     )
@@ -100,23 +98,17 @@ class CollectionController(Controller):
         self,
         collection: str,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
-        ingest_documents: IngestDocuments,
-        reader: DocumentReader,
+        ingest_files: IngestFiles,
     ) -> s.IngestResponse:
-        metadata = _form_metadata(data.get("metadata"))
-        files = [f for v in data.values() for f in (v if isinstance(v, list) else [v]) if hasattr(f, "filename")]
-        if not files:
-            raise InvalidInput("Send one or more files as multipart/form-data parts named 'files'.", field="files")
-        docs = []
-        for upload in files:
-            read = reader.read(upload.file.read(), media_type=upload.content_type, filename=upload.filename)
-            docs.append(
-                DocumentInput(
-                    text=read.text, title=read.title, source=upload.filename, metadata={**read.metadata, **metadata}
-                )
-            )
-        outcomes = ingest_documents.execute(IngestRequest(collection=collection, documents=tuple(docs)))
-        return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
+        uploads = [f for v in data.values() for f in (v if isinstance(v, list) else [v]) if hasattr(f, "filename")]
+        request = IngestFilesRequest(
+            collection=collection,
+            files=tuple(
+                UploadedFile(data=f.file.read(), filename=f.filename, media_type=f.content_type) for f in uploads
+            ),
+            metadata=_form_metadata(data.get("metadata")),
+        )
+        return s.IngestResponse(documents=[s.outcome_out(o) for o in ingest_files.execute(request)])
 
     @get("/{collection:str}/documents", summary="List documents, a page at a time.", sync_to_thread=True)
     def list_documents(
@@ -124,7 +116,7 @@ class CollectionController(Controller):
         collection: str,
         list_documents: ListDocuments,
         offset: Annotated[int, Parameter(ge=0)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+        limit: Annotated[int, Parameter(ge=1, le=limits.MAX_PAGE_SIZE)] = limits.DEFAULT_PAGE_SIZE,
     ) -> s.DocumentPageOut:
         page = list_documents.execute(ListDocumentsRequest(collection=collection, offset=offset, limit=limit))
         return s.DocumentPageOut(
@@ -169,15 +161,17 @@ class CollectionController(Controller):
         status_code=200,
     )
     async def query(
-        self, collection: str, data: s.QueryBody, answer_question: AnswerQuestion, default_top_k: int
+        self, collection: str, data: s.QueryBody, answer_question: AnswerQuestion, stream_answer: StreamAnswer
     ) -> Response[Any]:
         request = AnswerRequest(
-            collection=collection,
-            question=data.question,
-            top_k=data.top_k or default_top_k,
-            filters=parse_filters(data.filters),
-            mode=SearchMode(data.mode),
-            alpha=data.alpha,
+            search=SearchRequest(
+                collection=collection,
+                query=data.question,
+                top_k=data.top_k,
+                filters=parse_filters(data.filters),
+                mode=SearchMode(data.mode),
+                alpha=data.alpha,
+            ),
             max_tokens=data.max_tokens,
             temperature=data.temperature,
         )
@@ -191,7 +185,7 @@ class CollectionController(Controller):
                     model=a.model,
                 )
             )
-        events = answer_question.stream(request)
+        events = stream_answer.execute(request)
         first = await anext(events)  # validation and retrieval errors become a plain problem response
         return ServerSentEvent(
             _sse(first, events, f"/v1/collections/{collection}/query"),

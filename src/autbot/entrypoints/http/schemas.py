@@ -7,10 +7,14 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from autbot.domain.model import Citation, CollectionInfo, Document, IngestOutcome, SearchHit
+from autbot.domain import limits
+from autbot.domain.answers import Citation
+from autbot.domain.model import CollectionInfo, Document, IngestOutcome, SearchHit
 
 Scalar = str | int | float | bool
-TopK = Annotated[int, Meta(ge=1, le=100)]
+TopK = Annotated[int, Meta(ge=1, le=limits.MAX_TOP_K)]
+Query = Annotated[str, Meta(min_length=1, max_length=limits.MAX_QUERY_CHARS)]
+Alpha = Annotated[float, Meta(ge=0, le=1)]
 
 
 class _Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=False):
@@ -20,8 +24,8 @@ class _Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defau
 class DocumentIn(_Body):
     text: str
     id: str | None = None
-    title: Annotated[str, Meta(max_length=512)] | None = None
-    source: Annotated[str, Meta(max_length=1024)] | None = None
+    title: Annotated[str, Meta(max_length=limits.MAX_TITLE_CHARS)] | None = None
+    source: Annotated[str, Meta(max_length=limits.MAX_SOURCE_CHARS)] | None = None
     metadata: dict[str, Any] = {}
 
 
@@ -40,11 +44,11 @@ class IngestResponse(_Body):
 
 
 class SearchBody(_Body):
-    query: Annotated[str, Meta(min_length=1, max_length=4096)]
-    top_k: TopK = 5
+    query: Query
+    top_k: TopK = limits.DEFAULT_SEARCH_TOP_K
     filters: dict[str, Scalar | list[Scalar]] | None = None
     mode: Literal["vector", "hybrid", "keyword"] = "vector"
-    alpha: Annotated[float, Meta(ge=0, le=1)] | None = None
+    alpha: Alpha | None = None
 
 
 class SearchResult(_Body):
@@ -60,14 +64,14 @@ class SearchResponse(_Body):
 
 
 class QueryBody(_Body):
-    question: Annotated[str, Meta(min_length=1, max_length=4096)]
+    question: Query
     top_k: TopK | None = None
     filters: dict[str, Scalar | list[Scalar]] | None = None
     mode: Literal["vector", "hybrid", "keyword"] = "vector"
-    alpha: Annotated[float, Meta(ge=0, le=1)] | None = None
+    alpha: Alpha | None = None
     stream: bool = False
     max_tokens: Annotated[int, Meta(ge=1)] | None = None
-    temperature: Annotated[float, Meta(ge=0, le=2)] | None = None
+    temperature: Annotated[float, Meta(ge=0, le=limits.MAX_TEMPERATURE)] | None = None
 
 
 class CitationOut(_Body):

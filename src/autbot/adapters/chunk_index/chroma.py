@@ -1,0 +1,220 @@
+"""The embedded default chunk index: Chroma (``PersistentClient``, cosine HNSW) in the data directory.
+
+Single-process: a lock file refuses a second process on the same directory (Chroma's files are not
+safe to share). The document registry beside it is ``SqliteDocumentRegistry``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from autbot.domain.errors import (
+    AutbotError,
+    CollectionNotFound,
+    ConfigurationError,
+    IndexUnavailable,
+    IndexWriteFailed,
+    UnsupportedSearchMode,
+)
+from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, MetadataFilter, SearchHit, SearchMode
+
+T = TypeVar("T")
+
+
+def where_clause(filters: Sequence[MetadataFilter], extra: Sequence[dict[str, Any]] = ()) -> dict[str, Any] | None:
+    """Filters as a Chroma ``where``: equality, ``$in`` for lists, ``$and`` to combine."""
+    parts: list[dict[str, Any]] = [
+        {f.key: {"$in": list(f.value)}} if isinstance(f.value, list) else {f.key: f.value} for f in filters
+    ]
+    parts.extend(extra)
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+class ChromaChunkIndex:
+    search_modes = frozenset({SearchMode.VECTOR})
+
+    def __init__(
+        self, *, path: str, hnsw_ef_search: int = 128, hnsw_max_neighbors: int = 32, hnsw_ef_construction: int = 200
+    ) -> None:
+        self._path = Path(path)
+        self._path.mkdir(parents=True, exist_ok=True)
+        self._lock_file = _exclusive(self._path / "autbot.lock")
+        try:
+            import chromadb
+            from chromadb.config import Settings
+
+            self._client = chromadb.PersistentClient(
+                path=str(self._path / "chroma"),
+                settings=Settings(anonymized_telemetry=False, allow_reset=False),
+            )
+        except Exception as e:
+            self._release()
+            raise IndexUnavailable(f"Could not open the embedded vector store at {self._path}: {e}") from e
+        self._hnsw = {
+            "space": "cosine",
+            "ef_search": hnsw_ef_search,
+            "max_neighbors": hnsw_max_neighbors,
+            "ef_construction": hnsw_ef_construction,
+        }
+        self._cache: dict[str, Any] = {}
+
+    def ensure(self, collection: str) -> None:
+        if collection in self._cache:
+            return
+        self._cache[collection] = self._call(
+            lambda: self._client.get_or_create_collection(
+                _name(collection), embedding_function=None, configuration=cast(Any, {"hnsw": self._hnsw})
+            )
+        )
+
+    def drop(self, collection: str) -> None:
+        self._cache.pop(collection, None)
+        try:
+            self._client.delete_collection(_name(collection))
+        except Exception as e:  # missing is fine; anything else is not
+            if not _missing(e):
+                raise IndexUnavailable(f"Could not delete collection '{collection}': {e}") from e
+
+    def upsert(self, collection: str, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        col = self._collection(collection)
+        if col is None:
+            raise CollectionNotFound(f"Collection '{collection}' has no chunk storage.", collection=collection)
+        if not chunks:
+            return
+        metadatas: list[Any] = [
+            {**c.metadata, "document_id": c.document_id, "document_version": c.document_version, "position": c.position}
+            for c in chunks
+        ]
+        try:
+            col.upsert(
+                ids=[c.id for c in chunks],
+                embeddings=[list(v) for v in vectors],
+                documents=[c.text for c in chunks],
+                metadatas=metadatas,
+            )
+        except Exception as e:  # Chroma refuses a batch whole
+            raise IndexWriteFailed(
+                f"The embedded store rejected a batch of {len(chunks)} chunks: {e}",
+                failed_ids=[c.id for c in chunks],
+            ) from e
+
+    def delete(self, collection: str, document_id: str, *, keep_version: str | None = None) -> None:
+        col = self._collection(collection)
+        if col is None:
+            return
+        extra = [{"document_version": {"$ne": keep_version}}] if keep_version else []
+        where = where_clause([MetadataFilter(key="document_id", value=document_id)], extra)
+        self._call(lambda: col.delete(where=where))
+
+    def search(self, collection: str, query: ChunkQuery) -> list[SearchHit]:
+        if query.mode not in self.search_modes:
+            raise UnsupportedSearchMode(
+                f"The embedded store does not support '{query.mode.value}' search.", supported=["vector"]
+            )
+        col = self._collection(collection)
+        if col is None:
+            return []
+        res = self._call(
+            lambda: col.query(
+                query_embeddings=[list(query.vector)],
+                n_results=query.top_k,
+                where=where_clause(query.filters),
+                include=["documents", "metadatas", "distances"],
+            )
+        )
+        ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
+        metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
+        hits = []
+        for cid, text, meta, dist in zip(ids, docs, metas, dists, strict=True):
+            m = dict(meta or {})
+            if "document_id" not in m:  # a chunk caught half-written by a concurrent upsert: not ours yet
+                continue
+            chunk = Chunk(
+                id=cid,
+                document_id=str(m.pop("document_id")),
+                document_version=str(m.pop("document_version")),
+                position=int(m.pop("position")),
+                text=text or "",
+                metadata={k: v for k, v in m.items() if isinstance(v, (str, int, float, bool))},
+            )
+            hits.append(SearchHit(chunk=chunk, score=1.0 - float(dist)))
+        return hits
+
+    def count(self, collection: str) -> int:
+        col = self._collection(collection)
+        return 0 if col is None else int(self._call(col.count))
+
+    def health(self) -> HealthStatus:
+        try:
+            self._client.heartbeat()
+        except Exception as e:
+            return HealthStatus(ok=False, detail=f"{type(e).__name__}: {e}")
+        return HealthStatus(ok=True, detail=f"chroma at {self._path}")
+
+    def close(self) -> None:
+        self._release()
+
+    # --- helpers -----------------------------------------------------------------------------------
+    def _collection(self, collection: str) -> Any:
+        """The Chroma collection, or None if it does not exist."""
+        col = self._cache.get(collection)
+        if col is not None:
+            return col
+        try:
+            col = self._client.get_collection(_name(collection), embedding_function=None)
+        except Exception as e:
+            if _missing(e):
+                return None
+            raise IndexUnavailable(f"Could not open collection '{collection}': {e}") from e
+        self._cache[collection] = col
+        return col
+
+    def _release(self) -> None:
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+        finally:
+            self._lock_file.close()
+
+    @staticmethod
+    def _call(fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except AutbotError:
+            raise
+        except Exception as e:
+            raise IndexUnavailable(f"The embedded vector store failed: {type(e).__name__}: {e}") from e
+
+
+def _name(collection: str) -> str:
+    return f"autbot-{collection}"
+
+
+def _missing(error: Exception) -> bool:
+    text = str(error).lower()
+    return "does not exist" in text or "not found" in text
+
+
+def _exclusive(path: Path) -> Any:
+    """Hold an exclusive lock on ``path`` for the life of the process, or refuse to start."""
+    handle = open(path, "a+")  # noqa: SIM115 - held until close()
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        handle.close()
+        raise ConfigurationError(
+            f"The data directory {path.parent} is in use by another AutBot process. The embedded vector "
+            "store is single-process: run one worker per data directory, or configure "
+            "index.backend = 'weaviate' to scale out.",
+            path=str(path.parent),
+        ) from e
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle

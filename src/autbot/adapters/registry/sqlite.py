@@ -1,0 +1,206 @@
+"""The embedded document registry: one SQLite file (WAL, synchronous=FULL), crash-safe and cheap.
+
+It sits beside the embedded chunk index (in the same data directory) and keeps the collection and
+document records; a record is one row written in one transaction, so a reader sees it whole.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from autbot.domain.errors import AutbotError, CollectionNotFound, IndexUnavailable
+from autbot.domain.model import CollectionInfo, Document, HealthStatus
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections (
+    name TEXT PRIMARY KEY, embedding_model TEXT NOT NULL, dimension INTEGER NOT NULL, created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL, id TEXT NOT NULL, title TEXT, source TEXT, metadata TEXT NOT NULL,
+    version TEXT NOT NULL, chunk_count INTEGER NOT NULL, embedding_model TEXT NOT NULL,
+    created_at REAL NOT NULL, updated_at REAL NOT NULL, previous_version TEXT, PRIMARY KEY (collection, id)
+);
+"""
+_IN_CHUNK = 500  # SQLite's host-parameter limit is far above this; it keeps statements small
+
+
+class SqliteDocumentRegistry:
+    def __init__(self, path: str | Path) -> None:
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as e:
+            raise IndexUnavailable(f"Could not open the document registry at {self._path}: {e}") from e
+        self._lock = threading.Lock()
+
+    # --- collections -------------------------------------------------------------------------------
+    def get_collection(self, name: str) -> CollectionInfo | None:
+        row = self._one("SELECT name, embedding_model, dimension FROM collections WHERE name = ?", (name,))
+        if row is None:
+            return None
+        return CollectionInfo(name=str(row[0]), embedding_model=str(row[1]), dimension=int(str(row[2])))
+
+    def add_collection(self, info: CollectionInfo) -> CollectionInfo:
+        def run() -> None:
+            self._db.execute(
+                "INSERT OR IGNORE INTO collections VALUES (?, ?, ?, ?)",
+                (info.name, info.embedding_model, info.dimension, time.time()),
+            )
+
+        self._call(run)
+        stored = self.get_collection(info.name)
+        if stored is None:  # pragma: no cover - removed between the two statements by another writer
+            raise CollectionNotFound(f"Collection '{info.name}' was removed while it was being created.")
+        return stored
+
+    def list_collections(self) -> list[CollectionInfo]:
+        rows = self._call(
+            lambda: self._db.execute(
+                "SELECT c.name, c.embedding_model, c.dimension, COUNT(d.id) FROM collections c "
+                "LEFT JOIN documents d ON d.collection = c.name GROUP BY c.name ORDER BY c.name"
+            ).fetchall()
+        )
+        return [
+            CollectionInfo(name=str(r[0]), embedding_model=str(r[1]), dimension=int(r[2]), document_count=int(r[3]))
+            for r in rows
+        ]
+
+    def remove_collection(self, name: str) -> bool:
+        def run() -> bool:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM documents WHERE collection = ?", (name,))
+                gone = self._db.execute("DELETE FROM collections WHERE name = ?", (name,)).rowcount
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return gone > 0
+
+        return self._call(run)
+
+    # --- documents ---------------------------------------------------------------------------------
+    def put_documents(self, documents: Sequence[Document]) -> None:
+        rows = [
+            (
+                d.collection,
+                d.id,
+                d.title,
+                d.source,
+                json.dumps(d.metadata),
+                d.version,
+                d.chunk_count,
+                d.embedding_model,
+                d.created_at,
+                d.updated_at,
+                d.previous_version,
+            )
+            for d in documents
+        ]
+
+        def run() -> None:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for name in sorted({d.collection for d in documents}):
+                    if self._db.execute("SELECT 1 FROM collections WHERE name = ?", (name,)).fetchone() is None:
+                        raise CollectionNotFound(f"Collection '{name}' is not recorded.", collection=name)
+                self._db.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+        if rows:
+            self._call(run)
+
+    def get_documents(self, collection: str, document_ids: Sequence[str]) -> dict[str, Document]:
+        ids = list(dict.fromkeys(document_ids))
+
+        def run() -> dict[str, Document]:
+            out: dict[str, Document] = {}
+            for start in range(0, len(ids), _IN_CHUNK):
+                part = ids[start : start + _IN_CHUNK]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT * FROM documents WHERE collection = ? AND id IN ({marks})", (collection, *part)
+                ).fetchall()
+                out.update((str(r[1]), _document(r)) for r in rows)
+            return out
+
+        return self._call(run) if ids else {}
+
+    def list_documents(self, collection: str, *, offset: int, limit: int) -> tuple[list[Document], int]:
+        def run() -> tuple[list[Document], int]:
+            rows = self._db.execute(
+                "SELECT * FROM documents WHERE collection = ? ORDER BY id LIMIT ? OFFSET ?", (collection, limit, offset)
+            ).fetchall()
+            total = self._db.execute("SELECT COUNT(*) FROM documents WHERE collection = ?", (collection,)).fetchone()
+            return [_document(r) for r in rows], int(total[0])
+
+        return self._call(run)
+
+    def delete_document(self, collection: str, document_id: str) -> bool:
+        return self._call(
+            lambda: (
+                self._db.execute(
+                    "DELETE FROM documents WHERE collection = ? AND id = ?", (collection, document_id)
+                ).rowcount
+                > 0
+            )
+        )
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+    def health(self) -> HealthStatus:
+        try:
+            self._call(lambda: self._db.execute("SELECT 1").fetchone())
+        except IndexUnavailable as e:
+            return HealthStatus(ok=False, detail=e.message)
+        return HealthStatus(ok=True, detail="sqlite registry")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _one(self, sql: str, params: tuple[object, ...]) -> tuple[object, ...] | None:
+        row: tuple[object, ...] | None = self._call(lambda: self._db.execute(sql, params).fetchone())
+        return row
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """One statement (or transaction) at a time on the shared connection; SQLite errors become
+        ``IndexUnavailable``."""
+        with self._lock:
+            try:
+                return fn()
+            except AutbotError:
+                raise
+            except sqlite3.Error as e:
+                raise IndexUnavailable(f"The document registry failed: {type(e).__name__}: {e}") from e
+
+
+def _document(r: tuple[object, ...]) -> Document:
+    return Document(
+        collection=str(r[0]),
+        id=str(r[1]),
+        title=None if r[2] is None else str(r[2]),
+        source=None if r[3] is None else str(r[3]),
+        metadata=json.loads(str(r[4])),
+        version=str(r[5]),
+        chunk_count=int(str(r[6])),
+        embedding_model=str(r[7]),
+        created_at=float(str(r[8])),
+        updated_at=float(str(r[9])),
+        previous_version=None if r[10] is None else str(r[10]),
+    )

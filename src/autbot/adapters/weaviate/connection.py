@@ -1,0 +1,167 @@
+"""One Weaviate client per process: lazy (re)connection, error translation, idempotent writes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from autbot.domain.errors import AutbotError, IndexTimeout, IndexUnavailable, IndexWriteFailed
+from autbot.domain.model import HealthStatus
+
+T = TypeVar("T")
+MAX_PAGE = 10_000
+"""Weaviate's default query maximum: the most objects one fetch or delete touches."""
+
+
+class WeaviateConnection:
+    """The client, shared by the chunk index and the registry of one process.
+
+    AutBot starts even when Weaviate is down: every call (re)connects first, and ``/ready`` reports.
+    """
+
+    def __init__(
+        self,
+        *,
+        http_host: str = "127.0.0.1",
+        http_port: int = 8080,
+        grpc_host: str = "127.0.0.1",
+        grpc_port: int = 50051,
+        secure: bool = False,
+        api_key: str | None = None,
+        init_timeout_s: float = 10.0,
+        query_timeout_s: float = 30.0,
+        insert_timeout_s: float = 15.0,
+        consistency_level: str = "QUORUM",
+        write_retries: int = 2,
+    ) -> None:
+        import weaviate
+        from weaviate.classes.config import ConsistencyLevel
+        from weaviate.classes.init import AdditionalConfig, Auth, Timeout
+        from weaviate.connect import ConnectionParams
+
+        self.endpoint = f"{'https' if secure else 'http'}://{http_host}:{http_port}"
+        self.client = weaviate.WeaviateClient(
+            connection_params=ConnectionParams.from_params(
+                http_host=http_host,
+                http_port=http_port,
+                http_secure=secure,
+                grpc_host=grpc_host,
+                grpc_port=grpc_port,
+                grpc_secure=secure,
+            ),
+            auth_client_secret=Auth.api_key(api_key) if api_key else None,
+            additional_config=AdditionalConfig(
+                timeout=Timeout(init=init_timeout_s, query=query_timeout_s, insert=insert_timeout_s)
+            ),
+            skip_init_checks=True,
+        )
+        self._consistency = getattr(ConsistencyLevel, consistency_level)
+        self._write_retries = max(0, write_retries)
+        self._lock = threading.Lock()
+        self._known: set[str] = set()
+        try:
+            self._connect()
+        except IndexUnavailable:
+            pass  # /ready reports it; every call retries the connection
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` against a connected client; vendor errors become ``IndexTimeout`` or ``IndexUnavailable``."""
+        try:
+            self._connect()
+            return fn()
+        except AutbotError:
+            raise
+        except Exception as e:
+            if is_timeout(e):
+                raise IndexTimeout(f"Weaviate at {self.endpoint} timed out: {e}") from e
+            raise IndexUnavailable(f"Weaviate at {self.endpoint} failed: {type(e).__name__}: {e}") from e
+
+    def collection(self, name: str) -> Any:
+        return self.client.collections.use(name).with_consistency_level(self._consistency)
+
+    def create(self, name: str, create: Callable[[], Any]) -> None:
+        """Create a Weaviate collection once; another replica creating it at the same time is fine."""
+        from weaviate.exceptions import UnexpectedStatusCodeError
+
+        if name in self._known:
+            return
+        if not self.client.collections.exists(name):
+            try:
+                create()
+            except UnexpectedStatusCodeError as e:
+                if "already exists" not in str(e):
+                    raise
+        self._known.add(name)
+
+    def exists(self, name: str) -> bool:
+        """Whether a Weaviate collection exists (cached once seen: the hot path reads no schema)."""
+        if name in self._known:
+            return True
+        if self.client.collections.exists(name):
+            self._known.add(name)
+            return True
+        return False
+
+    def forget(self, name: str) -> None:
+        self._known.discard(name)
+
+    def insert_many(self, col: Any, objects: list[Any]) -> Any:
+        """Batch writes are idempotent (deterministic uuids), so a write that timed out, as writes do while
+        a cluster notices a dead node, is retried a bounded number of times."""
+        for attempt in range(self._write_retries + 1):
+            try:
+                return col.data.insert_many(objects)
+            except Exception as e:
+                if attempt == self._write_retries or not is_transient(e):
+                    raise
+                time.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def delete_all(self, name: str, where: Any) -> None:
+        """Delete every object matching ``where`` (Weaviate deletes at most ``MAX_PAGE`` per call)."""
+        for _ in range(1000):
+            result = self.collection(name).data.delete_many(where=where)
+            if result.failed:
+                raise IndexWriteFailed(f"Weaviate failed to delete {result.failed} objects from {name}.", failed_ids=[])
+            if result.matches < MAX_PAGE:
+                return
+
+    def health(self) -> HealthStatus:
+        try:
+            self._connect()
+            ready = self.client.is_ready()
+        except Exception as e:
+            return HealthStatus(ok=False, detail=f"{self.endpoint}: {type(e).__name__}: {e}")
+        return HealthStatus(ok=bool(ready), detail=f"weaviate at {self.endpoint} {'ready' if ready else 'not ready'}")
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:  # closing is best effort
+            return
+
+    def _connect(self) -> None:
+        with self._lock:
+            if self.client.is_connected():
+                return
+            try:
+                self.client.connect()
+            except Exception as e:
+                raise IndexUnavailable(f"Cannot connect to Weaviate at {self.endpoint}: {e}") from e
+
+
+def is_timeout(error: Exception) -> bool:
+    from weaviate.exceptions import WeaviateTimeoutError
+
+    return isinstance(error, (WeaviateTimeoutError, TimeoutError)) or "deadline" in str(error).lower()
+
+
+def is_transient(error: Exception) -> bool:
+    """A timeout or an unavailable peer: worth one more try for an idempotent write."""
+    return is_timeout(error) or "unavailable" in str(error).lower()
+
+
+def is_missing_class(error: Exception) -> bool:
+    return "could not find class" in str(error)

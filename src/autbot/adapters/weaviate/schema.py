@@ -1,0 +1,129 @@
+"""The Weaviate collections AutBot creates, and how AutBot names map onto them.
+
+- ``Autbot_<name>``: one per AutBot collection, the chunks (HNSW, cosine, self-provided vectors; BM25
+  on ``text``; metadata filters run on ``meta_kv``, an array of exact ``key=<json value>`` tokens).
+- ``AutbotCollections`` and ``AutbotDocuments``: the registry, shared by every AutBot collection.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from autbot.adapters.weaviate.connection import WeaviateConnection
+from autbot.domain.model import MetadataValue
+
+COLLECTIONS = "AutbotCollections"
+DOCUMENTS = "AutbotDocuments"
+
+
+def weaviate_name(collection: str) -> str:
+    """``my-docs_v2`` → ``Autbot_my_ddocs__v2``: a valid, collision-free Weaviate class name."""
+    return "Autbot_" + collection.replace("_", "__").replace("-", "_d")
+
+
+def kv_token(key: str, value: MetadataValue) -> str:
+    """An exact, typed filter token; integral floats equal their int (1.0 == 1), as in the domain."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{key}={json.dumps(value)}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChunkSchema:
+    """Vector index settings for new chunk collections."""
+
+    replication_factor: int = 1
+    quantization: str = "none"
+    """none, pq, bq or sq."""
+    ef_construction: int = 128
+    max_connections: int = 32
+    ef: int = -1
+
+
+def create_chunk_collection(conn: WeaviateConnection, collection: str, schema: ChunkSchema) -> None:
+    from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+
+    quantizer: Any = {
+        "pq": Configure.VectorIndex.Quantizer.pq,
+        "bq": Configure.VectorIndex.Quantizer.bq,
+        "sq": Configure.VectorIndex.Quantizer.sq,
+    }.get(schema.quantization)
+    name = weaviate_name(collection)
+    conn.create(
+        name,
+        functools.partial(
+            conn.client.collections.create,
+            name,
+            description=f"AutBot collection {collection}",
+            properties=[
+                Property(name="text", data_type=DataType.TEXT, tokenization=Tokenization.WORD),
+                Property(name="document_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
+                Property(name="document_version", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
+                Property(
+                    name="chunk_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD, index_searchable=False
+                ),
+                Property(name="position", data_type=DataType.INT),
+                Property(name="metadata_json", data_type=DataType.TEXT, index_filterable=False, index_searchable=False),
+                Property(
+                    name="meta_kv",
+                    data_type=DataType.TEXT_ARRAY,
+                    tokenization=Tokenization.FIELD,
+                    index_searchable=False,
+                ),
+            ],
+            vector_config=Configure.Vectors.self_provided(
+                vector_index_config=Configure.VectorIndex.hnsw(
+                    distance_metric=VectorDistances.COSINE,
+                    quantizer=quantizer() if quantizer else None,
+                    ef_construction=schema.ef_construction,
+                    max_connections=schema.max_connections,
+                    ef=schema.ef,
+                ),
+            ),
+            inverted_index_config=Configure.inverted_index(bm25_b=0.75, bm25_k1=1.2),
+            replication_config=Configure.replication(factor=schema.replication_factor),
+        ),
+    )
+
+
+def create_registry_collections(conn: WeaviateConnection, replication_factor: int) -> None:
+    from weaviate.classes.config import Configure, DataType, Property, Tokenization
+
+    def field(name: str) -> Any:
+        return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
+
+    specs = {
+        COLLECTIONS: [
+            field("name"),
+            field("embedding_model"),
+            Property(name="dimension", data_type=DataType.INT),
+            Property(name="created_at", data_type=DataType.NUMBER),
+        ],
+        DOCUMENTS: [
+            field("collection"),
+            field("document_id"),
+            field("title"),
+            field("source"),
+            Property(name="metadata_json", data_type=DataType.TEXT, index_filterable=False, index_searchable=False),
+            field("version"),
+            Property(name="chunk_count", data_type=DataType.INT),
+            field("embedding_model"),
+            Property(name="created_at", data_type=DataType.NUMBER),
+            Property(name="updated_at", data_type=DataType.NUMBER),
+            field("previous_version"),
+        ],
+    }
+    for name, props in specs.items():
+        conn.create(
+            name,
+            functools.partial(
+                conn.client.collections.create,
+                name,
+                properties=props,
+                vector_config=Configure.Vectors.self_provided(),
+                replication_config=Configure.replication(factor=replication_factor),
+            ),
+        )

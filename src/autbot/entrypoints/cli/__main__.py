@@ -1,0 +1,7 @@
+"""``python -m autbot.entrypoints.cli``."""
+
+import sys
+
+from autbot.entrypoints.cli import main
+
+sys.exit(main())

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from autbot.domain.errors import InvalidInput
+from autbot.domain.model import DocumentInput, IngestOutcome
+from autbot.ports.document_reader import DocumentReader
+from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadedFile:
+    data: bytes
+    filename: str | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestFilesRequest:
+    collection: str
+    files: tuple[UploadedFile, ...]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    """Added to every file's metadata (it wins over what the reader found)."""
+
+
+class IngestFiles:
+    """Ingest uploaded files (.txt .md .html .pdf .json) into a collection.
+
+    Rules:
+    - Each file is read into text, a title and metadata by the document reader; an unsupported type,
+      an undecodable or empty file, or one over the size limit refuses the whole request.
+    - The request's ``metadata`` is merged into every file's metadata; the file name is the source,
+      so re-uploading a changed file updates the same document.
+    - Then as IngestDocuments: all validated before anything is written, idempotent, atomic replacement.
+    """
+
+    def __init__(self, *, reader: DocumentReader, ingest: IngestDocuments) -> None:
+        self._reader = reader
+        self._ingest = ingest
+
+    def execute(self, request: IngestFilesRequest) -> list[IngestOutcome]:
+        if not request.files:
+            raise InvalidInput("Send one or more files as multipart/form-data parts named 'files'.", field="files")
+        docs = []
+        for upload in request.files:
+            read = self._reader.read(upload.data, media_type=upload.media_type, filename=upload.filename)
+            docs.append(
+                DocumentInput(
+                    text=read.text,
+                    title=read.title,
+                    source=upload.filename,
+                    metadata={**read.metadata, **request.metadata},
+                )
+            )
+        return self._ingest.execute(IngestRequest(collection=request.collection, documents=tuple(docs)))
