@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.redis import RedisServer
 from tests.support.weaviate import WeaviateNodes
 
 # Offline, always: no model hub, no tiktoken download.
@@ -18,6 +19,14 @@ def weaviate_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Weaviate
     nodes = WeaviateNodes(tmp_path_factory.mktemp("weaviate")).start()
     yield nodes
     nodes.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real Redis for the whole session, on a free port with a private directory."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autbot.domain import limits
 from autbot.domain.errors import CollectionNotFound, ConfigurationError, IndexWriteFailed, UnsupportedSearchMode
 from autbot.domain.model import ChunkQuery, SearchMode, parse_filters
 from autbot.ports.chunk_index import ChunkIndex
@@ -112,6 +113,21 @@ def test_metadata_filters(index: ChunkIndex, name: str) -> None:
     assert ids({"document_id": "b"}) == {"b"}
 
 
+def test_the_largest_filters_a_client_may_send_are_answered(index: ChunkIndex, name: str) -> None:
+    """Every store takes the worst filters the domain lets through (thousands of keys once crashed Chroma's
+    native code): the most keys, each with the most values, the longest strings."""
+    keys = range(limits.MAX_FILTER_KEYS)
+    put(index, name, "a", "v1", ["text about rivers"], **{f"k{i}": i for i in keys})
+    others = list(range(10**6, 10**6 + limits.MAX_FILTER_VALUES - 1))
+    widest = parse_filters({f"k{i}": [i, *others] for i in keys})
+    longest = parse_filters(
+        {f"k{i}": ["x" * limits.MAX_METADATA_STRING_CHARS] * limits.MAX_FILTER_VALUES for i in keys}
+    )
+    for mode in sorted(index.search_modes):
+        assert [h.chunk.document_id for h in index.search(name, near("rivers", filters=widest, mode=mode))] == ["a"]
+        assert index.search(name, near("rivers", filters=longest, mode=mode)) == []
+
+
 def test_delete_keeping_one_version(index: ChunkIndex, name: str) -> None:
     put(index, name, "d", "v1", ["old words one", "old words two"])
     put(index, name, "d", "v2", ["new words"])
@@ -153,17 +169,55 @@ def test_keyword_and_hybrid_modes_where_declared(
         index.drop(name)
 
 
-@pytest.mark.parametrize(("backend", "mode"), _modes(supported=False))
-def test_undeclared_modes_are_refused(
+@pytest.mark.parametrize(("backend", "mode"), _modes(supported=True))
+def test_keyword_and_hybrid_honour_filters_versions_and_drops(
     backend: str, mode: SearchMode, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    """The keyword side is kept in step with every write, delete and drop, and filtered like vectors."""
     with storage(backend, request, tmp_path) as (index, _):
         name = f"c-{uuid.uuid4().hex[:12]}"
         index.ensure(name)
-        with pytest.raises(UnsupportedSearchMode) as e:
-            index.search(name, near("penguins", mode=mode))
-        assert e.value.code == "search_mode_unsupported"
+        put(index, name, "a", "v1", ["penguins swim in cold water"], lang="en", year=2024, draft=False)
+        put(index, name, "b", "v1", ["penguins waddle on the ice"], lang="de", year=2023, draft=True)
+
+        def found(filters: dict[str, object] | None = None) -> set[tuple[str, str]]:
+            query = near("penguins waddle", mode=mode, filters=parse_filters(filters))
+            hits = index.search(name, query)
+            if mode is SearchMode.HYBRID:
+                assert all(-1e-6 <= h.score <= 1 + 1e-6 for h in hits)  # fused scores are on a 0-1 scale
+            return {(h.chunk.document_id, h.chunk.document_version) for h in hits}
+
+        assert found() == {("a", "v1"), ("b", "v1")}
+        assert found({"lang": "en"}) == {("a", "v1")}
+        assert found({"year": [2023.0, 1999.0]}) == {("b", "v1")}
+        assert found({"draft": True}) == {("b", "v1")}
+        assert found({"document_id": "a"}) == {("a", "v1")}
+        best = index.search(name, near("penguins waddle", mode=mode))[0]
+        assert (best.chunk.document_id, best.chunk.metadata) == ("b", {"lang": "de", "year": 2023, "draft": True})
+        put(index, name, "b", "v2", ["walruses doze on the ice"], lang="de")
+        index.delete(name, "b", keep_version="v2")
+        assert ("b", "v1") not in found()
         index.drop(name)
+        index.ensure(name)
+        assert found() == set()
+        index.drop(name)
+
+
+_UNDECLARED = _modes(supported=False)
+
+if _UNDECLARED:  # only generated while some adapter declares fewer modes than SearchMode has
+
+    @pytest.mark.parametrize(("backend", "mode"), _modes(supported=False))
+    def test_undeclared_modes_are_refused(
+        backend: str, mode: SearchMode, request: pytest.FixtureRequest, tmp_path: Path
+    ) -> None:
+        with storage(backend, request, tmp_path) as (index, _):
+            name = f"c-{uuid.uuid4().hex[:12]}"
+            index.ensure(name)
+            with pytest.raises(UnsupportedSearchMode) as e:
+                index.search(name, near("penguins", mode=mode))
+            assert e.value.code == "search_mode_unsupported"
+            index.drop(name)
 
 
 def test_concurrent_reads_during_writes(index: ChunkIndex, name: str) -> None:
@@ -228,6 +282,22 @@ def test_embedded_store_persists_across_reopen(tmp_path: Path) -> None:
     again = ChromaChunkIndex(path=str(tmp_path / "p"))
     assert again.count("keep") == 1
     assert again.search("keep", near("persisted words", top_k=1))[0].chunk.document_id == "doc"
+    again.close()
+
+
+def test_embedded_store_keyword_indexes_chunks_written_before_it_existed(tmp_path: Path) -> None:
+    """A data directory from before the keyword index: its chunks are keyword-indexed on first open."""
+    from autbot.adapters.chunk_index.chroma import ChromaChunkIndex
+
+    idx = ChromaChunkIndex(path=str(tmp_path / "p"))
+    idx.ensure("old")
+    put(idx, "old", "doc", "v1", ["an albatross glides", "over the southern ocean"], lang="en")
+    idx.close()
+    for leftover in (tmp_path / "p").glob("keywords.sqlite3*"):
+        leftover.unlink()
+    again = ChromaChunkIndex(path=str(tmp_path / "p"))
+    hits = again.search("old", near("albatross", mode=SearchMode.KEYWORD))
+    assert [(h.chunk.text, h.chunk.metadata) for h in hits] == [("an albatross glides", {"lang": "en"})]
     again.close()
 
 

@@ -1,8 +1,9 @@
-"""The Embedder contract: the hashing fake and the ONNX MiniLM model."""
+"""The Embedder contract: the hashing fake, the ONNX MiniLM model, and the micro-batching wrapper."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pytest
 
@@ -17,10 +18,14 @@ def onnx_embedder() -> OnnxEmbedder:
     return OnnxEmbedder(threads=2, batch_size=8)
 
 
-@pytest.fixture(params=["hashing", pytest.param("onnx", marks=pytest.mark.slow)])
+@pytest.fixture(params=["hashing", "batching", pytest.param("onnx", marks=pytest.mark.slow)])
 def embedder(request: pytest.FixtureRequest) -> Embedder:
     if request.param == "hashing":
         return HashingEmbedder(dimension=128)
+    if request.param == "batching":
+        from autbot.adapters.embedders.batching import MicroBatchingEmbedder
+
+        return MicroBatchingEmbedder(HashingEmbedder(dimension=128), window_s=0.001)
     return request.getfixturevalue("onnx_embedder")  # type: ignore[no-any-return]
 
 
@@ -72,3 +77,41 @@ def test_paraphrase_beats_unrelated_for_the_real_model(onnx_embedder: OnnxEmbedd
 def test_long_texts_are_truncated_not_rejected(embedder: Embedder) -> None:
     [v] = embedder.embed(["word " * 5000])
     assert len(v) == embedder.dimension
+
+
+def test_micro_batching_shares_calls_and_keeps_each_callers_vector() -> None:
+    """Concurrent single-text calls are answered from shared batches, each with its own text's vector."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from autbot.adapters.embedders.batching import MicroBatchingEmbedder
+
+    class Counting(HashingEmbedder):
+        calls: list[int] = []
+
+        def embed(self, texts: Sequence[str]) -> list[list[float]]:
+            self.calls.append(len(texts))
+            return super().embed(texts)
+
+    inner = Counting(dimension=64)
+    batching = MicroBatchingEmbedder(inner, window_s=0.02)
+    texts = [f"query number {i}" for i in range(32)]
+    with ThreadPoolExecutor(16) as pool:
+        vectors = list(pool.map(lambda t: batching.embed([t])[0], texts))
+    assert vectors == HashingEmbedder(dimension=64).embed(texts)
+    assert sum(inner.calls) == 32 and len(inner.calls) < 32  # some calls were shared
+    assert batching.embed(["a", "b"]) == HashingEmbedder(dimension=64).embed(["a", "b"])  # batches go through
+    batching.close()
+
+
+def test_micro_batching_hands_the_embedders_error_to_every_caller() -> None:
+    from autbot.adapters.embedders.batching import MicroBatchingEmbedder
+    from autbot.domain.errors import EmbedderUnavailable
+
+    class Broken(HashingEmbedder):
+        def embed(self, texts: Sequence[str]) -> list[list[float]]:
+            raise EmbedderUnavailable("model gone")
+
+    batching = MicroBatchingEmbedder(Broken(dimension=8))
+    with pytest.raises(EmbedderUnavailable):
+        batching.embed(["x"])
+    batching.close()

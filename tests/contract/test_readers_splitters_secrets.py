@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
+from autbot.adapters.readers.pdf import InProcessPdfParser, PdfLimits, PdfParser, ProcessPdfParser
 from autbot.adapters.secrets.stores import EnvSecretStore, FileSecretStore, StaticSecretStore
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
-from autbot.domain.errors import DocumentTooLarge, EmptyDocument, InvalidEncoding, InvalidInput, UnsupportedMediaType
+from autbot.domain.errors import (
+    DocumentTooLarge,
+    DocumentUnparseable,
+    EmptyDocument,
+    InvalidEncoding,
+    InvalidInput,
+    ParseBudgetExceeded,
+    UnsupportedMediaType,
+)
 from autbot.ports.document_reader import DocumentReader
 from autbot.ports.secret_store import SecretStore
 from autbot.ports.text_splitter import TextSplitter
-from tests.support.documents import make_pdf
+from tests.support.documents import make_pdf, pdf_bomb, pdf_deeply_nested, pdf_many_pages, pdf_text_bomb
+
+PDF_PARSERS = ["in_process", pytest.param("worker_process", marks=pytest.mark.slow)]
+"""How the reader parses PDFs: in the calling thread, or in worker processes (as the server does)."""
 
 
-@pytest.fixture
-def reader() -> DocumentReader:
-    return MultiFormatDocumentReader(max_bytes=10_000)
+def _pdf_parser(kind: str, limits: PdfLimits) -> PdfParser:
+    return InProcessPdfParser(limits) if kind == "in_process" else ProcessPdfParser(limits, workers=1)
+
+
+@pytest.fixture(params=PDF_PARSERS)
+def reader(request: pytest.FixtureRequest) -> DocumentReader:
+    return MultiFormatDocumentReader(max_bytes=10_000, pdf=_pdf_parser(request.param, PdfLimits()))
 
 
 @pytest.mark.parametrize(
@@ -66,8 +84,31 @@ def test_specific_errors(reader: DocumentReader) -> None:
         reader.read(b"x" * 10_001, media_type=None, filename="x.txt")
     with pytest.raises(InvalidInput):
         reader.read(b"{not json", media_type=None, filename="x.json")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(DocumentUnparseable):
         reader.read(b"%PDF-1.4 garbage", media_type=None, filename="x.pdf")
+
+
+@pytest.mark.parametrize("kind", PDF_PARSERS)
+def test_hostile_pdfs_are_refused_within_budget(kind: str) -> None:
+    limits = PdfLimits(max_pages=50, max_decompressed_bytes=4_000_000, max_chars=10_000, max_seconds=3.0)
+    reader = MultiFormatDocumentReader(pdf=_pdf_parser(kind, limits))
+
+    def read(data: bytes) -> str:
+        return reader.read(data, media_type=None, filename="x.pdf").text
+
+    with pytest.raises(DocumentTooLarge, match="limit"):
+        read(pdf_bomb(50_000_000))  # inflates past max_decompressed_bytes
+    with pytest.raises(DocumentTooLarge, match="51 pages"):
+        read(pdf_many_pages(51))
+    with pytest.raises(DocumentTooLarge, match="characters"):
+        read(make_pdf("many words " * 1_000))
+    with pytest.raises(DocumentUnparseable, match="nested"):
+        read(pdf_deeply_nested(50_000))
+    if kind == "worker_process":  # in-process, the time limit is only checked between pages
+        slow = MultiFormatDocumentReader(pdf=_pdf_parser(kind, PdfLimits(max_seconds=3.0)))
+        with pytest.raises(ParseBudgetExceeded):  # within the byte limits, minutes of CPU: the worker is killed
+            slow.read(pdf_text_bomb(), media_type=None, filename="x.pdf")
+    assert read(make_pdf("Still reading after all that")) == "Still reading after all that"
 
 
 @pytest.fixture(params=["llama_index"])
@@ -86,19 +127,60 @@ def test_splitter_contract(splitter: TextSplitter) -> None:
     assert chunks[-1].endswith("topic 3.")
 
 
+@dataclass
+class SecretSource:
+    store: SecretStore
+    write: Callable[[str, str | None], None]
+    """Change a secret where the operator would (``None`` removes it): a rotation."""
+
+
 @pytest.fixture(params=["static", "env", "file"])
-def secrets(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SecretStore:
+def source(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SecretSource:
     if request.param == "static":
-        return StaticSecretStore({"api_key": "s3cret"})
+        static = StaticSecretStore({"api_key": "s3cret"})
+        return SecretSource(static, static.set)
     if request.param == "env":
-        monkeypatch.setenv("AUTBOT_SECRET_API_KEY", "s3cret")
-        return EnvSecretStore()
-    (tmp_path / "api_key").write_text("s3cret\n")
-    return FileSecretStore(directory=str(tmp_path))
+
+        def setenv(name: str, value: str | None) -> None:
+            if value is None:
+                monkeypatch.delenv(f"AUTBOT_SECRET_{name.upper()}", raising=False)
+            else:
+                monkeypatch.setenv(f"AUTBOT_SECRET_{name.upper()}", value)
+
+        setenv("api_key", "s3cret")
+        return SecretSource(EnvSecretStore(), setenv)
+
+    def write_file(name: str, value: str | None) -> None:
+        target = tmp_path / name
+        if value is None:
+            target.unlink(missing_ok=True)
+            return
+        fresh = tmp_path / f".{name}.new"  # replaced atomically, as Kubernetes and `mv` do
+        fresh.write_text(value + "\n")
+        fresh.replace(target)
+
+    write_file("api_key", "s3cret")
+    return SecretSource(FileSecretStore(directory=str(tmp_path)), write_file)
 
 
-def test_secret_store_contract(secrets: SecretStore) -> None:
+def test_secret_store_contract(source: SecretSource) -> None:
+    secrets = source.store
     assert isinstance(secrets, SecretStore)
     assert secrets.get("api_key") == "s3cret"
     assert secrets.get("missing") is None
     assert "s3cret" not in repr(secrets)
+
+
+def test_a_rotated_secret_is_seen_by_the_next_get(source: SecretSource) -> None:
+    secrets = source.store
+    assert secrets.get("api_key") == "s3cret"
+    source.write("api_key", "n3w-s3cret")
+    assert secrets.get("api_key") == "n3w-s3cret"  # no restart, no refresh needed
+    source.write("api_key", "")
+    assert secrets.get("api_key") is None  # empty is missing
+    source.write("api_key", None)
+    assert secrets.get("api_key") is None
+    source.write("api_key", "back")
+    secrets.refresh()
+    assert secrets.get("api_key") == "back"
+    assert "back" not in repr(secrets)

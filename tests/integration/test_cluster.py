@@ -30,6 +30,7 @@ def test_replicas_share_a_replicated_cluster_and_survive_a_node_kill(tmp_path: P
         # a write that hangs while the cluster notices the dead node is retried after 5 s (idempotent)
         "AUTBOT_INDEX__WEAVIATE__INSERT_TIMEOUT_S": "5",
         "AUTBOT_INDEX__WEAVIATE__WRITE_RETRIES": "3",
+        "AUTBOT_LIMITS__ENABLED": "false",  # a load test: per-caller request limits would refuse its searches
     }
     a = AutbotServer(tmp_path / "a", env={**nodes.env_overrides(survivors[0]), **common})
     b = AutbotServer(tmp_path / "b", env={**nodes.env_overrides(survivors[1]), **common})

@@ -1,21 +1,31 @@
-"""Documents the tests ingest: five small files in five formats, and a hand-built PDF."""
+"""Documents the tests ingest: five small files in five formats, hand-built PDFs (and hostile ones)."""
 
 from __future__ import annotations
 
 import io
+import zlib
 
 import httpx
 
 
 def make_pdf(text: str) -> bytes:
     """A minimal one-page PDF with the given text (built by hand: no PDF writer needed)."""
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    return pdf_with_content(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())
+
+
+def pdf_with_content(content: bytes, *, flate: bool = False, pages: int = 1) -> bytes:
+    """A PDF whose page shows the content stream ``content`` (compressed with ``/FlateDecode`` if ``flate``);
+    ``pages`` > 1 lists that one page object ``pages`` times in the page tree: thousands of pages in a few KB."""
+    data = zlib.compress(content, 9) if flate else content
+    kids = b" ".join([b"3 0 R"] * pages)
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Length %d%s >>\nstream\n" % (len(data), b" /Filter /FlateDecode" if flate else b"")
+        + data
+        + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = io.BytesIO()
@@ -30,6 +40,32 @@ def make_pdf(text: str) -> bytes:
         out.write(b"%010d 00000 n \n" % off)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
     return out.getvalue()
+
+
+def pdf_bomb(inflated_bytes: int = 200_000_000) -> bytes:
+    """A PDF of a few hundred KB whose content stream inflates to ``inflated_bytes`` of blanks."""
+    return pdf_with_content(b" " * inflated_bytes, flate=True)
+
+
+def pdf_text_bomb(repeats: int = 500_000) -> bytes:
+    """A PDF of about 60 KB whose content stream inflates to ``repeats`` text operations (about 20 MB):
+    no single limit on bytes stops it, extracting its text costs minutes of CPU."""
+    return pdf_with_content(b"BT /F1 12 Tf 72 720 Td (hello world) Tj ET\n" * repeats, flate=True)
+
+
+def pdf_deeply_nested(depth: int = 50_000) -> bytes:
+    """A PDF whose content stream nests ``depth`` arrays: a recursive parser runs out of stack."""
+    return pdf_with_content(b"BT " + b"[" * depth + b"]" * depth + b" TJ ET")
+
+
+def pdf_many_pages(pages: int = 5_000) -> bytes:
+    """A PDF of ``pages`` pages (one page object listed ``pages`` times) in about 6 bytes per page."""
+    return pdf_with_content(b"BT /F1 12 Tf 72 720 Td (a page) Tj ET", pages=pages)
+
+
+def deep_json(depth: int) -> str:
+    """A JSON array nested ``depth`` levels deep (``[[[]]]`` is 3)."""
+    return "[" * depth + "]" * depth
 
 
 FILES = {

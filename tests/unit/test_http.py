@@ -11,18 +11,20 @@ from litestar.testing import TestClient
 from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.settings import load_settings
+from tests.support.http import LOOPBACK_BASE_URL
 from tests.support.processes import parse_sse
 
 FAKES = {
     "embedder": {"backend": "hashing"},
     "index": {"backend": "memory"},
     "llm": {"backend": "fake", "min_vector_score": 0.0},
+    "auth": {"keys_backend": "memory"},
 }
 
 
 def client_for(llm: ScriptedLanguageModel | None = None, **settings: object) -> TestClient:  # type: ignore[type-arg]
     s = load_settings("local", env={}, overrides={**FAKES, **settings})
-    return TestClient(create_app(s, overrides={"llm": llm} if llm else None))
+    return TestClient(create_app(s, overrides={"llm": llm} if llm else None), base_url=LOOPBACK_BASE_URL)
 
 
 @pytest.fixture
@@ -172,7 +174,8 @@ def test_file_uploads(client: TestClient) -> None:  # type: ignore[type-arg]
         400,
         "empty_document",
     )
-    problem(client.post("/v1/collections/files/files", data={"x": "y"}), 400, "invalid_input")
+    problem(client.post("/v1/collections/files/files", data={"x": "y"}), 415, "unsupported_media_type")  # not multipart
+    problem(client.post("/v1/collections/files/files", files={"metadata": (None, "{}")}), 400, "invalid_input")
     # nothing already stored was lost by the failed uploads
     assert client.get("/v1/collections/files/documents").json()["total"] == 2
 

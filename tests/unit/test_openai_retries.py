@@ -201,3 +201,27 @@ def test_retry_after_http_date() -> None:
     assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470.0) == 10.0
     assert retry_after_seconds({"retry-after": "soon"}) is None
     assert retry_after_seconds({}) is None
+
+
+async def test_a_rotated_key_is_used_by_the_next_call(server: tuple[str, Script]) -> None:
+    from autbot.adapters.secrets.stores import StaticSecretStore
+
+    url, script = server
+    store = StaticSecretStore({"openai_api_key": "sk-old"})
+    llm = OpenAILanguageModel(base_url=url, model="m", api_key=lambda: store.get("openai_api_key"), max_retries=0)
+    await llm.complete(MSG, PARAMS)
+    store.set("openai_api_key", "sk-new")  # rotated at the source: no restart, no rebuild by the caller
+    await llm.complete(MSG, PARAMS)
+    assert script.keys == ["Bearer sk-old", "Bearer sk-new"]
+
+
+async def test_credentials_in_the_base_url_never_show() -> None:
+    url = f"http://user:url-canary-pw@127.0.0.1:{free_port()}/v1"  # nothing listens there
+    llm = OpenAILanguageModel(base_url=url, model="m", api_key="sk-key-canary", max_retries=0)
+    with pytest.raises(LanguageModelUnavailable) as caught:
+        await llm.complete(MSG, PARAMS)
+    health = llm.health()
+    shown = f"{caught.value.message} {caught.value.details} {health.detail} {llm!r}"
+    assert "http://***@127.0.0.1" in shown
+    assert "url-canary-pw" not in shown
+    assert "sk-key-canary" not in shown

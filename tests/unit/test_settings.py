@@ -107,12 +107,17 @@ def test_overrides_replace_providers() -> None:
         build_container(s, {"nonexistent": fake})
 
 
-def test_backends_table_covers_every_backend_setting() -> None:
-    assert set(BACKENDS) == {"embedder.backend", "index.backend", "llm.backend", "secrets.backend"}
+def test_backends_table_is_what_the_container_offers() -> None:
+    from autbot.entrypoints.container import SELECTORS, build_container
+
+    assert set(BACKENDS) == set(SELECTORS)
     s = load_settings(env={})
+    container = build_container(s)
     for key, names in BACKENDS.items():
-        section = getattr(s, key.split(".")[0])
-        assert section.backend in names
+        section, field = key.split(".")
+        assert getattr(getattr(s, section), field) in names  # every default is a valid name
+        for attr in SELECTORS[key]:
+            assert set(getattr(container, attr).providers) == set(names)
 
 
 @pytest.mark.parametrize(
@@ -264,12 +269,16 @@ def test_cli_search_leaves_top_k_to_the_server(
     import httpx
 
     bodies: list[dict[str, Any]] = []
+    sent_headers: list[dict[str, str]] = []
 
-    def post(url: str, *, json: dict[str, Any], timeout: float) -> httpx.Response:
+    def post(url: str, *, json: dict[str, Any], timeout: float, headers: dict[str, str]) -> httpx.Response:
         bodies.append(json)
+        sent_headers.append(headers)
         return httpx.Response(200, json={"results": []})
 
     monkeypatch.setattr(httpx, "post", post)
+    monkeypatch.delenv("AUTBOT_API_KEY", raising=False)
     assert main(["search", "q", "-c", "kb", "--url", "http://x"]) == 0
-    assert main(["search", "q", "-c", "kb", "--url", "http://x", "--top-k", "3"]) == 0
+    assert main(["search", "q", "-c", "kb", "--url", "http://x", "--top-k", "3", "--api-key", "abk_k"]) == 0
     assert bodies == [{"query": "q", "mode": "vector"}, {"query": "q", "mode": "vector", "top_k": 3}]
+    assert sent_headers == [{}, {"Authorization": "Bearer abk_k"}]  # a key only when one is given

@@ -47,9 +47,45 @@ class InvalidEncoding(InvalidInput):
     default_message = "The document is not valid text in a supported encoding."
 
 
+class DocumentUnparseable(InvalidInput):
+    """A file of a supported type whose content its parser cannot read: malformed, nested too deeply, or
+    one that made the parser fail."""
+
+    code = "document_unparseable"
+    default_message = "The document could not be parsed."
+
+
+class ParseBudgetExceeded(DocumentUnparseable):
+    """Extracting a file's text took longer than ``ingest.max_parse_seconds``; the parser was stopped."""
+
+    code = "parse_budget_exceeded"
+    default_message = "Reading the document took longer than the configured limit."
+
+
 class UnsupportedSearchMode(InvalidInput):
     code = "search_mode_unsupported"
     default_message = "The configured vector index does not support this search mode."
+
+
+class UnsupportedParameter(InvalidInput):
+    """A request parameter whose meaning AutBot cannot honour (``n`` > 1, tools, JSON mode, ...)."""
+
+    code = "unsupported_parameter"
+    default_message = "This parameter is not supported."
+
+
+class InvalidHost(InvalidInput):
+    """The ``Host`` header names no host in ``server.allowed_hosts`` (DNS rebinding defence)."""
+
+    code = "invalid_host"
+    default_message = "This server does not answer to that host name."
+
+
+class RequestTimeout(AutbotError):
+    """The request body did not arrive within ``server.body_timeout_s``."""
+
+    code = "request_timeout"
+    default_message = "The request body did not arrive in time."
 
 
 class Conflict(AutbotError):
@@ -73,6 +109,13 @@ class Forbidden(AutbotError):
     default_message = "This key may not do that."
 
 
+class CsrfRejected(Forbidden):
+    """A state-changing form upload from another origin, without an API key (cross-site request forgery)."""
+
+    code = "csrf_rejected"
+    default_message = "Cross-origin form uploads need an API key."
+
+
 class RateLimited(AutbotError):
     """``details["retry_after_s"]`` says when to try again."""
 
@@ -93,6 +136,13 @@ class Overloaded(AutbotError):
 
 
 # --- something the caller named does not exist ----------------------------------------------------
+class ShuttingDown(Overloaded):
+    """The server received SIGTERM: an answer stream ends with this, and new work should go elsewhere."""
+
+    code = "shutting_down"
+    default_message = "The server is shutting down; retry on another instance."
+
+
 class NotFound(AutbotError):
     code = "not_found"
     default_message = "Not found."
@@ -106,6 +156,16 @@ class CollectionNotFound(NotFound):
 class DocumentNotFound(NotFound):
     code = "document_not_found"
     default_message = "No such document."
+
+
+class ModelNotFound(NotFound):
+    code = "model_not_found"
+    default_message = "No such model."
+
+
+class SessionNotFound(NotFound):
+    code = "session_not_found"
+    default_message = "No such session."
 
 
 # --- a dependency failed --------------------------------------------------------------------------
@@ -129,9 +189,24 @@ class KeyStoreUnavailable(DependencyUnavailable):
     default_message = "The API key store is unavailable."
 
 
+class SessionStoreUnavailable(DependencyUnavailable):
+    code = "session_store_unavailable"
+    default_message = "The session store is unavailable."
+
+
 class EmbedderUnavailable(DependencyUnavailable):
     code = "embedder_unavailable"
     default_message = "The embedding model is unavailable."
+
+
+class RateLimiterUnavailable(DependencyUnavailable):
+    code = "rate_limiter_unavailable"
+    default_message = "The shared rate limiter is unavailable (limits.requests_on_redis_failure = 'closed')."
+
+
+class BudgetUnavailable(DependencyUnavailable):
+    code = "budget_unavailable"
+    default_message = "The token budget store is unavailable, so no answer can be charged; try again shortly."
 
 
 class LanguageModelUnavailable(DependencyUnavailable):
@@ -158,3 +233,10 @@ class IndexTimeout(DependencyTimeout, IndexUnavailable):
 class ConfigurationError(AutbotError):
     code = "configuration_error"
     default_message = "The configuration is not valid."
+
+
+class MissingSecret(ConfigurationError):
+    """A secret the configuration requires is missing or empty (its name is given, never a value)."""
+
+    code = "missing_secret"
+    default_message = "A required secret is missing."

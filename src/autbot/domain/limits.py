@@ -6,6 +6,8 @@ override them, and use cases receive the effective values through their ``*Limit
 
 from __future__ import annotations
 
+from typing import Final
+
 # --- search and answers ---------------------------------------------------------------------------
 DEFAULT_SEARCH_TOP_K = 5
 """Chunks returned by ``/search`` when the request does not say."""
@@ -16,8 +18,17 @@ MAX_QUERY_CHARS = 4_096
 """Longest search query or question."""
 DEFAULT_HYBRID_ALPHA = 0.5
 """Weight of the vector side in hybrid search (``search.hybrid_alpha``)."""
+DEFAULT_FUSION: Final = "relative_score"
+"""How hybrid search merges its two rankings (``search.fusion``): ``relative_score`` or ``reciprocal_rank``."""
+RERANK_CANDIDATES = 50
+"""Hits a reranker re-orders when a search asks for reranking (the best ``top_k`` of them are kept)."""
+RRF_K = 60
+"""Reciprocal-rank fusion's rank offset (the usual 60): a hit at rank r adds weight / (RRF_K + r)."""
 MAX_FILTER_VALUES = 100
 """Values in one list filter (``{"year": [2023, 2024]}``)."""
+MAX_FILTER_KEYS = 32
+"""Metadata keys in one request's ``filters``: each becomes a clause of the store's query (a few thousand
+crashed the embedded store's native code)."""
 
 # --- documents --------------------------------------------------------------------------------------
 DEFAULT_PAGE_SIZE = 50
@@ -26,12 +37,36 @@ MAX_TITLE_CHARS = 512
 MAX_SOURCE_CHARS = 1_024
 MAX_METADATA_KEYS = 64
 MAX_METADATA_STRING_CHARS = 2_048
+"""Longest metadata string value (and string filter value)."""
+MAX_METADATA_BYTES = 16_384
+"""A document's metadata serialised as JSON (UTF-8), all keys and values together."""
+MIN_INTEGER = -(2**63)
+MAX_INTEGER = 2**63 - 1
+"""Integers in metadata and filters fit a signed 64-bit integer, as every store keeps them."""
+MAX_PAGE_OFFSET = 1_000_000
+"""Largest ``offset`` when listing documents."""
 MAX_DOCUMENT_CHARS = 5_000_000
 """``ingest.max_document_chars``."""
 MAX_DOCUMENTS_PER_REQUEST = 1_000
 """``ingest.max_documents_per_request``."""
 EMBED_BATCH_SIZE = 64
 """``ingest.embed_batch_size``: chunks embedded per call during ingestion."""
+
+# --- the shape of what clients send, and parsing budgets -------------------------------------------
+MAX_JSON_DEPTH = 32
+"""Levels of nesting of any JSON a client sends: a request body, a ``metadata`` form part, an uploaded
+``.json`` file (``[[1]]`` is 2 levels)."""
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""``ingest.max_file_bytes``: largest uploaded file."""
+MAX_PDF_PAGES = 2_000
+"""``ingest.max_pdf_pages``: pages of one uploaded PDF."""
+MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
+"""``ingest.max_decompressed_bytes``: bytes one uploaded file may inflate to while it is parsed (a PDF's
+compressed streams)."""
+MAX_PARSE_SECONDS = 30.0
+"""``ingest.max_parse_seconds``: time to extract the text of one uploaded PDF (its parser is then stopped)."""
+PARSE_WORKERS = 2
+"""``ingest.parse_workers``: PDFs parsed at once, each in its own worker process."""
 
 # --- generation -------------------------------------------------------------------------------------
 MAX_PROMPT_TOKENS = 1_536
@@ -45,3 +80,64 @@ LLM_TIMEOUT_S = 120.0
 MIN_VECTOR_SCORE = 0.2
 """``llm.min_vector_score``: vector-mode chunks less similar than this are not given to the model."""
 MAX_TEMPERATURE = 2.0
+
+# --- request rates, token budgets, load -------------------------------------------------------------
+RATE_QUERY = "60/minute"
+"""``limits.query``: answers per caller (API key, else client IP), in the ``limits`` library's notation."""
+RATE_SEARCH = "600/minute"
+"""``limits.search``: searches per caller."""
+RATE_INGEST = "120/minute"
+"""``limits.ingest``: ingestion requests (JSON documents or file uploads) per caller."""
+DAILY_TOKENS_PER_KEY = 0
+"""``limits.daily_tokens_per_key``: prompt + completion tokens per caller per UTC day; 0 = unlimited."""
+REDIS_RECHECK_S = 1.0
+"""``limits.redis_recheck_s``: after a Redis failure, the fallback answers this long before Redis is tried again."""
+MAX_CONCURRENT_GENERATIONS = 4
+"""``llm.max_concurrent``: generations running at once in one process."""
+MAX_QUEUED_GENERATIONS = 8
+"""``llm.max_queue``: generations waiting for a slot in one process; beyond that, 503 ``server_busy``."""
+BUSY_RETRY_AFTER_S = 2.0
+"""``Retry-After`` of a ``server_busy`` answer."""
+
+# --- conversations (the OpenAI-compatible API) and sessions -----------------------------------------
+MAX_CHAT_MESSAGES = 64
+"""Messages in one chat request (system, user and assistant turns together)."""
+MAX_CHAT_CHARS = 64_000
+"""Characters of every message of one chat request together."""
+MAX_INSTRUCTIONS_CHARS = 4_000
+"""Characters of the client's own system messages together (they follow AutBot's rules in the prompt)."""
+CONDENSE_HISTORY_MESSAGES = 6
+"""The latest turns of the history shown to the model when it rewrites a follow-up as a standalone question."""
+CONDENSE_TURN_CHARS = 400
+"""Each history turn is cut to this many characters in the condensing prompt."""
+CONDENSE_MAX_TOKENS = 48
+"""Tokens the model may write for the standalone question."""
+CHAT_ALIASES = ("chat",)
+"""``openai_api.chat_aliases``: model names that relay to the configured model without retrieval."""
+EMBEDDING_ALIAS = "embedding"
+"""``openai_api.embedding_alias``: a model name for the configured embedder, besides its own id."""
+MAX_EMBED_INPUTS = 256
+"""Texts in one ``/v1/embeddings`` request."""
+MAX_EMBED_INPUT_CHARS = 32_000
+"""Characters of one text to embed."""
+MAX_EMBED_TOTAL_CHARS = 1_000_000
+"""Characters of every text of one ``/v1/embeddings`` request together."""
+SESSION_TTL_S = 30 * 24 * 3600.0
+"""``sessions.ttl_s``: a session unused this long is gone."""
+SESSION_MAX_MESSAGES = 200
+"""``sessions.max_messages``: messages kept per session (questions and answers); older ones are dropped."""
+MAX_SESSION_TITLE_CHARS = 200
+SESSIONS_LISTED = 50
+"""Sessions listed by ``GET /v1/sessions`` when the request does not say (at most ``MAX_PAGE_SIZE``)."""
+
+# --- operations: circuit breakers, bulkheads, correlation ---------------------------------------------
+BREAKER_FAILURES = 5
+"""``resilience.breaker_failures``: consecutive failures of a dependency that open its circuit."""
+BREAKER_COOLDOWN_S = 15.0
+"""``resilience.breaker_cooldown_s``: an open circuit lets one trial call through after this long."""
+INDEX_MAX_CONCURRENT = 16
+"""``resilience.index_max_concurrent``: vector-store calls at once per process."""
+INDEX_QUEUE_TIMEOUT_S = 2.0
+"""``resilience.index_queue_timeout_s``: wait for a vector-store slot before 503 ``server_busy``."""
+MAX_REQUEST_ID_CHARS = 128
+"""An ``X-Request-ID`` longer than this (or with other characters than ``[A-Za-z0-9._-]``) is replaced."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import enum
+import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from autbot.domain import limits
-from autbot.domain.errors import InvalidInput
+from autbot.domain.errors import InvalidEncoding, InvalidInput
 
 MetadataValue = str | int | float | bool
 Metadata = dict[str, MetadataValue]
@@ -52,8 +54,48 @@ def validate_document_id(value: str) -> str:
     return value
 
 
+def check_text(value: str, *, field: str) -> None:
+    """Text must be encodable as UTF-8: a lone surrogate (``"\\ud800"`` in JSON some decoders accept) is not."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidEncoding(
+            f"{field} is not valid Unicode text (a lone surrogate at character {e.start}).", field=field
+        ) from e
+
+
+def check_nesting(value: Any, *, field: str, limit: int = limits.MAX_JSON_DEPTH) -> None:
+    """Refuse JSON-like data (dicts and lists) nested more than ``limit`` levels deep (``[[1]]`` is 2)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    raise InvalidInput(f"{field} is nested more than {limit} levels deep.", field=field, limit=limit)
+                stack.append((child, depth + 1))
+
+
+def _check_scalar(value: Any, *, field: str, what: str) -> None:
+    """A metadata or filter value every store can keep: a string of bounded length in UTF-8, an integer
+    of 64 bits, a finite float, a boolean."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        if len(value) > limits.MAX_METADATA_STRING_CHARS:
+            raise InvalidInput(
+                f"{what} strings are at most {limits.MAX_METADATA_STRING_CHARS} characters.", field=field
+            )
+        check_text(value, field=field)
+    elif isinstance(value, int) and not limits.MIN_INTEGER <= value <= limits.MAX_INTEGER:
+        raise InvalidInput(f"{what} integers must fit in 64 bits (signed).", field=field)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput(f"{what} numbers must be finite (not NaN or infinity).", field=field)
+
+
 def validate_metadata(metadata: dict[str, Any], *, field_name: str = "metadata") -> Metadata:
-    """Flat metadata only: identifier keys, scalar values (str, int, float, bool)."""
+    """Flat metadata only: identifier keys, scalar values (str, int, float, bool), at most
+    ``limits.MAX_METADATA_BYTES`` as JSON."""
     if not isinstance(metadata, dict):
         raise InvalidInput("Metadata must be an object.", field=field_name)
     if len(metadata) > limits.MAX_METADATA_KEYS:
@@ -63,20 +105,21 @@ def validate_metadata(metadata: dict[str, Any], *, field_name: str = "metadata")
         if not isinstance(key, str) or not _METADATA_KEY_RE.match(key):
             raise InvalidInput(
                 "Metadata keys are identifiers: a letter or '_' then letters, digits or '_'.",
-                field=f"{field_name}.{key}",
+                field=f"{field_name}.{str(key)[:80]}",
             )
         if key in RESERVED_METADATA_KEYS:
             raise InvalidInput(f"Metadata key '{key}' is reserved.", field=f"{field_name}.{key}")
-        if isinstance(value, float) and value != value:  # NaN
-            raise InvalidInput("Metadata values may not be NaN.", field=f"{field_name}.{key}")
         if not isinstance(value, (str, int, float, bool)):
             raise InvalidInput("Metadata values must be strings, numbers or booleans.", field=f"{field_name}.{key}")
-        if isinstance(value, str) and len(value) > limits.MAX_METADATA_STRING_CHARS:
-            raise InvalidInput(
-                f"Metadata strings are at most {limits.MAX_METADATA_STRING_CHARS} characters.",
-                field=f"{field_name}.{key}",
-            )
+        _check_scalar(value, field=f"{field_name}.{key}", what="Metadata")
         clean[key] = value
+    size = len(json.dumps(clean, ensure_ascii=False).encode())
+    if size > limits.MAX_METADATA_BYTES:
+        raise InvalidInput(
+            f"Metadata is {size} bytes as JSON; the limit is {limits.MAX_METADATA_BYTES}.",
+            field=field_name,
+            limit=limits.MAX_METADATA_BYTES,
+        )
     return clean
 
 
@@ -153,6 +196,16 @@ class SearchMode(enum.StrEnum):
     KEYWORD = "keyword"
 
 
+class Fusion(enum.StrEnum):
+    """How hybrid search merges the vector and keyword rankings (``domain.fusion``)."""
+
+    RELATIVE_SCORE = "relative_score"
+    RECIPROCAL_RANK = "reciprocal_rank"
+
+
+DEFAULT_FUSION = Fusion(limits.DEFAULT_FUSION)
+
+
 FilterValue = MetadataValue | list[MetadataValue]
 
 
@@ -178,6 +231,7 @@ class ChunkQuery:
     filters: tuple[MetadataFilter, ...] = ()
     mode: SearchMode = SearchMode.VECTOR
     alpha: float = limits.DEFAULT_HYBRID_ALPHA
+    fusion: Fusion = DEFAULT_FUSION
 
 
 def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:
@@ -186,10 +240,17 @@ def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:
         return ()
     if not isinstance(raw, dict):
         raise InvalidInput("filters must be an object of metadata key to value.", field="filters")
+    if len(raw) > limits.MAX_FILTER_KEYS:
+        raise InvalidInput(
+            f"At most {limits.MAX_FILTER_KEYS} filter keys are allowed; got {len(raw)}.",
+            field="filters",
+            limit=limits.MAX_FILTER_KEYS,
+        )
     out: list[MetadataFilter] = []
     for key, value in raw.items():
         if not isinstance(key, str) or not (_METADATA_KEY_RE.match(key) or key == "document_id"):
-            raise InvalidInput(f"Filter key '{key}' is not a metadata key.", field=f"filters.{key}")
+            shown = str(key)[:80]
+            raise InvalidInput(f"Filter key '{shown}' is not a metadata key.", field=f"filters.{shown}")
         if isinstance(value, list):
             if not value or len(value) > limits.MAX_FILTER_VALUES:
                 raise InvalidInput(
@@ -201,6 +262,8 @@ def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:
                 raise InvalidInput("A list filter's values must share one type.", field=f"filters.{key}")
         elif not isinstance(value, (str, int, float, bool)):
             raise InvalidInput("Filter values must be scalars or lists of scalars.", field=f"filters.{key}")
+        for v in value if isinstance(value, list) else [value]:
+            _check_scalar(v, field=f"filters.{key}", what="Filter")
         out.append(MetadataFilter(key=key, value=value))
     return tuple(out)
 

@@ -7,184 +7,34 @@ an unknown one fails at start-up, listing the valid ones. Client lifecycles (sto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from dependency_injector import containers, providers
 
 from autbot.domain.errors import ConfigurationError
+from autbot.domain.model import Fusion
+from autbot.entrypoints import factories as f
+from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
-from autbot.ports.secret_store import SecretStore
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, StreamAnswer
+from autbot.use_cases.authenticate import Authenticate
+from autbot.use_cases.chat import CompleteChat, StreamChat
 from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
+from autbot.use_cases.embeddings import EmbedTexts
 from autbot.use_cases.ingest import IngestDocuments, IngestLimits
 from autbot.use_cases.ingest_files import IngestFiles
+from autbot.use_cases.keys import CreateKey, ListKeys, RevokeKey
+from autbot.use_cases.models import DescribeModel, ListModels
 from autbot.use_cases.readiness import CheckReadiness
 from autbot.use_cases.search import SearchChunks, SearchLimits
-
-
-class _Closable(Protocol):
-    def close(self) -> None: ...
-
-
-def _closing(make: Callable[..., _Closable], *args: Any) -> Iterator[_Closable]:
-    """A client whose lifetime is the container's: built on first use, closed on shutdown."""
-    resource = make(*args)
-    try:
-        yield resource
-    finally:
-        resource.close()
-
-
-# --- adapter factories (heavy SDKs are imported inside, only for the chosen backend) ----------------
-def _onnx_embedder(s: Settings) -> Any:
-    from autbot.adapters.embedders.onnx import OnnxEmbedder
-
-    e = s.embedder
-    return OnnxEmbedder(
-        model_path=e.model_path, tokenizer_path=e.tokenizer_path, threads=e.threads, batch_size=e.batch_size
-    )
-
-
-def _hashing_embedder(s: Settings) -> Any:
-    from autbot.adapters.embedders.hashing import HashingEmbedder
-
-    return HashingEmbedder(dimension=s.embedder.hashing_dimension)
-
-
-def _chroma_chunks(s: Settings) -> Any:
-    from autbot.adapters.chunk_index.chroma import ChromaChunkIndex
-
-    c = s.index.chroma
-    return ChromaChunkIndex(
-        path=str(Path(s.storage.data_dir) / "index"),
-        hnsw_ef_search=c.hnsw_ef_search,
-        hnsw_max_neighbors=c.hnsw_max_neighbors,
-        hnsw_ef_construction=c.hnsw_ef_construction,
-    )
-
-
-def _sqlite_registry(s: Settings) -> Any:
-    from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
-
-    return SqliteDocumentRegistry(Path(s.storage.data_dir) / "index" / "registry.sqlite3")
-
-
-def _weaviate_connection(s: Settings, secrets: SecretStore) -> Any:
-    from autbot.adapters.weaviate.connection import WeaviateConnection
-
-    w = s.index.weaviate
-    return WeaviateConnection(
-        http_host=w.http_host,
-        http_port=w.http_port,
-        grpc_host=w.grpc_host,
-        grpc_port=w.grpc_port,
-        secure=w.secure,
-        api_key=secrets.get(w.api_key_secret),
-        init_timeout_s=w.init_timeout_s,
-        query_timeout_s=w.query_timeout_s,
-        insert_timeout_s=w.insert_timeout_s,
-        consistency_level=w.consistency_level,
-        write_retries=w.write_retries,
-    )
-
-
-def _weaviate_chunks(s: Settings, connection: Any) -> Any:
-    from autbot.adapters.weaviate.chunks import WeaviateChunkIndex
-    from autbot.adapters.weaviate.schema import ChunkSchema
-
-    w = s.index.weaviate
-    schema = ChunkSchema(
-        replication_factor=w.replication_factor,
-        quantization=w.quantization,
-        ef_construction=w.ef_construction,
-        max_connections=w.max_connections,
-        ef=w.ef,
-    )
-    return WeaviateChunkIndex(connection, schema=schema, batch_size=w.batch_size)
-
-
-def _weaviate_registry(s: Settings, connection: Any) -> Any:
-    from autbot.adapters.weaviate.registry import WeaviateDocumentRegistry
-
-    return WeaviateDocumentRegistry(connection, replication_factor=s.index.weaviate.replication_factor)
-
-
-def _memory_chunks() -> Any:
-    from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
-
-    return InMemoryChunkIndex()
-
-
-def _memory_registry() -> Any:
-    from autbot.adapters.registry.memory import InMemoryDocumentRegistry
-
-    return InMemoryDocumentRegistry()
-
-
-def _document_locks() -> Any:
-    from autbot.adapters.locks.in_process import InProcessDocumentLocks
-
-    return InProcessDocumentLocks()
-
-
-def _local_llm(s: Settings) -> Any:
-    from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
-
-    c = s.llm.local
-    return LlamaCppLanguageModel(
-        model_path=c.model_path,
-        threads=c.threads,
-        context_tokens=c.context_tokens,
-        parallel=c.parallel,
-        preload=c.preload,
-    )
-
-
-def _openai_llm(s: Settings, secrets: SecretStore) -> Any:
-    from autbot.adapters.llm.openai import OpenAILanguageModel
-
-    c = s.llm.openai
-    return OpenAILanguageModel(
-        base_url=c.base_url,
-        model=c.model,
-        api_key=secrets.get(c.api_key_secret),
-        timeout_s=s.llm.timeout_s,
-        max_retries=c.max_retries,
-        backoff_s=c.backoff_s,
-        max_backoff_s=c.max_backoff_s,
-    )
-
-
-def _fake_llm() -> Any:
-    from autbot.adapters.llm.fake import ScriptedLanguageModel
-
-    return ScriptedLanguageModel()
-
-
-def _splitter(s: Settings) -> Any:
-    from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
-
-    return LlamaIndexTextSplitter(chunk_size=s.splitter.chunk_size, chunk_overlap=s.splitter.chunk_overlap)
-
-
-def _reader(s: Settings) -> Any:
-    from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
-
-    return MultiFormatDocumentReader(max_bytes=s.ingest.max_file_bytes)
-
-
-def _env_secrets(s: Settings) -> Any:
-    from autbot.adapters.secrets.stores import EnvSecretStore
-
-    return EnvSecretStore(prefix=s.secrets.env_prefix)
-
-
-def _file_secrets(s: Settings) -> Any:
-    from autbot.adapters.secrets.stores import FileSecretStore
-
-    return FileSecretStore(directory=s.secrets.directory)
+from autbot.use_cases.sessions import (
+    AskInSession,
+    CreateSession,
+    DeleteSession,
+    GetSession,
+    ListSessions,
+    StreamInSession,
+)
 
 
 # --- limits: each read from settings, whose defaults come from autbot.domain.limits ------------------
@@ -198,7 +48,7 @@ def _ingest_limits(s: Settings) -> IngestLimits:
 
 
 def _search_limits(s: Settings) -> SearchLimits:
-    return SearchLimits(default_alpha=s.search.hybrid_alpha)
+    return SearchLimits(default_alpha=s.search.hybrid_alpha, fusion=Fusion(s.search.fusion))
 
 
 def _answer_limits(s: Settings) -> AnswerLimits:
@@ -210,6 +60,7 @@ def _answer_limits(s: Settings) -> AnswerLimits:
         default_output_tokens=m.default_output_tokens,
         timeout_s=m.timeout_s,
         min_vector_score=m.min_vector_score,
+        daily_tokens_per_key=s.limits.daily_tokens_per_key,
     )
 
 
@@ -218,38 +69,65 @@ class Container(containers.DeclarativeContainer):
 
     secrets = providers.Selector(
         providers.Callable(lambda s: s.secrets.backend, settings),
-        env=providers.Singleton(_env_secrets, settings),
-        file=providers.Singleton(_file_secrets, settings),
+        env=providers.Singleton(f._env_secrets, settings),
+        file=providers.Singleton(f._file_secrets, settings),
     )
     embedder = providers.Selector(
         providers.Callable(lambda s: s.embedder.backend, settings),
-        onnx=providers.Singleton(_onnx_embedder, settings),
-        hashing=providers.Singleton(_hashing_embedder, settings),
+        onnx=providers.Singleton(f._onnx_embedder, settings),
+        hashing=providers.Singleton(f._hashing_embedder, settings),
     )
-    weaviate = providers.Resource(_closing, _weaviate_connection, settings, secrets)
+    weaviate = providers.Resource(f._closing, f._weaviate_connection, settings, secrets)
     """One Weaviate client per process, shared by its chunk index and registry."""
     index_backend = providers.Callable(lambda s: s.index.backend, settings)
     chunk_index = providers.Selector(
         index_backend,
-        chroma=providers.Resource(_closing, _chroma_chunks, settings),
-        weaviate=providers.Singleton(_weaviate_chunks, settings, weaviate),
-        memory=providers.Resource(_closing, _memory_chunks),
+        chroma=providers.Resource(f._closing, f._chroma_chunks, settings),
+        weaviate=providers.Singleton(f._weaviate_chunks, settings, weaviate),
+        memory=providers.Resource(f._closing, f._memory_chunks),
     )
     registry = providers.Selector(
         index_backend,
-        chroma=providers.Resource(_closing, _sqlite_registry, settings),
-        weaviate=providers.Singleton(_weaviate_registry, settings, weaviate),
-        memory=providers.Resource(_closing, _memory_registry),
+        chroma=providers.Resource(f._closing, f._sqlite_registry, settings),
+        weaviate=providers.Singleton(f._weaviate_registry, settings, weaviate),
+        memory=providers.Resource(f._closing, f._memory_registry),
     )
-    document_locks = providers.Singleton(_document_locks)
+    document_locks = providers.Singleton(f._document_locks)
+    redis = providers.Resource(f._redis_client, settings, secrets)
+    """One Redis pool per process, built only when a Redis-backed adapter is chosen."""
+    key_store = providers.Selector(
+        providers.Callable(lambda s: s.auth.keys_backend, settings),
+        sqlite=providers.Resource(f._closing, f._sqlite_keys, settings),
+        redis=providers.Singleton(f._redis_keys, redis),
+        memory=providers.Singleton(f._memory_keys),
+    )
+    quota_redis = providers.Singleton(f._quota_redis, settings, secrets)
+    """One asyncio Redis client per process for rate limits and token budgets (closed by ``aclose``)."""
+    quota_storage = providers.Callable(lambda s: s.limits.storage, settings)
+    rate_limiter = providers.Selector(
+        quota_storage,
+        memory=providers.Singleton(f._memory_rate_limiter, settings),
+        redis=providers.Singleton(f._redis_rate_limiter, settings, quota_redis),
+    )
+    token_budget = providers.Selector(
+        quota_storage,
+        memory=providers.Singleton(f._memory_budget),
+        redis=providers.Singleton(f._redis_budget, settings, quota_redis),
+    )
+    generation_slots = providers.Singleton(f._generation_slots, settings)
+    telemetry = providers.Singleton(Telemetry.from_settings, settings)
+    """Metrics and tracer (``entrypoints/observability``); adapters are wrapped with them at start-up."""
+    """Per process: bounds the generations of the model this process drives."""
     llm = providers.Selector(
         providers.Callable(lambda s: s.llm.backend, settings),
-        local=providers.Resource(_closing, _local_llm, settings),
-        openai=providers.Resource(_closing, _openai_llm, settings, secrets),
-        fake=providers.Resource(_closing, _fake_llm),
+        local=providers.Resource(f._closing, f._local_llm, settings),
+        openai=providers.Resource(f._closing, f._openai_llm, settings, secrets),
+        fake=providers.Resource(f._closing, f._fake_llm, settings),
     )
-    splitter = providers.Singleton(_splitter, settings)
-    reader = providers.Singleton(_reader, settings)
+    splitter = providers.Singleton(f._splitter, settings)
+    reranker = providers.Singleton(f._no_reranker)
+    """The search reranker: ``NoReranker`` (no cross-encoder ships in a reachable package yet)."""
+    reader = providers.Singleton(f._reader, settings)
 
     # Use cases are stateless: built once, shared by every request.
     ingest_documents = providers.Singleton(
@@ -268,18 +146,79 @@ class Container(containers.DeclarativeContainer):
         chunks=chunk_index,
         registry=registry,
         limits=providers.Callable(_search_limits, settings),
+        reranker=reranker,
     )
     answer_limits = providers.Callable(_answer_limits, settings)
-    answer_question = providers.Singleton(AnswerQuestion, search=search_chunks, llm=llm, limits=answer_limits)
-    stream_answer = providers.Singleton(StreamAnswer, search=search_chunks, llm=llm, limits=answer_limits)
+    answer_question = providers.Singleton(
+        AnswerQuestion,
+        search=search_chunks,
+        llm=llm,
+        limits=answer_limits,
+        budget=token_budget,
+        slots=generation_slots,
+    )
+    stream_answer = providers.Singleton(
+        StreamAnswer,
+        search=search_chunks,
+        llm=llm,
+        limits=answer_limits,
+        budget=token_budget,
+        slots=generation_slots,
+    )
     list_documents = providers.Singleton(ListDocuments, registry=registry)
     get_document = providers.Singleton(GetDocument, registry=registry)
     delete_document = providers.Singleton(DeleteDocument, registry=registry, chunks=chunk_index)
     list_collections = providers.Singleton(ListCollections, registry=registry, chunks=chunk_index)
     delete_collection = providers.Singleton(DeleteCollection, registry=registry, chunks=chunk_index)
+    authenticate = providers.Singleton(
+        Authenticate, keys=key_store, always_required=providers.Callable(f.keys_always_required, settings)
+    )
+    create_key = providers.Singleton(CreateKey, keys=key_store)
+    list_keys = providers.Singleton(ListKeys, keys=key_store)
+    revoke_key = providers.Singleton(RevokeKey, keys=key_store)
     check_readiness = providers.Singleton(
         CheckReadiness, embedder=embedder, chunks=chunk_index, registry=registry, llm=llm
     )
+    # the OpenAI-compatible API and server-side sessions
+    chat_aliases = providers.Callable(lambda s: tuple(s.openai_api.chat_aliases), settings)
+    embedding_alias = providers.Callable(lambda s: s.openai_api.embedding_alias, settings)
+    complete_chat = providers.Singleton(
+        CompleteChat,
+        answer=answer_question,
+        llm=llm,
+        chat_aliases=chat_aliases,
+        limits=answer_limits,
+        budget=token_budget,
+        slots=generation_slots,
+    )
+    stream_chat = providers.Singleton(
+        StreamChat,
+        stream=stream_answer,
+        llm=llm,
+        chat_aliases=chat_aliases,
+        limits=answer_limits,
+        budget=token_budget,
+        slots=generation_slots,
+    )
+    list_models = providers.Singleton(
+        ListModels, registry=registry, embedder=embedder, chat_aliases=chat_aliases, embedding_alias=embedding_alias
+    )
+    describe_model = providers.Singleton(
+        DescribeModel, registry=registry, embedder=embedder, chat_aliases=chat_aliases, embedding_alias=embedding_alias
+    )
+    embed_texts = providers.Singleton(EmbedTexts, embedder=embedder, embedding_alias=embedding_alias)
+    session_store = providers.Selector(
+        providers.Callable(lambda s: s.sessions.backend, settings),
+        sqlite=providers.Resource(f._closing, f._sqlite_sessions, settings),
+        redis=providers.Singleton(f._redis_sessions, settings, redis),
+        memory=providers.Singleton(f._memory_sessions, settings),
+    )
+    create_session = providers.Singleton(CreateSession, store=session_store, registry=registry)
+    list_sessions = providers.Singleton(ListSessions, store=session_store)
+    get_session = providers.Singleton(GetSession, store=session_store)
+    delete_session = providers.Singleton(DeleteSession, store=session_store)
+    ask_in_session = providers.Singleton(AskInSession, store=session_store, answer=answer_question)
+    stream_in_session = providers.Singleton(StreamInSession, store=session_store, stream=stream_answer)
 
 
 SELECTORS: dict[str, tuple[str, ...]] = {
@@ -287,6 +226,9 @@ SELECTORS: dict[str, tuple[str, ...]] = {
     "embedder.backend": ("embedder",),
     "index.backend": ("chunk_index", "registry"),
     "llm.backend": ("llm",),
+    "auth.keys_backend": ("key_store",),
+    "sessions.backend": ("session_store",),
+    "limits.storage": ("rate_limiter", "token_budget"),
 }
 """Which selectors each backend setting drives; each selector's choices are exactly ``BACKENDS[key]``."""
 
@@ -302,6 +244,17 @@ USE_CASES = (
     "list_collections",
     "delete_collection",
     "check_readiness",
+    "complete_chat",
+    "stream_chat",
+    "list_models",
+    "describe_model",
+    "embed_texts",
+    "create_session",
+    "list_sessions",
+    "get_session",
+    "delete_session",
+    "ask_in_session",
+    "stream_in_session",
 )
 """The providers the HTTP entrypoint hands to handlers."""
 
@@ -330,7 +283,20 @@ def start(container: Container) -> None:
     container.llm()
     container.splitter()
     container.reader()
+    container.key_store()
+    container.session_store()
+    container.rate_limiter()
+    container.token_budget()
 
 
 def stop(container: Container) -> None:
     container.shutdown_resources()  # type: ignore[no-untyped-call]
+
+
+async def aclose(container: Container) -> None:
+    """Close the asyncio clients (in the server's event loop, at shutdown)."""
+    if container.settings().limits.storage == "redis":
+        await container.quota_redis().aclose()
+    llm_aclose = getattr(container.llm(), "aclose", None)  # the OpenAI adapter's connection pool
+    if llm_aclose is not None:
+        await llm_aclose()

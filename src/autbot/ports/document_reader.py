@@ -17,7 +17,10 @@ class ReadDocument:
 class DocumentReader(Protocol):
     """Bytes and a media type (or a file name) in, text and metadata out.
 
-    Raises ``UnsupportedMediaType``, ``InvalidEncoding``, ``EmptyDocument`` or ``DocumentTooLarge``.
+    Raises ``UnsupportedMediaType``, ``InvalidEncoding``, ``EmptyDocument``, ``DocumentTooLarge`` (the file, its
+    text, or what it inflates to), ``InvalidInput`` (malformed or too deeply nested JSON),
+    ``DocumentUnparseable`` / ``ParseBudgetExceeded`` (a file its parser cannot read within its budget) or
+    ``Overloaded`` (every parser busy).
     """
 
     @property

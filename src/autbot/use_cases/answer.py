@@ -1,16 +1,38 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
 from autbot.domain import limits
-from autbot.domain.answers import Answer, AnswerEvent, CitationsEvent, DoneEvent, GenerationParams, TokenEvent, Usage
+from autbot.domain.answers import (
+    Answer,
+    AnswerEvent,
+    ChatMessage,
+    CitationsEvent,
+    DoneEvent,
+    GenerationParams,
+    TokenEvent,
+    Usage,
+    generation_params,
+)
+from autbot.domain.conversation import condense_prompt, needs_condensing, standalone_question
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import SearchMode
-from autbot.domain.prompting import NO_ANSWER, NOTHING_FOUND, Prompt, build_prompt, leaks_system_prompt
+from autbot.domain.prompting import (
+    NO_ANSWER,
+    NOTHING_FOUND,
+    Prompt,
+    build_prompt,
+    estimate_tokens,
+    leaks_system_prompt,
+)
+from autbot.ports.generation_slots import GenerationSlots
 from autbot.ports.language_model import LanguageModel
+from autbot.ports.token_budget import TokenBudget
+from autbot.use_cases.metering import Metering
 from autbot.use_cases.search import SearchChunks, SearchRequest
 
 
@@ -20,6 +42,16 @@ class AnswerRequest:
     """What to retrieve: the question is ``search.query``; ``top_k`` None means ``llm.default_top_k``."""
     max_tokens: int | None = None
     temperature: float | None = None
+    caller: str | None = None
+    """Who asks (``key:<name>`` or ``ip:<address>``, see ``domain.quotas.caller_identity``): their daily
+    token budget applies. None: no budget (internal callers)."""
+    history: tuple[ChatMessage, ...] = ()
+    """Earlier user and assistant turns, oldest first: with any user turn among them, the question is first
+    rewritten as a standalone question."""
+    instructions: tuple[str, ...] = ()
+    """The client's own system instructions: given to the model after AutBot's rules, never instead."""
+    top_p: float | None = None
+    stop: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +63,8 @@ class AnswerLimits:
     timeout_s: float = limits.LLM_TIMEOUT_S
     min_vector_score: float = limits.MIN_VECTOR_SCORE
     """In vector mode, chunks scoring below this cosine similarity are not given to the model."""
+    daily_tokens_per_key: int = limits.DAILY_TOKENS_PER_KEY
+    """Prompt + completion tokens per caller per UTC day; 0 = unlimited."""
 
 
 RULES = """Rules:
@@ -39,28 +73,53 @@ RULES = """Rules:
 - Citations are exactly the chunks the model was given; none can name anything else.
 - In vector mode, chunks below the minimum similarity are dropped: they only distract the model.
 - Nothing retrieved: the model is not called and the answer says nothing relevant was found.
+- With earlier turns, the question is first rewritten by the model as a standalone question (one short
+  call, charged like an answer, its tokens included in the usage); retrieval and the answer use it.
+- A client's own instructions follow AutBot's rules in the system prompt; they never replace them.
 - ``max_tokens`` is 1 to the configured maximum; ``temperature`` is 0-2.
-- An answer that repeats the system prompt is replaced by a refusal."""
+- An answer that repeats the system prompt is replaced by a refusal.
+- A caller whose daily token budget is spent gets ``token_budget_exhausted`` (429) until UTC midnight,
+  before anything is retrieved; the tokens the model reports (prompt + completion) are charged after.
+- At most ``llm.max_concurrent`` generations run at once per process and ``llm.max_queue`` wait; beyond
+  that the answer is refused at once with ``server_busy`` (503)."""
 
 
-class _Grounding:
-    """What both answer use cases share: validate, retrieve, and build the grounded prompt."""
+class _Grounding(Metering):
+    """What both answer use cases share: validate, check the budget, condense a follow-up, retrieve, build
+    the grounded prompt; then (``Metering``) a generation slot and the charge."""
 
-    def __init__(self, search: SearchChunks, llm: LanguageModel, limits: AnswerLimits | None) -> None:
+    def __init__(
+        self,
+        search: SearchChunks,
+        llm: LanguageModel,
+        limits: AnswerLimits | None,
+        budget: TokenBudget | None,
+        slots: GenerationSlots | None,
+        clock: Callable[[], float],
+    ) -> None:
         self.search = search
         self.llm = llm
         self.limits = limits or AnswerLimits()
+        super().__init__(budget=budget, slots=slots, daily_tokens=self.limits.daily_tokens_per_key, clock=clock)
 
-    async def prepare(self, request: AnswerRequest) -> tuple[Prompt, GenerationParams]:
+    async def prepare(self, request: AnswerRequest) -> tuple[Prompt, GenerationParams, Usage]:
+        """The grounded prompt, the generation parameters, and what condensing the question used."""
         question = request.search.query.strip() if isinstance(request.search.query, str) else ""
         if not question:
             raise InvalidInput("The question is empty.", field="question")
-        max_tokens = request.max_tokens or self.limits.default_output_tokens
-        if not 1 <= max_tokens <= self.limits.max_output_tokens:
-            raise InvalidInput(f"max_tokens must be between 1 and {self.limits.max_output_tokens}.", field="max_tokens")
-        temperature = 0.0 if request.temperature is None else request.temperature
-        if not 0.0 <= temperature <= limits.MAX_TEMPERATURE:
-            raise InvalidInput(f"temperature must be between 0 and {limits.MAX_TEMPERATURE:g}.", field="temperature")
+        params = generation_params(
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            top_p=request.top_p,
+            stop=request.stop,
+            default_tokens=self.limits.default_output_tokens,
+            max_output_tokens=self.limits.max_output_tokens,
+            timeout_s=self.limits.timeout_s,
+        )
+        await self.check_budget(request.caller)
+        condensed = Usage()
+        if needs_condensing(request.history):
+            question, condensed = await self.condense(request.history, question, request.caller)
         search = replace(
             request.search,
             query=question,
@@ -69,57 +128,107 @@ class _Grounding:
         hits = await asyncio.to_thread(self.search.execute, search)
         if search.mode is SearchMode.VECTOR:
             hits = [h for h in hits if h.score >= self.limits.min_vector_score]
-        prompt = build_prompt(question, hits, max_prompt_tokens=self.limits.max_prompt_tokens)
-        params = GenerationParams(max_tokens=max_tokens, temperature=temperature, timeout_s=self.limits.timeout_s)
-        return prompt, params
+        prompt = build_prompt(
+            question, hits, max_prompt_tokens=self.limits.max_prompt_tokens, instructions=request.instructions
+        )
+        return prompt, params, condensed
+
+    async def condense(self, history: tuple[ChatMessage, ...], question: str, caller: str | None) -> tuple[str, Usage]:
+        """One short model call: the follow-up rewritten as a standalone question (charged like an answer)."""
+        params = GenerationParams(
+            max_tokens=limits.CONDENSE_MAX_TOKENS, temperature=0.0, timeout_s=self.limits.timeout_s
+        )
+        async with self.slot():
+            completion = await self.llm.complete(condense_prompt(history, question), params)
+        await self.charge(caller, completion.usage)
+        return standalone_question(completion.text, question=question), completion.usage
 
 
 class AnswerQuestion:
     __doc__ = "Answer a question from a collection's documents, with numbered citations.\n\n" + RULES
 
-    def __init__(self, *, search: SearchChunks, llm: LanguageModel, limits: AnswerLimits | None = None) -> None:
-        self._grounding = _Grounding(search, llm, limits)
+    def __init__(
+        self,
+        *,
+        search: SearchChunks,
+        llm: LanguageModel,
+        limits: AnswerLimits | None = None,
+        budget: TokenBudget | None = None,
+        slots: GenerationSlots | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._grounding = _Grounding(search, llm, limits, budget, slots, clock)
 
     async def execute(self, request: AnswerRequest) -> Answer:
         llm = self._grounding.llm
-        prompt, params = await self._grounding.prepare(request)
+        prompt, params, condensed = await self._grounding.prepare(request)
         if not prompt.citations:
-            return Answer(text=NOTHING_FOUND, citations=(), usage=Usage(), model=llm.model_id)
-        completion = await llm.complete(prompt.messages, params)
+            return Answer(text=NOTHING_FOUND, citations=(), usage=condensed, model=llm.model_id)
+        async with self._grounding.slot():
+            completion = await llm.complete(prompt.messages, params)
+        await self._grounding.charge(request.caller, completion.usage)
         text = completion.text.strip()
         if leaks_system_prompt(text):
             text = NO_ANSWER
         return Answer(
-            text=text or NO_ANSWER, citations=prompt.citations, usage=completion.usage, model=completion.model
+            text=text or NO_ANSWER,
+            citations=prompt.citations,
+            usage=completion.usage + condensed,
+            model=completion.model,
+            finish_reason=completion.finish_reason or "stop",
         )
 
 
 class StreamAnswer:
     __doc__ = "Answer a question as a stream: one citations event, then token events, then a done event.\n\n" + RULES
 
-    def __init__(self, *, search: SearchChunks, llm: LanguageModel, limits: AnswerLimits | None = None) -> None:
-        self._grounding = _Grounding(search, llm, limits)
+    def __init__(
+        self,
+        *,
+        search: SearchChunks,
+        llm: LanguageModel,
+        limits: AnswerLimits | None = None,
+        budget: TokenBudget | None = None,
+        slots: GenerationSlots | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._grounding = _Grounding(search, llm, limits, budget, slots, clock)
 
     async def execute(self, request: AnswerRequest) -> AsyncIterator[AnswerEvent]:
-        """Validation and retrieval happen before the first event, so their errors come first; closing
-        the iterator early cancels the generation."""
-        llm = self._grounding.llm
-        prompt, params = await self._grounding.prepare(request)
-        yield CitationsEvent(citations=prompt.citations)
+        """Validation, the budget check, retrieval and the generation slot come before the first event,
+        so their errors come first; closing the iterator early cancels the generation and charges what
+        was generated so far."""
+        g = self._grounding
+        prompt, params, condensed = await g.prepare(request)
         if not prompt.citations:
+            yield CitationsEvent(citations=prompt.citations)
             yield TokenEvent(text=NOTHING_FOUND)
-            yield DoneEvent(usage=Usage(), model=llm.model_id)
+            yield DoneEvent(usage=condensed, model=g.llm.model_id)
             return
-        usage = Usage()
-        said = ""
-        async with aclosing(llm.stream(prompt.messages, params)) as deltas:
-            async for delta in deltas:
-                if delta.text:
-                    said += delta.text
-                    if leaks_system_prompt(said):
-                        yield TokenEvent(text="\n" + NO_ANSWER)
-                        break
-                    yield TokenEvent(text=delta.text)
-                if delta.usage is not None:
-                    usage = delta.usage
-        yield DoneEvent(usage=usage, model=llm.model_id)
+        async with g.slot():
+            yield CitationsEvent(citations=prompt.citations)
+            usage: Usage | None = None
+            finish = "stop"
+            said = ""
+            pieces = 0
+            try:
+                async with aclosing(g.llm.stream(prompt.messages, params)) as deltas:
+                    async for delta in deltas:
+                        if delta.text:
+                            said += delta.text
+                            pieces += 1
+                            if leaks_system_prompt(said):
+                                yield TokenEvent(text="\n" + NO_ANSWER)
+                                break
+                            yield TokenEvent(text=delta.text)
+                        if delta.usage is not None:
+                            usage = delta.usage
+                        finish = delta.finish_reason or finish
+            finally:
+                if usage is not None or pieces:  # cut short (client gone, model failed): the prompt and the pieces
+                    spent = usage or Usage(
+                        prompt_tokens=sum(estimate_tokens(m.content) for m in prompt.messages),
+                        completion_tokens=pieces,
+                    )
+                    await asyncio.shield(g.charge(request.caller, spent))
+            yield DoneEvent(usage=(usage or Usage()) + condensed, model=g.llm.model_id, finish_reason=finish)

@@ -38,14 +38,14 @@ class DocumentPage:
 
 
 class ListDocuments:
-    """List a collection's documents by id, a page at a time (``limit`` 1-500, ``offset`` from 0)."""
+    """List a collection's documents by id, a page at a time (``limit`` 1-500, ``offset`` 0-1,000,000)."""
 
     def __init__(self, *, registry: DocumentRegistry) -> None:
         self._registry = registry
 
     def execute(self, request: ListDocumentsRequest) -> DocumentPage:
-        if request.offset < 0:
-            raise InvalidInput("offset must be 0 or more.", field="offset")
+        if not 0 <= request.offset <= limits.MAX_PAGE_OFFSET:
+            raise InvalidInput(f"offset must be between 0 and {limits.MAX_PAGE_OFFSET}.", field="offset")
         if not 1 <= request.limit <= limits.MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be between 1 and {limits.MAX_PAGE_SIZE}.", field="limit")
         name = _existing(self._registry, request.collection)
@@ -86,11 +86,13 @@ class DeleteDocument:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListCollectionsRequest:
-    """Every collection (no parameters yet)."""
+    only: frozenset[str] | None = None
+    """The collections the caller may see (None: all)."""
 
 
 class ListCollections:
-    """List all collections by name, with their embedding model and document and chunk counts."""
+    """List the collections the caller may see, by name, with their embedding model and document and chunk
+    counts. A collection outside the caller's list is absent, as if it did not exist."""
 
     def __init__(self, *, registry: DocumentRegistry, chunks: ChunkIndex) -> None:
         self._registry = registry
@@ -100,6 +102,7 @@ class ListCollections:
         return [
             replace(c, chunk_count=self._chunks.count(c.name))
             for c in sorted(self._registry.list_collections(), key=lambda c: c.name)
+            if request.only is None or c.name in request.only
         ]
 
 

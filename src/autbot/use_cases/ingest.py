@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autbot.domain import limits
+from autbot.domain.chunking import embedding_text
 from autbot.domain.errors import DocumentTooLarge, EmbeddingModelMismatch, EmptyDocument, InvalidInput
 from autbot.domain.ids import chunk_id, derive_document_id, document_version
 from autbot.domain.model import (
@@ -15,6 +16,7 @@ from autbot.domain.model import (
     DocumentInput,
     IngestOutcome,
     IngestStatus,
+    check_text,
     validate_document_id,
     validate_metadata,
 )
@@ -59,6 +61,8 @@ class IngestDocuments:
       model is refused.
     - The whole request is validated before anything is written.
     - Concurrent ingestions of the same document are serialised (per-document locks).
+    - Each chunk is embedded with its document's title before its text (``domain.chunking``); the stored
+      chunk text is the passage alone.
     """
 
     def __init__(
@@ -130,7 +134,7 @@ class IngestDocuments:
         self, collection: str, group: list[_Pending], existing: dict[str, Document], outcomes: dict[str, IngestOutcome]
     ) -> None:
         chunks = [c for p in group for c in p.chunks]
-        vectors = self._embedder.embed([c.text for c in chunks])
+        vectors = self._embedder.embed([embedding_text(p.doc.title, c.text) for p in group for c in p.chunks])
         size = self._limits.embed_batch_size * 4
         for start in range(0, len(chunks), size):  # 1. every new chunk is written
             self._chunks.upsert(collection, chunks[start : start + size], vectors[start : start + size])
@@ -180,6 +184,7 @@ class IngestDocuments:
                     field=f"{where}.text",
                     limit=self._limits.max_document_chars,
                 )
+            check_text(doc.text, field=f"{where}.text")
             _check_length(doc.title, limits.MAX_TITLE_CHARS, f"{where}.title")
             _check_length(doc.source, limits.MAX_SOURCE_CHARS, f"{where}.source")
             metadata = validate_metadata(dict(doc.metadata), field_name=f"{where}.metadata")
@@ -214,3 +219,5 @@ class IngestDocuments:
 def _check_length(value: str | None, limit: int, field: str) -> None:
     if value is not None and len(value) > limit:
         raise InvalidInput(f"{field} is longer than {limit} characters.", field=field)
+    if value is not None:
+        check_text(value, field=field)

@@ -5,10 +5,21 @@ from dataclasses import dataclass, replace
 
 from autbot.domain import limits
 from autbot.domain.errors import CollectionNotFound, EmbeddingModelMismatch, InvalidInput, UnsupportedSearchMode
-from autbot.domain.model import ChunkQuery, CollectionName, Document, MetadataFilter, SearchHit, SearchMode
+from autbot.domain.model import (
+    DEFAULT_FUSION,
+    ChunkQuery,
+    CollectionName,
+    Document,
+    Fusion,
+    MetadataFilter,
+    SearchHit,
+    SearchMode,
+    check_text,
+)
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
+from autbot.ports.reranker import Reranker
 
 RACE_WINDOW_S = 60.0
 """A document updated this recently may have raced a read: the read is retried rather than lose it."""
@@ -24,12 +35,16 @@ class SearchRequest:
     mode: SearchMode = SearchMode.VECTOR
     alpha: float | None = None
     """None: the configured ``search.hybrid_alpha``."""
+    rerank: bool = False
+    """Re-order the best ``limits.RERANK_CANDIDATES`` hits with the configured reranker, keep ``top_k``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SearchLimits:
     default_top_k: int = limits.DEFAULT_SEARCH_TOP_K
     default_alpha: float = limits.DEFAULT_HYBRID_ALPHA
+    fusion: Fusion = DEFAULT_FUSION
+    """How hybrid search merges its rankings (``search.fusion``)."""
 
 
 class SearchChunks:
@@ -40,7 +55,9 @@ class SearchChunks:
     - Filters are equalities on metadata (a list means any of its values); all must hold.
     - Only chunks of each document's live version are returned (see IngestDocuments).
     - ``mode`` is ``vector`` (semantic), ``keyword`` (BM25) or ``hybrid`` (both, fused with weight
-      ``alpha``, 1 = pure vector); the configured index must support the mode.
+      ``alpha``, 1 = pure vector, by the configured ``search.fusion``: ``domain.fusion``); the configured
+      index must support the mode.
+    - ``rerank`` re-orders the best ``limits.RERANK_CANDIDATES`` hits with the configured reranker.
     - Searching a collection built with another embedding model is refused.
     """
 
@@ -51,11 +68,13 @@ class SearchChunks:
         chunks: ChunkIndex,
         registry: DocumentRegistry,
         limits: SearchLimits | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self._embedder = embedder
         self._chunks = chunks
         self._registry = registry
         self._limits = limits or SearchLimits()
+        self._reranker = reranker
 
     def execute(self, request: SearchRequest) -> list[SearchHit]:
         collection = CollectionName(request.collection).value
@@ -74,8 +93,15 @@ class SearchChunks:
             )
         if query.mode is not SearchMode.KEYWORD:
             query = replace(query, vector=self._embedder.embed([query.text])[0])
+        want = max(top_k, limits.RERANK_CANDIDATES) if request.rerank and self._reranker else top_k
+        live = self._search(collection, query, want)
+        if request.rerank and self._reranker is not None:
+            return self._reranker.rerank(query.text, live, top_k)
+        return live
+
+    def _search(self, collection: str, query: ChunkQuery, top_k: int) -> list[SearchHit]:
         fetch = top_k + max(10, top_k)  # over-fetch: some hits may be of a replaced version
-        live: list[SearchHit] = []
+        live: list[tuple[SearchHit, Document]] = []
         for _ in range(4):
             hits = self._chunks.search(collection, replace(query, top_k=fetch))
             live, raced = self._live(collection, hits)
@@ -84,7 +110,7 @@ class SearchChunks:
             if len(live) >= top_k or len(hits) < fetch:
                 break
             fetch *= 4
-        return live[:top_k]
+        return [_with_document_fields(hit, record) for hit, record in live[:top_k]]
 
     def _validated(self, request: SearchRequest) -> ChunkQuery:
         text = request.query.strip() if isinstance(request.query, str) else ""
@@ -92,6 +118,7 @@ class SearchChunks:
             raise InvalidInput("The query is empty.", field="query")
         if len(text) > limits.MAX_QUERY_CHARS:
             raise InvalidInput(f"The query is longer than {limits.MAX_QUERY_CHARS} characters.", field="query")
+        check_text(text, field="query")
         top_k = self._limits.default_top_k if request.top_k is None else request.top_k
         if not 1 <= top_k <= limits.MAX_TOP_K:
             raise InvalidInput(f"top_k must be between 1 and {limits.MAX_TOP_K}.", field="top_k")
@@ -106,9 +133,11 @@ class SearchChunks:
                 field="mode",
                 supported=supported,
             )
-        return ChunkQuery(top_k=top_k, text=text, filters=request.filters, mode=request.mode, alpha=alpha)
+        return ChunkQuery(
+            top_k=top_k, text=text, filters=request.filters, mode=request.mode, alpha=alpha, fusion=self._limits.fusion
+        )
 
-    def _live(self, collection: str, hits: list[SearchHit]) -> tuple[list[SearchHit], bool]:
+    def _live(self, collection: str, hits: list[SearchHit]) -> tuple[list[tuple[SearchHit, Document]], bool]:
         """Each document's hits of one version only: the live one, or (if the read raced a replacement
         and saw none of the live version's chunks) the version it replaced. Never both, never neither."""
         docs = self._registry.get_documents(collection, sorted({h.chunk.document_id for h in hits}))
@@ -122,14 +151,18 @@ class SearchChunks:
             and docs[h.chunk.document_id].updated_at > time.time() - RACE_WINDOW_S
             for h in hits
         )
-        live: list[SearchHit] = []
+        live: list[tuple[SearchHit, Document]] = []
         for hit in hits:
             record = docs.get(hit.chunk.document_id)
-            if record is None or versions.get(record.id) != hit.chunk.document_version:
-                continue
-            extra = {k: v for k, v in (("title", record.title), ("source", record.source)) if v is not None}
-            live.append(replace(hit, chunk=replace(hit.chunk, metadata={**hit.chunk.metadata, **extra})))
+            if record is not None and versions.get(record.id) == hit.chunk.document_version:
+                live.append((hit, record))
         return live, raced
+
+
+def _with_document_fields(hit: SearchHit, record: Document) -> SearchHit:
+    """The hit with its document's title and source in its metadata."""
+    extra = {k: v for k, v in (("title", record.title), ("source", record.source)) if v is not None}
+    return replace(hit, chunk=replace(hit.chunk, metadata={**hit.chunk.metadata, **extra}))
 
 
 def _visible(doc: Document, seen: set[str]) -> str | None:

@@ -1,4 +1,5 @@
-"""The embedded default chunk index: Chroma (``PersistentClient``, cosine HNSW) in the data directory.
+"""The embedded default chunk index: Chroma (``PersistentClient``, cosine HNSW) in the data directory,
+with a SQLite FTS5 keyword index beside it (``keywords.py``) for keyword and hybrid search.
 
 Single-process: a lock file refuses a second process on the same directory (Chroma's files are not
 safe to share). The document registry beside it is ``SqliteDocumentRegistry``.
@@ -6,12 +7,17 @@ safe to share). The document registry beside it is ``SqliteDocumentRegistry``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from loguru import logger
+
+from autbot.adapters.chunk_index.keywords import SqliteKeywordIndex, chunk_from_metadata
 from autbot.domain.errors import (
     AutbotError,
     CollectionNotFound,
@@ -20,6 +26,7 @@ from autbot.domain.errors import (
     IndexWriteFailed,
     UnsupportedSearchMode,
 )
+from autbot.domain.fusion import fuse
 from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, MetadataFilter, SearchHit, SearchMode
 
 T = TypeVar("T")
@@ -37,7 +44,9 @@ def where_clause(filters: Sequence[MetadataFilter], extra: Sequence[dict[str, An
 
 
 class ChromaChunkIndex:
-    search_modes = frozenset({SearchMode.VECTOR})
+    """Vector search in Chroma, keyword (BM25) search in SQLite FTS5, hybrid fused by ``domain.fusion``."""
+
+    search_modes = frozenset(SearchMode)
 
     def __init__(
         self, *, path: str, hnsw_ef_search: int = 128, hnsw_max_neighbors: int = 32, hnsw_ef_construction: int = 200
@@ -53,6 +62,7 @@ class ChromaChunkIndex:
                 path=str(self._path / "chroma"),
                 settings=Settings(anonymized_telemetry=False, allow_reset=False),
             )
+            self._keywords = SqliteKeywordIndex(self._path / "keywords.sqlite3")
         except Exception as e:
             self._release()
             raise IndexUnavailable(f"Could not open the embedded vector store at {self._path}: {e}") from e
@@ -63,18 +73,23 @@ class ChromaChunkIndex:
             "ef_construction": hnsw_ef_construction,
         }
         self._cache: dict[str, Any] = {}
+        self._rw = ReadWriteLock()
+        """Chroma's embedded engine can answer a query that overlaps a write from a half-applied state (hits
+        whose metadata is gone, or none at all): reads run together, each write alone."""
 
     def ensure(self, collection: str) -> None:
         if collection in self._cache:
             return
-        self._cache[collection] = self._call(
+        col = self._call(
             lambda: self._client.get_or_create_collection(
                 _name(collection), embedding_function=None, configuration=cast(Any, {"hnsw": self._hnsw})
             )
         )
+        self._opened(collection, col)
 
     def drop(self, collection: str) -> None:
         self._cache.pop(collection, None)
+        self._call(lambda: self._keywords.drop(collection))
         try:
             self._client.delete_collection(_name(collection))
         except Exception as e:  # missing is fine; anything else is not
@@ -92,15 +107,18 @@ class ChromaChunkIndex:
             for c in chunks
         ]
         try:
-            col.upsert(
-                ids=[c.id for c in chunks],
-                embeddings=[list(v) for v in vectors],
-                documents=[c.text for c in chunks],
-                metadatas=metadatas,
-            )
-        except Exception as e:  # Chroma refuses a batch whole
+            with self._rw.writing():
+                col.upsert(
+                    ids=[c.id for c in chunks],
+                    embeddings=[list(v) for v in vectors],
+                    documents=[c.text for c in chunks],
+                    metadatas=metadatas,
+                )
+                self._keywords.upsert(collection, chunks)
+        except Exception as e:  # Chroma refuses a batch whole; the keyword index writes it in one transaction
+            _log_failure(e)
             raise IndexWriteFailed(
-                f"The embedded store rejected a batch of {len(chunks)} chunks: {e}",
+                f"The embedded store rejected a batch of {len(chunks)} chunks ({type(e).__name__}).",
                 failed_ids=[c.id for c in chunks],
             ) from e
 
@@ -110,40 +128,42 @@ class ChromaChunkIndex:
             return
         extra = [{"document_version": {"$ne": keep_version}}] if keep_version else []
         where = where_clause([MetadataFilter(key="document_id", value=document_id)], extra)
-        self._call(lambda: col.delete(where=where))
+        with self._rw.writing():
+            self._call(lambda: col.delete(where=where))
+            self._call(lambda: self._keywords.delete(collection, document_id, keep_version=keep_version))
 
     def search(self, collection: str, query: ChunkQuery) -> list[SearchHit]:
-        if query.mode not in self.search_modes:
-            raise UnsupportedSearchMode(
-                f"The embedded store does not support '{query.mode.value}' search.", supported=["vector"]
-            )
+        if query.mode not in self.search_modes:  # pragma: no cover - every mode is supported
+            raise UnsupportedSearchMode(f"The embedded store does not support '{query.mode.value}' search.")
         col = self._collection(collection)
         if col is None:
             return []
-        res = self._call(
-            lambda: col.query(
-                query_embeddings=[list(query.vector)],
-                n_results=query.top_k,
-                where=where_clause(query.filters),
-                include=["documents", "metadatas", "distances"],
+        if query.mode is SearchMode.VECTOR:
+            return self._vector(col, query)
+        with self._rw.reading():
+            keyword = self._call(lambda: self._keywords.search(collection, query.text, query.filters, query.top_k))
+        if query.mode is SearchMode.KEYWORD:
+            return keyword
+        vector = self._vector(col, query)
+        return fuse(vector, keyword, alpha=query.alpha, method=query.fusion, top_k=query.top_k)
+
+    def _vector(self, col: Any, query: ChunkQuery) -> list[SearchHit]:
+        with self._rw.reading():
+            res = self._call(
+                lambda: col.query(
+                    query_embeddings=[list(query.vector)],
+                    n_results=query.top_k,
+                    where=where_clause(query.filters),
+                    include=["documents", "metadatas", "distances"],
+                )
             )
-        )
         ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
         metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
         hits = []
         for cid, text, meta, dist in zip(ids, docs, metas, dists, strict=True):
-            m = dict(meta or {})
-            if "document_id" not in m:  # a chunk caught half-written by a concurrent upsert: not ours yet
-                continue
-            chunk = Chunk(
-                id=cid,
-                document_id=str(m.pop("document_id")),
-                document_version=str(m.pop("document_version")),
-                position=int(m.pop("position")),
-                text=text or "",
-                metadata={k: v for k, v in m.items() if isinstance(v, (str, int, float, bool))},
-            )
-            hits.append(SearchHit(chunk=chunk, score=1.0 - float(dist)))
+            chunk = chunk_from_metadata(cid, text, meta)
+            if chunk is not None:  # None: a chunk caught half-written by a concurrent upsert, not ours yet
+                hits.append(SearchHit(chunk=chunk, score=1.0 - float(dist)))
         return hits
 
     def count(self, collection: str) -> int:
@@ -158,7 +178,10 @@ class ChromaChunkIndex:
         return HealthStatus(ok=True, detail=f"chroma at {self._path}")
 
     def close(self) -> None:
-        self._release()
+        try:
+            self._keywords.close()
+        finally:
+            self._release()
 
     # --- helpers -----------------------------------------------------------------------------------
     def _collection(self, collection: str) -> Any:
@@ -171,9 +194,24 @@ class ChromaChunkIndex:
         except Exception as e:
             if _missing(e):
                 return None
-            raise IndexUnavailable(f"Could not open collection '{collection}': {e}") from e
-        self._cache[collection] = col
+            _log_failure(e)
+            raise IndexUnavailable(f"Could not open collection '{collection}' ({type(e).__name__}).") from e
+        self._opened(collection, col)
         return col
+
+    def _opened(self, collection: str, col: Any) -> None:
+        """Cache the collection; one written before the keyword index existed is keyword-indexed now."""
+        if not self._call(lambda: self._keywords.has(collection)):
+            self._call(lambda: self._keywords.ensure(collection))
+
+            def backfill() -> None:
+                for offset in range(0, int(col.count()), 1000):
+                    page = col.get(limit=1000, offset=offset, include=["documents", "metadatas"])
+                    rows = zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+                    self._keywords.upsert(collection, [c for r in rows if (c := chunk_from_metadata(*r)) is not None])
+
+            self._call(backfill)
+        self._cache[collection] = col
 
     def _release(self) -> None:
         try:
@@ -188,7 +226,49 @@ class ChromaChunkIndex:
         except AutbotError:
             raise
         except Exception as e:
-            raise IndexUnavailable(f"The embedded vector store failed: {type(e).__name__}: {e}") from e
+            _log_failure(e)
+            raise IndexUnavailable(f"The embedded vector store failed ({type(e).__name__}).") from e
+
+
+def _log_failure(error: Exception) -> None:
+    """The store's own words go to the log, never to a client: they quote queries and internal state."""
+    logger.warning("The embedded vector store failed: {}: {}", type(error).__name__, str(error)[:2000])
+
+
+class ReadWriteLock:
+    """Many readers or one writer; a waiting writer holds new readers back, so writes are not starved."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._waiting_writers = 0
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._waiting_writers)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting_writers += 1
+            self._cond.wait_for(lambda: not self._writing and not self._readers)
+            self._waiting_writers -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
 
 
 def _name(collection: str) -> str:

@@ -1,4 +1,4 @@
-"""An in-memory chunk index: the fake. Exact cosine search, BM25 keyword scoring, relative-score fusion.
+"""An in-memory chunk index: the fake. Exact cosine search, BM25 keyword scoring, fusion by ``domain.fusion``.
 
 Every search scans the whole collection (and keyword scoring recomputes term statistics), so it
 suits tests and small demos, not thousands of documents.
@@ -7,12 +7,14 @@ suits tests and small demos, not thousands of documents.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
 
 from autbot.domain.errors import CollectionNotFound, IndexWriteFailed, UnsupportedSearchMode
+from autbot.domain.fusion import fuse
 from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, SearchHit, SearchMode, filter_matches
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -68,18 +70,16 @@ class InMemoryChunkIndex:
             items = [(ch, v) for ch, v in stored.values() if filter_matches(query.filters, ch)]
         if not items:
             return []
-        if query.mode is SearchMode.VECTOR:
-            scores = {ch.id: _dot(query.vector, v) for ch, v in items}
-        elif query.mode is SearchMode.KEYWORD:
-            scores = {k: s for k, s in _bm25(query.text, [ch for ch, _ in items]).items() if s > 0}
-        elif query.mode is SearchMode.HYBRID:
-            vector = {ch.id: _dot(query.vector, v) for ch, v in items}
-            scores = _fuse(vector, _bm25(query.text, [ch for ch, _ in items]), query.alpha)
-        else:  # pragma: no cover - every SearchMode is handled above
-            raise UnsupportedSearchMode(f"Unknown search mode {query.mode!r}.")
         by_id = {ch.id: ch for ch, _ in items}
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.top_k]
-        return [SearchHit(chunk=by_id[cid], score=float(s)) for cid, s in best]
+        if query.mode is SearchMode.KEYWORD:
+            return _best(_keyword(query.text, items), by_id, query.top_k)
+        vector = _best({ch.id: _dot(query.vector, v) for ch, v in items}, by_id, query.top_k)
+        if query.mode is SearchMode.VECTOR:
+            return vector
+        if query.mode is SearchMode.HYBRID:
+            keyword = _best(_keyword(query.text, items), by_id, query.top_k)
+            return fuse(vector, keyword, alpha=query.alpha, method=query.fusion, top_k=query.top_k)
+        raise UnsupportedSearchMode(f"Unknown search mode {query.mode!r}.")  # pragma: no cover
 
     def count(self, collection: str) -> int:
         with self._lock:
@@ -93,7 +93,7 @@ class InMemoryChunkIndex:
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=False))
+    return sum(map(operator.mul, a, b))
 
 
 def _bm25(query: str, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
@@ -114,14 +114,10 @@ def _bm25(query: str, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75) -> 
     return scores
 
 
-def _fuse(vec: dict[str, float], kw: dict[str, float], alpha: float) -> dict[str, float]:
-    """Relative-score fusion: min-max normalise each list, weight the vector side by alpha."""
+def _keyword(text: str, items: list[tuple[Chunk, list[float]]]) -> dict[str, float]:
+    return {k: s for k, s in _bm25(text, [ch for ch, _ in items]).items() if s > 0}
 
-    def norm(s: dict[str, float]) -> dict[str, float]:
-        if not s:
-            return {}
-        lo, hi = min(s.values()), max(s.values())
-        return {k: (v - lo) / (hi - lo) if hi > lo else 1.0 for k, v in s.items()}
 
-    nv, nk = norm(vec), norm(kw)
-    return {k: alpha * nv.get(k, 0.0) + (1 - alpha) * nk.get(k, 0.0) for k in set(nv) | set(nk)}
+def _best(scores: dict[str, float], by_id: dict[str, Chunk], top_k: int) -> list[SearchHit]:
+    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
+    return [SearchHit(chunk=by_id[cid], score=float(s)) for cid, s in best]

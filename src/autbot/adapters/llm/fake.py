@@ -1,7 +1,9 @@
 """A scripted language model: the fake. Real behaviour, small scope.
 
-With a script it answers the scripted texts in turn; without one it answers extractively with the
-first sentence of source [1], which is what a well-behaved grounded model would do.
+With a script it answers the scripted texts in turn. Without one it behaves like a well-behaved model
+would, crudely but deterministically: given numbered sources it answers extractively with the first
+sentence of source [1] (or says it does not know when there is none); asked to rewrite a follow-up as a
+standalone question it appends the last user turn to the follow-up; otherwise it echoes the last message.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import re
 from collections.abc import AsyncGenerator, Sequence
 
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
+from autbot.domain.conversation import FOLLOW_UP_LEAD
 from autbot.domain.errors import LanguageModelUnavailable
 from autbot.domain.model import HealthStatus
-from autbot.domain.prompting import NO_ANSWER, estimate_tokens
+from autbot.domain.prompting import CONTEXT_HEADER, NO_ANSWER, estimate_tokens
 
 _SOURCE = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
 
@@ -42,7 +45,14 @@ class ScriptedLanguageModel:
         self.calls.append(list(messages))
         if self._script:
             return self._script[(len(self.calls) - 1) % len(self._script)]
-        found = _SOURCE.search(messages[-1].content)
+        last = messages[-1].content
+        if FOLLOW_UP_LEAD in last:
+            follow_up = last.split(FOLLOW_UP_LEAD, 1)[1].splitlines()[0].strip()
+            turns = [line[len("User: ") :] for line in last.splitlines() if line.startswith("User: ")]
+            return f"{follow_up} {turns[-1] if turns else ''}".strip()
+        if CONTEXT_HEADER not in last:
+            return f"You said: {' '.join(last.split())}"
+        found = _SOURCE.search(last)
         if not found:
             return NO_ANSWER
         sentence = re.split(r"(?<=[.!?])\s", found.group(2).strip(), maxsplit=1)[0]
@@ -51,13 +61,17 @@ class ScriptedLanguageModel:
     async def complete(self, messages: Sequence[ChatMessage], params: GenerationParams) -> Completion:
         parts = [d async for d in self.stream(messages, params)]
         usage = next((d.usage for d in reversed(parts) if d.usage), Usage())
-        return Completion(text="".join(d.text for d in parts), usage=usage, model=self._model_id, finish_reason="stop")
+        finish = next((d.finish_reason for d in reversed(parts) if d.finish_reason), "stop")
+        return Completion(text="".join(d.text for d in parts), usage=usage, model=self._model_id, finish_reason=finish)
 
     async def stream(
         self, messages: Sequence[ChatMessage], params: GenerationParams
     ) -> AsyncGenerator[CompletionDelta, None]:
         text = self._answer(messages)
-        tokens = re.findall(r"\S+\s*|\s+", text)[: params.max_tokens]
+        for stop in params.stop:  # like a real model: generation ends before a stop string
+            text = text.split(stop, 1)[0]
+        words = re.findall(r"\S+\s*|\s+", text)
+        tokens = words[: params.max_tokens]
         try:
             for i, token in enumerate(tokens):
                 if self._fail_after is not None and i >= self._fail_after:
@@ -67,7 +81,8 @@ class ScriptedLanguageModel:
                 yield CompletionDelta(text=token)
             prompt = sum(estimate_tokens(m.content) for m in messages)
             yield CompletionDelta(
-                usage=Usage(prompt_tokens=prompt, completion_tokens=len(tokens)), finish_reason="stop"
+                usage=Usage(prompt_tokens=prompt, completion_tokens=len(tokens)),
+                finish_reason="length" if len(words) > len(tokens) else "stop",
             )
         except GeneratorExit:
             self.cancelled += 1

@@ -1,6 +1,9 @@
-"""Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LiteLLM) through
-llama-index's OpenAILike. Bounded retries with backoff on 429/5xx and connection errors, honouring
-Retry-After; never a retry once tokens were streamed. The API key is never logged."""
+"""Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LiteLLM) over HTTP
+(``openai_http``: aiohttp, kept-alive connections). Bounded retries with backoff on 429/5xx and
+connection errors, honouring Retry-After; never a retry once tokens were streamed. The API key is never
+logged, and neither are credentials in the base URL (messages and reprs show ``https://***@host``). The
+key is read again before every call, so a key rotated in the secret store is used by the next call,
+without a restart."""
 
 from __future__ import annotations
 
@@ -8,12 +11,14 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
+from autbot.adapters.llm.openai_http import ChatEndpoint, UpstreamError, UpstreamStatus, retryable, unreachable
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
 from autbot.domain.errors import LanguageModelTimeout, LanguageModelUnavailable
 from autbot.domain.model import HealthStatus
+from autbot.domain.secrets import redact_url
 
 
 def retry_after_seconds(headers: Any, *, now: float | None = None) -> float | None:
@@ -50,54 +55,52 @@ class OpenAILanguageModel:
         *,
         base_url: str,
         model: str,
-        api_key: str | None = None,
+        api_key: str | Callable[[], str | None] | None = None,
         timeout_s: float = 60.0,
         max_retries: int = 2,
         backoff_s: float = 0.5,
         max_backoff_s: float = 20.0,
     ) -> None:
-        from llama_index.llms.openai_like import OpenAILike
-
         self._base_url = base_url.rstrip("/")
+        self._shown_url = redact_url(self._base_url)
         self._model = model
-        self._api_key = api_key
+        self._api_key: Callable[[], str | None] = api_key if callable(api_key) else (lambda: api_key)
         self._timeout_s = timeout_s
         self._max_retries = max(0, max_retries)
         self._backoff_s = backoff_s
         self._max_backoff_s = max_backoff_s
-        self._llm = OpenAILike(
-            model=model,
-            api_base=self._base_url,
-            api_key=api_key or "unused",
-            is_chat_model=True,
-            is_function_calling_model=False,
-            timeout=timeout_s,
-            max_retries=0,
-            context_window=32768,
-        )
+        self._endpoint = ChatEndpoint(self._base_url)  # a malformed URL fails here, at start-up
 
-    def __repr__(self) -> str:  # no key in reprs
-        return f"OpenAILanguageModel(base_url={self._base_url!r}, model={self._model!r})"
+    def __repr__(self) -> str:  # no key, no URL credentials in reprs
+        return f"OpenAILanguageModel(base_url={self._shown_url!r}, model={self._model!r})"
 
     @property
     def model_id(self) -> str:
         return self._model
 
-    def _messages(self, messages: Sequence[ChatMessage]) -> list[Any]:
-        from llama_index.core.llms import ChatMessage as LlamaMessage
-
-        return [LlamaMessage(role=m.role, content=m.content) for m in messages]
+    def _body(self, messages: Sequence[ChatMessage], params: GenerationParams, *, stream: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self._model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+        }
+        if params.top_p is not None:
+            body["top_p"] = params.top_p
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
 
     async def complete(self, messages: Sequence[ChatMessage], params: GenerationParams) -> Completion:
+        body = self._body(messages, params, stream=False)
         attempt = 0
         while True:
             try:
-                response = await asyncio.wait_for(
-                    self._llm.achat(
-                        self._messages(messages), max_tokens=params.max_tokens, temperature=params.temperature
-                    ),
-                    params.timeout_s,
-                )
+                async with asyncio.timeout(params.timeout_s):
+                    raw = await self._endpoint.complete(body, self._api_key())
             except Exception as e:
                 delay = self._retry_delay(e, attempt)
                 if delay is None:
@@ -105,42 +108,35 @@ class OpenAILanguageModel:
                 attempt += 1
                 await asyncio.sleep(delay)
                 continue
-            raw = response.raw
-            usage = _usage(getattr(raw, "usage", None) if not isinstance(raw, dict) else raw.get("usage"))
-            choices = getattr(raw, "choices", None) or []
-            finish = getattr(choices[0], "finish_reason", None) if choices else None
+            choices = raw.get("choices") or [{}]
+            message = choices[0].get("message") or {}
             return Completion(
-                text=response.message.content or "",
-                usage=usage or Usage(),
+                text=message.get("content") or "",
+                usage=_usage(raw.get("usage")) or Usage(),
                 model=self._model,
-                finish_reason=finish,
+                finish_reason=choices[0].get("finish_reason"),
             )
 
     async def stream(
         self, messages: Sequence[ChatMessage], params: GenerationParams
     ) -> AsyncGenerator[CompletionDelta, None]:
+        body = self._body(messages, params, stream=True)
         attempt = 0
         while True:
             streamed = False
             finish: str | None = None
             usage: Usage | None = None
-            gen: Any = None
+            events = self._endpoint.stream(body, self._api_key())
             try:
                 async with asyncio.timeout(params.timeout_s):
-                    gen = await self._llm.astream_chat(
-                        self._messages(messages),
-                        max_tokens=params.max_tokens,
-                        temperature=params.temperature,
-                        stream_options={"include_usage": True},
-                    )
-                    async for part in gen:
-                        raw = part.raw
-                        usage = _usage(getattr(raw, "usage", None)) or usage
-                        for choice in getattr(raw, "choices", None) or []:
-                            finish = getattr(choice, "finish_reason", None) or finish
-                        if part.delta:
-                            streamed = True
-                            yield CompletionDelta(text=part.delta)
+                    async for event in events:
+                        usage = _usage(event.get("usage")) or usage
+                        for choice in event.get("choices") or ():
+                            finish = choice.get("finish_reason") or finish
+                            text = (choice.get("delta") or {}).get("content")
+                            if text:
+                                streamed = True
+                                yield CompletionDelta(text=text)
                 if finish is None:
                     raise StreamTruncated("the stream ended before the model finished")
                 yield CompletionDelta(usage=usage or Usage(), finish_reason=finish)
@@ -152,61 +148,56 @@ class OpenAILanguageModel:
                 attempt += 1
                 await asyncio.sleep(delay)
             finally:
-                if gen is not None:
-                    await gen.aclose()
+                await events.aclose()
 
     def _retry_delay(self, error: Exception, attempt: int) -> float | None:
-        import openai
-
         if attempt >= self._max_retries:
             return None
-        retryable = isinstance(
-            error, (openai.APIConnectionError, openai.APITimeoutError, TimeoutError, StreamTruncated)
-        )
-        headers = None
-        if isinstance(error, openai.APIStatusError):
-            retryable = error.status_code == 429 or error.status_code >= 500
-            headers = error.response.headers
-        if not retryable:
+        again, headers = retryable(error)
+        if not (again or isinstance(error, StreamTruncated)):
             return None
         hinted = retry_after_seconds(headers)
         if hinted is not None:
             return min(hinted, self._max_backoff_s)
         base = self._backoff_s * (2**attempt)
-        return float(min(self._max_backoff_s, base + random.uniform(0, base / 2)))
+        # Jitter spreads retries out; nothing secret depends on it.
+        return float(min(self._max_backoff_s, base + random.uniform(0, base / 2)))  # nosec B311
 
     def _translate(self, error: Exception) -> Exception:
-        import openai
-
-        if isinstance(error, (TimeoutError, openai.APITimeoutError)):
-            return LanguageModelTimeout(f"{self._base_url} did not answer in time.", endpoint=self._base_url)
-        if isinstance(error, openai.AuthenticationError):
-            return LanguageModelUnavailable(f"{self._base_url} refused the API key.", endpoint=self._base_url)
-        if isinstance(error, openai.APIStatusError):
+        url = self._shown_url
+        if isinstance(error, TimeoutError):
+            return LanguageModelTimeout(f"{url} did not answer in time.", endpoint=url)
+        if isinstance(error, UpstreamStatus) and error.status in (401, 403):
+            return LanguageModelUnavailable(f"{url} refused the API key.", endpoint=url, upstream_status=error.status)
+        if isinstance(error, UpstreamStatus):
             return LanguageModelUnavailable(
-                f"{self._base_url} answered HTTP {error.status_code}.",
-                endpoint=self._base_url,
-                upstream_status=error.status_code,
+                f"{url} answered HTTP {error.status}.", endpoint=url, upstream_status=error.status
             )
-        if isinstance(error, StreamTruncated):
-            return LanguageModelUnavailable(f"{self._base_url}: {error}.", endpoint=self._base_url)
-        if isinstance(error, openai.APIConnectionError):
-            return LanguageModelUnavailable(f"Could not reach {self._base_url}.", endpoint=self._base_url)
-        return LanguageModelUnavailable(f"The language model call failed: {type(error).__name__}: {error}")
+        if isinstance(error, (StreamTruncated, UpstreamError)):
+            return LanguageModelUnavailable(f"{url}: {error}.", endpoint=url)
+        if unreachable(error):
+            return LanguageModelUnavailable(f"Could not reach {url}.", endpoint=url)
+        # Not the error's text: an unexpected error may quote the request (its URL, its headers).
+        return LanguageModelUnavailable(f"The language model call failed: {type(error).__name__}.", endpoint=url)
 
     def health(self) -> HealthStatus:
         import httpx
 
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        key = self._api_key()
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         try:
             with httpx.Client(timeout=min(5.0, self._timeout_s)) as client:
                 r = client.get(f"{self._base_url}/models", headers=headers)
         except httpx.HTTPError as e:
-            return HealthStatus(ok=False, detail=f"{self._base_url}: {type(e).__name__}")
-        return HealthStatus(ok=r.status_code == 200, detail=f"{self._base_url}/models answered {r.status_code}")
+            return HealthStatus(ok=False, detail=f"{self._shown_url}: {type(e).__name__}")
+        return HealthStatus(ok=r.status_code == 200, detail=f"{self._shown_url}/models answered {r.status_code}")
 
     def close(self) -> None:
-        return None
+        self._endpoint.close()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (in the event loop that used it)."""
+        await self._endpoint.aclose()
 
 
 def _usage(raw: Any) -> Usage | None:

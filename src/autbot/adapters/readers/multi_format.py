@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import PurePath
 from typing import Any
 
+from autbot.adapters.readers.pdf import InProcessPdfParser, PdfParser
+from autbot.domain import limits
 from autbot.domain.errors import DocumentTooLarge, EmptyDocument, InvalidEncoding, InvalidInput, UnsupportedMediaType
+from autbot.domain.model import check_nesting
 from autbot.ports.document_reader import ReadDocument
 
 _BY_EXTENSION = {
@@ -27,8 +29,12 @@ ACCEPTED = ("text/plain", "text/markdown", "text/html", "application/pdf", "appl
 
 
 class MultiFormatDocumentReader:
-    def __init__(self, *, max_bytes: int = 20 * 1024 * 1024) -> None:
+    """``pdf`` extracts PDF text within its limits (default: in the calling thread; the server wires a
+    ``ProcessPdfParser``, see ``readers/pdf.py``). JSON files may nest ``limits.MAX_JSON_DEPTH`` levels."""
+
+    def __init__(self, *, max_bytes: int = limits.MAX_FILE_BYTES, pdf: PdfParser | None = None) -> None:
         self._max_bytes = max_bytes
+        self._pdf = pdf or InProcessPdfParser()
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -46,7 +52,8 @@ class MultiFormatDocumentReader:
             raise EmptyDocument(f"'{filename or 'upload'}' is empty.", filename=filename)
         title = PurePath(filename).stem if filename else None
         if kind == "application/pdf":
-            text, meta = _pdf(data, filename)
+            pdf = self._pdf.extract(data, name=filename or "upload")
+            text, meta = pdf.text, {"pages": pdf.pages}
         else:
             raw = _decode(data, filename)
             if kind == "text/html":
@@ -140,25 +147,15 @@ def _html(raw: str) -> tuple[str, str | None]:
     return text.strip(), parser.title or None
 
 
-def _pdf(data: bytes, filename: str | None) -> tuple[str, dict[str, Any]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as e:
-        raise InvalidInput(f"'{filename or 'upload'}' is not a readable PDF: {e}", filename=filename) from e
-    return "\n\n".join(p.strip() for p in pages if p.strip()), {"pages": len(pages)}
-
-
 def _json(raw: str, filename: str | None) -> tuple[str, dict[str, Any]]:
+    name = f"'{filename or 'upload'}'"
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise InvalidInput(
-            f"'{filename or 'upload'}' is not valid JSON (line {e.lineno}, column {e.colno}).", filename=filename
-        ) from e
+        raise InvalidInput(f"{name} is not valid JSON (line {e.lineno}, column {e.colno}).", filename=filename) from e
+    except RecursionError as e:
+        raise InvalidInput(f"{name} is nested more than {limits.MAX_JSON_DEPTH} levels deep.", filename=filename) from e
+    check_nesting(value, field=name)
     if isinstance(value, dict) and isinstance(value.get("text"), str):
         return value["text"], {}
     lines: list[str] = []

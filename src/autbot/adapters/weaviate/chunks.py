@@ -10,11 +10,14 @@ from autbot.adapters.weaviate.connection import WeaviateConnection, is_missing_c
 from autbot.adapters.weaviate.schema import ChunkSchema, create_chunk_collection, kv_token, weaviate_name
 from autbot.domain.errors import CollectionNotFound, IndexWriteFailed
 from autbot.domain.ids import object_uuid
-from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, MetadataFilter, SearchHit, SearchMode
+from autbot.domain.model import Chunk, ChunkQuery, Fusion, HealthStatus, MetadataFilter, SearchHit, SearchMode
+
+RANKED_K = 60
 
 
 class WeaviateChunkIndex:
-    """Vector (HNSW, cosine), keyword (BM25) and hybrid (relative-score fusion) search. Object ids are
+    """Vector (HNSW, cosine), keyword (BM25) and hybrid search, fused by Weaviate with the method of
+    ``query.fusion`` (relative-score or ranked), scores on the scale of ``domain.fusion``. Object ids are
     UUIDv5 of collection/document/chunk, so writing a chunk again on any replica replaces it."""
 
     search_modes = frozenset(SearchMode)
@@ -127,14 +130,16 @@ class WeaviateChunkIndex:
                         alpha=query.alpha,
                         limit=query.top_k,
                         filters=where,
-                        fusion_type=HybridFusion.RELATIVE_SCORE,
+                        fusion_type=HybridFusion.RANKED
+                        if query.fusion is Fusion.RECIPROCAL_RANK
+                        else HybridFusion.RELATIVE_SCORE,
                         return_metadata=MetadataQuery(score=True),
                     )
             except Exception as e:
                 if is_missing_class(e):  # not created yet, or deleted meanwhile
                     return []
                 raise
-            return [_hit(o, query.mode) for o in res.objects]
+            return [_hit(o, query) for o in res.objects]
 
         return self._conn.call(run)
 
@@ -154,9 +159,11 @@ class WeaviateChunkIndex:
         return self._conn.health()
 
 
-def _hit(o: Any, mode: SearchMode) -> SearchHit:
+def _hit(o: Any, query: ChunkQuery) -> SearchHit:
     p = o.properties
-    score = (1.0 - float(o.metadata.distance)) if mode is SearchMode.VECTOR else float(o.metadata.score)
+    score = (1.0 - float(o.metadata.distance)) if query.mode is SearchMode.VECTOR else float(o.metadata.score)
+    if query.mode is SearchMode.HYBRID and query.fusion is Fusion.RECIPROCAL_RANK:
+        score *= RANKED_K  # Weaviate's ranked fusion adds weight / (60 + 0-based rank): first in both = 1, as ours
     return SearchHit(
         score=score,
         chunk=Chunk(

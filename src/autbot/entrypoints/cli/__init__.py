@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autbot.domain.errors import AutbotError, ConfigurationError
-from autbot.entrypoints.cli import client, server
+from autbot.entrypoints.cli import client, keys, server
+from autbot.entrypoints.cli import eval as eval_command
 
 DEFAULT_URL = client.DEFAULT_URL
 
@@ -28,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"autbot: configuration error: {e.message}", file=sys.stderr)
         return 2
     except AutbotError as e:
-        print(f"autbot: cannot start: {e.code}: {e.message}", file=sys.stderr)
+        print(f"autbot: {e.code}: {e.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -53,11 +54,19 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("--json", action="store_true", help="print a JSON object: key -> {value, source}")
     config.set_defaults(func=server.config)
 
+    keys.add_parser(sub)
+    eval_command.add_parser(sub)
+
     def client_command(name: str, help_: str) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_)
         c.add_argument("--url", default=os.environ.get("AUTBOT_URL", DEFAULT_URL), help="server URL")
         c.add_argument("--collection", "-c", required=True, help="collection name")
         c.add_argument("--timeout", type=float, default=300.0, help="seconds per request")
+        c.add_argument(
+            "--api-key",
+            default=os.environ.get("AUTBOT_API_KEY"),
+            help="API key sent as a Bearer token (default: $AUTBOT_API_KEY; prefer the variable: flags show in ps)",
+        )
         return c
 
     ingest = client_command("ingest", "ingest files or directories (recursively)")

@@ -28,6 +28,11 @@ def _files(paths: list[Path]) -> Iterator[Path]:
             raise SystemExit(f"autbot: no such file or directory: {path}")
 
 
+def _auth(args: argparse.Namespace) -> dict[str, str]:
+    key = getattr(args, "api_key", None)
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
 def _problem(r: Any) -> str:
     try:
         body = r.json()
@@ -49,7 +54,10 @@ def ingest(args: argparse.Namespace) -> int:
     chunks = 0
     failures: list[str] = []
     url = f"{args.url.rstrip('/')}/v1/collections/{args.collection}/files"
-    with httpx.Client(timeout=args.timeout) as http, tqdm(files, unit="file", file=sys.stderr) as bar:
+    with (
+        httpx.Client(timeout=args.timeout, headers=_auth(args)) as http,
+        tqdm(files, unit="file", file=sys.stderr) as bar,
+    ):
         for path in bar:
             bar.set_postfix_str(path.name[-30:])
             try:
@@ -77,7 +85,12 @@ def search(args: argparse.Namespace) -> int:
     body: dict[str, Any] = {"query": args.query, "mode": args.mode}
     if args.top_k is not None:
         body["top_k"] = args.top_k
-    r = httpx.post(f"{args.url.rstrip('/')}/v1/collections/{args.collection}/search", json=body, timeout=args.timeout)
+    r = httpx.post(
+        f"{args.url.rstrip('/')}/v1/collections/{args.collection}/search",
+        json=body,
+        timeout=args.timeout,
+        headers=_auth(args),
+    )
     if r.status_code != 200:
         print(f"autbot: {_problem(r)}", file=sys.stderr)
         return 1
@@ -101,7 +114,7 @@ def ask(args: argparse.Namespace) -> int:
         body["max_tokens"] = args.max_tokens
     url = f"{args.url.rstrip('/')}/v1/collections/{args.collection}/query"
     if not args.stream:
-        r = httpx.post(url, json=body, timeout=args.timeout)
+        r = httpx.post(url, json=body, timeout=args.timeout, headers=_auth(args))
         if r.status_code != 200:
             print(f"autbot: {_problem(r)}", file=sys.stderr)
             return 1
@@ -110,7 +123,7 @@ def ask(args: argparse.Namespace) -> int:
         _print_sources(data["citations"])
         return 0
     citations: list[dict[str, Any]] = []
-    with httpx.stream("POST", url, json=body, timeout=args.timeout) as r:
+    with httpx.stream("POST", url, json=body, timeout=args.timeout, headers=_auth(args)) as r:
         if r.status_code != 200:
             r.read()
             print(f"autbot: {_problem(r)}", file=sys.stderr)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from typing import Any
 
 
@@ -15,35 +14,31 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    """Both paths run under ``serving.run``: header and body timeouts, bounded graceful shutdown, a cap on
+    connections per worker (``server.header_timeout_s``, ``body_timeout_s``, ``shutdown_grace_s``,
+    ``max_connections``)."""
+    from autbot.entrypoints.container import build_container
+    from autbot.entrypoints.http import serving
     from autbot.entrypoints.http.app import create_app
+    from autbot.entrypoints.observability.logs import banner, configure_logging
+    from autbot.entrypoints.observability.serving import metrics_environment
+    from autbot.entrypoints.secrets import check_required_secrets
     from autbot.entrypoints.settings import load_settings
 
     overrides = _overrides(args)
     settings = load_settings(args.profile, overrides=overrides)  # refuses workers > 1 with the embedded store
+    configure_logging(settings.logging)  # from the first line on: one stream (JSON with logging.json)
     server = settings.server
+    metrics_environment(settings)  # several workers: one metrics directory they all write to
     if server.workers > 1:
+        check_required_secrets(settings, build_container(settings).secrets())  # exit 2 here, not in each worker
         if args.profile:
             os.environ["AUTBOT_PROFILE"] = args.profile
         os.environ.update({f"AUTBOT_SERVER__{k.upper()}": str(v) for k, v in overrides["server"].items()})
-        uvicorn.run(
-            "autbot.entrypoints.http.app:app_from_env",
-            factory=True,
-            host=server.host,
-            port=server.port,
-            workers=server.workers,
-            log_level="warning",
-            access_log=False,
-        )
-        return 0
+        return serving.run(serving.server_config("autbot.entrypoints.http.app:app_from_env", server, factory=True))
     app = create_app(settings)
-    print(
-        f"AutBot serving on http://{server.host}:{server.port} (profile {settings.profile}; API docs at /schema)",
-        file=sys.stderr,
-    )
-    uvicorn.run(app, host=server.host, port=server.port, log_level="warning", access_log=False)
-    return 0
+    banner(f"AutBot serving on http://{server.host}:{server.port} (profile {settings.profile}; API docs at /schema)")
+    return serving.run(serving.server_config(app, server))
 
 
 def config(args: argparse.Namespace) -> int:

@@ -2,38 +2,41 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from loguru import logger
 
 from autbot import __version__
-from autbot.entrypoints.container import USE_CASES, Container, build_container, start, stop
+from autbot.domain.auth import Principal
+from autbot.domain.errors import ConfigurationError
+from autbot.entrypoints.container import USE_CASES, Container, aclose, build_container, start, stop
+from autbot.entrypoints.http.bodies import AutbotRequest
+from autbot.entrypoints.http.draining import Draining
+from autbot.entrypoints.http.metrics_route import MetricsController
+from autbot.entrypoints.http.openai_routes import ChatController, EmbeddingsController, ModelsController
 from autbot.entrypoints.http.problems import EXCEPTION_HANDLERS
+from autbot.entrypoints.http.protections import RequestGuard, RequestPolicy, security_headers
+from autbot.entrypoints.http.rate_limits import RateLimitMiddleware, caller
 from autbot.entrypoints.http.routes import CollectionController, HealthController
+from autbot.entrypoints.http.security import AuthMiddleware, authorize, principal_of
+from autbot.entrypoints.http.session_routes import SessionController
+from autbot.entrypoints.http.web import docs_assets, docs_plugins, page_routes
+from autbot.entrypoints.observability.instruments import instrument
+from autbot.entrypoints.observability.logs import configure_logging
+from autbot.entrypoints.observability.middleware import ObservedApp
+from autbot.entrypoints.observability.telemetry import Telemetry
+from autbot.entrypoints.secrets import check_required_secrets, refresh_on_sighup
 from autbot.entrypoints.settings import Settings, load_settings
+from autbot.use_cases.authenticate import Authenticate
 
 DESCRIPTION = """AutBot ingests documents, searches them and answers questions with citations.
 
 Errors are `application/problem+json` bodies with a stable `code`."""
-
-
-def configure_logging(settings: Settings) -> None:
-    for noisy in ("httpx", "httpcore", "chromadb", "urllib3"):  # client libraries log every request at INFO
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    logger.remove()
-    logger.add(
-        sys.stderr,
-        level=settings.logging.level.upper(),
-        serialize=settings.logging.json,
-        backtrace=False,
-        diagnose=False,
-    )
 
 
 def _bridge(container: Container) -> dict[str, Provide]:
@@ -51,14 +54,40 @@ def _constant(value: Any) -> Any:
     return dependency
 
 
+def _principal(request: Request[Any, Any, Any]) -> Principal:
+    return principal_of(request)
+
+
+def _check_keys(settings: Settings, authenticate: Authenticate) -> None:
+    """Secure by default: say when the server runs open; refuse to start keyless where asked to."""
+    if authenticate.required:
+        return
+    if settings.auth.refuse_start_without_keys:
+        raise ConfigurationError(
+            "No API key exists and this profile requires one (auth.refuse_start_without_keys): create one with "
+            "`autbot keys create NAME --scopes query,ingest,admin`."
+        )
+    logger.warning(
+        "No API keys exist and the server listens on loopback only ({}): every request is allowed. Create a "
+        "key with `autbot keys create` to require keys.",
+        settings.server.host,
+    )
+
+
 def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> Litestar:
     """Build the container (adapters from settings, ``overrides`` by provider name) and the app.
 
     Adapters are created at start-up, so a bad configuration fails before the first request.
     """
-    configure_logging(settings)
+    configure_logging(settings.logging)
     container = build_container(settings, overrides)
+    check_required_secrets(settings, container.secrets())  # named, never shown; before anything starts
     start(container)  # a broken configuration fails here, before the server listens
+    telemetry: Telemetry = container.telemetry()
+    instrument(container, telemetry)  # spans, stage timings, breakers and bulkheads around the adapters
+    draining = Draining()
+    authenticate = container.authenticate()
+    _check_keys(settings, authenticate)
 
     def on_startup() -> None:
         logger.info(
@@ -72,18 +101,61 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     def on_shutdown() -> None:
         stop(container)
 
+    async def close_async_clients() -> None:
+        await aclose(container)
+
+    def flush_telemetry() -> None:
+        telemetry.shutdown()
+
+    watch_sighup, unwatch_sighup = refresh_on_sighup(container.secrets())  # rotated secrets, no restart
+    guard = RequestPolicy.of(
+        allowed_hosts=settings.server.allowed_hosts,
+        cors_origins=settings.server.cors_origins,
+        body_timeout_s=settings.server.body_timeout_s,
+    )
+
+    # after authentication: rate limits count the caller it resolved
+    rate_limits = [DefineMiddleware(RateLimitMiddleware, limiter=container.rate_limiter())]
+
     cors = CORSConfig(allow_origins=settings.server.cors_origins) if settings.server.cors_origins else None
     app = Litestar(
-        route_handlers=[HealthController, CollectionController],
-        dependencies=_bridge(container),
+        route_handlers=[
+            HealthController,
+            CollectionController,
+            ChatController,  # the OpenAI-compatible routes and sessions answer errors in OpenAI's envelope
+            ModelsController,
+            EmbeddingsController,
+            SessionController,
+            *page_routes(),  # the web page at / and its files (web.py)
+            docs_assets(),
+            *([MetricsController] if settings.metrics.enabled and not settings.metrics.port else []),
+        ],
+        request_class=AutbotRequest,  # JSON bodies and forms decoded within limits (bodies.py)
+        dependencies={
+            **_bridge(container),
+            "principal": Provide(_principal, sync_to_thread=False),
+            "caller": Provide(caller, sync_to_thread=False),
+            "telemetry": Provide(_constant(telemetry), use_cache=True, sync_to_thread=False),
+            "draining": Provide(_constant(draining), use_cache=True, sync_to_thread=False),
+        },
+        middleware=[
+            DefineMiddleware(RequestGuard, policy=guard),  # first: Host, media type, CSRF, body timeout
+            DefineMiddleware(AuthMiddleware, authenticate=authenticate, exclude=["^/schema"]),
+            *(rate_limits if settings.limits.enabled else []),
+        ],
+        guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[on_startup],
-        on_shutdown=[on_shutdown],
+        on_startup=[on_startup, watch_sighup, draining.install],
+        on_shutdown=[draining.uninstall, unwatch_sighup, close_async_clients, on_shutdown, flush_telemetry],
+        before_send=[security_headers],  # every response: handlers, problems, router 404/405, preflights
         cors_config=cors,
         request_max_body_size=settings.server.max_request_bytes,
-        openapi_config=OpenAPIConfig(title="AutBot", version=__version__, description=DESCRIPTION, path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="AutBot", version=__version__, description=DESCRIPTION, path="/schema", render_plugins=docs_plugins()
+        ),
         debug=False,
     )
+    app.asgi_handler = ObservedApp(app.asgi_handler, telemetry, access_log=settings.logging.access_log)
     return app
 
 

@@ -10,6 +10,9 @@ from litestar.exceptions import HTTPException, ValidationException
 from loguru import logger
 
 from autbot.domain import errors as e
+from autbot.domain.correlation import current_request_id
+from autbot.entrypoints.http.rate_limits import ratelimit_headers
+from autbot.entrypoints.observability.middleware import client_gone, note_error
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -17,6 +20,8 @@ PROBLEM_JSON = "application/problem+json"
 STATUS: list[tuple[type[e.AutbotError], int]] = [
     (e.UnsupportedMediaType, 415),
     (e.DocumentTooLarge, 413),
+    (e.RequestTimeout, 408),
+    (e.DocumentUnparseable, 422),
     (e.InvalidInput, 400),
     (e.Unauthorized, 401),
     (e.Forbidden, 403),
@@ -35,6 +40,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "request_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
@@ -66,6 +72,9 @@ def problem_body(
         body["instance"] = instance
     if details:
         body["details"] = details
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id  # the same id as the X-Request-ID header and the log lines
     return body
 
 
@@ -94,17 +103,35 @@ def _response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Re
 def handle_autbot_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, e.AutbotError)
     body = autbot_problem(exc, request.url.path)
+    note_error(request.scope, exc.code)
     if body["status"] >= 500:
         logger.warning("{} {} -> {} {}: {}", request.method, request.url.path, body["status"], exc.code, exc.message)
     return _response(body, _retry_headers(exc, body["status"]))
 
 
+def error_headers(exc: e.AutbotError) -> dict[str, str] | None:
+    """The headers an error's response carries (``WWW-Authenticate``, ``Retry-After``, ``RateLimit-*``), whatever
+    the body's format (problem+json here, OpenAI's envelope on the OpenAI-compatible routes)."""
+    return _retry_headers(exc, status_of(exc))
+
+
 def _retry_headers(exc: e.AutbotError, status: int) -> dict[str, str] | None:
-    """429 and 503 say when to come back: the error's own ``retry_after_s`` if it has one, else 5 s."""
+    """401 names the scheme; 429 and 503 say when to come back: the error's own ``retry_after_s`` if it has
+    one, else 5 s."""
+    if status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="autbot"'}
+    if status == 408:  # the rest of the body may still arrive: this connection cannot carry another request
+        return {"Connection": "close"}
     if status not in (429, 503):
         return None
     retry = exc.details.get("retry_after_s", 5)
-    return {"Retry-After": str(max(1, math.ceil(float(retry))))}
+    headers = {"Retry-After": str(max(1, math.ceil(float(retry))))}
+    d = exc.details
+    if isinstance(exc, e.RateLimited) and {"limit", "remaining", "reset_after_s", "window_s"} <= d.keys():
+        headers |= ratelimit_headers(
+            limit=d["limit"], remaining=d["remaining"], reset_after_s=d["reset_after_s"], window_s=d["window_s"]
+        )
+    return headers
 
 
 def handle_validation(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -128,7 +155,7 @@ def handle_http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http_error")
-    if status >= 500:
+    if status >= 500 and not client_gone(request.scope):  # a client that left is the access line's 499
         logger.opt(exception=exc).error("error on {} {}", request.method, request.url.path)
         code, detail = "internal_error", "An internal error occurred; it has been logged."
         return _response(
@@ -145,7 +172,8 @@ def handle_http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.opt(exception=exc).error("unhandled error on {} {}", request.method, request.url.path)
+    if not client_gone(request.scope):
+        logger.opt(exception=exc).error("unhandled error on {} {}", request.method, request.url.path)
     return _response(
         problem_body(
             status=500,
@@ -164,4 +192,4 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: handle_unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "autbot_problem", "problem_body"]
+__all__ = ["EXCEPTION_HANDLERS", "autbot_problem", "error_headers", "problem_body", "status_of"]

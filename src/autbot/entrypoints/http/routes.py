@@ -3,22 +3,28 @@ translate between msgspec Structs and domain types; nothing else."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.enums import RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from autbot.domain import limits
 from autbot.domain.answers import CitationsEvent, DoneEvent, TokenEvent
-from autbot.domain.errors import AutbotError, InvalidInput
+from autbot.domain.auth import Principal, Scope
+from autbot.domain.errors import AutbotError, InvalidInput, ShuttingDown
 from autbot.domain.model import DocumentInput, SearchMode, parse_filters
 from autbot.entrypoints.http import schemas as s
+from autbot.entrypoints.http import security as sec
+from autbot.entrypoints.http.bodies import decode_json, read_form
+from autbot.entrypoints.http.draining import Draining
+from autbot.entrypoints.http.openapi import problem_responses
 from autbot.entrypoints.http.problems import autbot_problem
+from autbot.entrypoints.http.rate_limits import limited
 from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.documents import (
     CollectionRef,
@@ -42,16 +48,30 @@ FILE_FIELDS_HELP = "multipart/form-data: one or more `files` parts; optional `me
 class HealthController(Controller):
     tags = ["health"]
 
-    @get("/health", summary="Liveness: the process is up.")
+    @get("/health", summary="Liveness: the process is up.", opt=sec.public(), responses=problem_responses())
     async def health(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/ready", summary="Readiness: 200 only when the embedder, index and language model answer.")
-    async def ready(self, check_readiness: CheckReadiness) -> Response[s.ReadyOut]:
+    @get(
+        "/ready",
+        summary="Readiness: 200 only when the embedder, index and language model answer.",
+        description="Anonymous callers see ok/not-ok per dependency; a key with the admin scope also sees details.",
+        opt=sec.public(),
+        responses={
+            **problem_responses(),
+            503: ResponseSpec(s.ReadyOut, description="Not ready: which dependency failed."),
+        },
+    )
+    async def ready(
+        self, check_readiness: CheckReadiness, principal: Principal, draining: Draining
+    ) -> Response[s.ReadyOut]:
+        detailed = principal.authenticated and Scope.ADMIN in principal.scopes
+        if draining.started:  # SIGTERM: out of the load balancer at once, before the grace period
+            return Response(s.ReadyOut(status="shutting_down", checks={}), status_code=503)
         result = await check_readiness.execute(ReadinessRequest())
         body = s.ReadyOut(
             status="ready" if result.ready else "unavailable",
-            checks={k: s.CheckOut(ok=v.ok, detail=v.detail) for k, v in result.checks.items()},
+            checks={k: s.CheckOut(ok=v.ok, detail=v.detail if detailed else None) for k, v in result.checks.items()},
         )
         return Response(body, status_code=200 if result.ready else 503)
 
@@ -60,13 +80,24 @@ class CollectionController(Controller):
     path = "/v1/collections"
     tags = ["collections"]
 
-    @get("/", summary="List collections.", sync_to_thread=True)
-    def list_collections(self, list_collections: ListCollections) -> s.CollectionsOut:
-        return s.CollectionsOut(
-            collections=[s.collection_out(c) for c in list_collections.execute(ListCollectionsRequest())]
-        )
+    @get(
+        "/",
+        summary="List collections (those the key may use).",
+        sync_to_thread=True,
+        opt=sec.query(),
+        responses=problem_responses(),
+    )
+    def list_collections(self, list_collections: ListCollections, principal: Principal) -> s.CollectionsOut:
+        found = list_collections.execute(ListCollectionsRequest(only=principal.collections))
+        return s.CollectionsOut(collections=[s.collection_out(c) for c in found])
 
-    @delete("/{collection:str}", summary="Delete a collection and everything in it.", sync_to_thread=True)
+    @delete(
+        "/{collection:str}",
+        summary="Delete a collection and everything in it.",
+        sync_to_thread=True,
+        opt=sec.admin(),
+        responses=problem_responses(404),
+    )
     def delete_collection(self, collection: str, delete_collection: DeleteCollection) -> None:
         delete_collection.execute(CollectionRef(collection=collection))
 
@@ -76,6 +107,8 @@ class CollectionController(Controller):
         description=IngestDocuments.__doc__,
         status_code=201,
         sync_to_thread=True,
+        opt=sec.ingest(**limited("ingest")),
+        responses=problem_responses(409, body=True),
     )
     def ingest_documents(
         self, collection: str, data: s.IngestBody, ingest_documents: IngestDocuments
@@ -93,6 +126,9 @@ class CollectionController(Controller):
         description=FILE_FIELDS_HELP + "\n\n" + (IngestFiles.__doc__ or ""),
         status_code=201,
         sync_to_thread=True,
+        before_request=read_form,
+        opt=sec.ingest(**limited("ingest")),
+        responses=problem_responses(409, 422, body=True),
     )
     def ingest_files(
         self,
@@ -110,12 +146,18 @@ class CollectionController(Controller):
         )
         return s.IngestResponse(documents=[s.outcome_out(o) for o in ingest_files.execute(request)])
 
-    @get("/{collection:str}/documents", summary="List documents, a page at a time.", sync_to_thread=True)
+    @get(
+        "/{collection:str}/documents",
+        summary="List documents, a page at a time.",
+        sync_to_thread=True,
+        opt=sec.query(),
+        responses=problem_responses(404),
+    )
     def list_documents(
         self,
         collection: str,
         list_documents: ListDocuments,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=limits.MAX_PAGE_OFFSET)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=limits.MAX_PAGE_SIZE)] = limits.DEFAULT_PAGE_SIZE,
     ) -> s.DocumentPageOut:
         page = list_documents.execute(ListDocumentsRequest(collection=collection, offset=offset, limit=limit))
@@ -126,11 +168,23 @@ class CollectionController(Controller):
             limit=page.limit,
         )
 
-    @get("/{collection:str}/documents/{document_id:str}", summary="Get one document.", sync_to_thread=True)
+    @get(
+        "/{collection:str}/documents/{document_id:str}",
+        summary="Get one document.",
+        sync_to_thread=True,
+        opt=sec.query(),
+        responses=problem_responses(404),
+    )
     def get_document(self, collection: str, document_id: str, get_document: GetDocument) -> s.DocumentOut:
         return s.document_out(get_document.execute(DocumentRef(collection=collection, document_id=document_id)))
 
-    @delete("/{collection:str}/documents/{document_id:str}", summary="Delete a document.", sync_to_thread=True)
+    @delete(
+        "/{collection:str}/documents/{document_id:str}",
+        summary="Delete a document.",
+        sync_to_thread=True,
+        opt=sec.ingest(),
+        responses=problem_responses(404),
+    )
     def delete_document(self, collection: str, document_id: str, delete_document: DeleteDocument) -> None:
         delete_document.execute(DocumentRef(collection=collection, document_id=document_id))
 
@@ -140,6 +194,8 @@ class CollectionController(Controller):
         description=SearchChunks.__doc__,
         status_code=200,
         sync_to_thread=True,
+        opt=sec.query(**limited("search")),
+        responses=problem_responses(404, 409, body=True),
     )
     def search(self, collection: str, data: s.SearchBody, search_chunks: SearchChunks) -> s.SearchResponse:
         hits = search_chunks.execute(
@@ -159,9 +215,17 @@ class CollectionController(Controller):
         summary="Answer a question with citations (JSON or SSE).",
         description=AnswerQuestion.__doc__,
         status_code=200,
+        opt=sec.query(**limited("query")),
+        responses=problem_responses(404, 409, body=True),
     )
     async def query(
-        self, collection: str, data: s.QueryBody, answer_question: AnswerQuestion, stream_answer: StreamAnswer
+        self,
+        collection: str,
+        data: s.QueryBody,
+        answer_question: AnswerQuestion,
+        stream_answer: StreamAnswer,
+        caller: str,
+        draining: Draining,
     ) -> Response[Any]:
         request = AnswerRequest(
             search=SearchRequest(
@@ -174,6 +238,7 @@ class CollectionController(Controller):
             ),
             max_tokens=data.max_tokens,
             temperature=data.temperature,
+            caller=caller,
         )
         if not data.stream:
             a = await answer_question.execute(request)
@@ -188,7 +253,7 @@ class CollectionController(Controller):
         events = stream_answer.execute(request)
         first = await anext(events)  # validation and retrieval errors become a plain problem response
         return ServerSentEvent(
-            _sse(first, events, f"/v1/collections/{collection}/query"),
+            _sse(first, draining.until_drained(events), f"/v1/collections/{collection}/query"),
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
@@ -196,10 +261,7 @@ class CollectionController(Controller):
 def _form_metadata(raw: Any) -> dict[str, Any]:
     if raw is None:
         return {}
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else None
-    except json.JSONDecodeError as e:
-        raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata") from e
+    value = decode_json(raw, field="metadata") if isinstance(raw, str) else None
     if not isinstance(value, dict):
         raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata")
     return value
@@ -233,6 +295,8 @@ async def _sse(first: Any, events: AsyncIterator[Any], instance: str) -> AsyncIt
                 event = await anext(events)
             except StopAsyncIteration:
                 return
+            if event is None:  # SIGTERM: the client learns why the stream ends before the answer does
+                raise ShuttingDown()
     except AutbotError as error:
         yield _event("error", autbot_problem(error, instance))
     finally:

@@ -17,6 +17,20 @@ Query = Annotated[str, Meta(min_length=1, max_length=limits.MAX_QUERY_CHARS)]
 Alpha = Annotated[float, Meta(ge=0, le=1)]
 
 
+def _at_most_keys(n: int) -> Meta:
+    """An object of at most ``n`` keys: msgspec checks ``max_length``; Litestar's OpenAPI document shows
+    ``maxProperties`` only when given as extra schema."""
+    return Meta(max_length=n, extra_json_schema={"extra": {"maxProperties": n}})
+
+
+MetadataScalar = Annotated[str, Meta(max_length=limits.MAX_METADATA_STRING_CHARS)] | int | float | bool
+MetadataIn = Annotated[dict[str, MetadataScalar], _at_most_keys(limits.MAX_METADATA_KEYS)]
+"""Flat metadata (the domain also checks keys, 64-bit integers, finite numbers and the serialised size)."""
+FilterList = Annotated[list[MetadataScalar], Meta(min_length=1, max_length=limits.MAX_FILTER_VALUES)]
+Filters = Annotated[dict[str, MetadataScalar | FilterList], _at_most_keys(limits.MAX_FILTER_KEYS)]
+"""Equality filters on metadata keys; a list means any of its values."""
+
+
 class _Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=False):
     pass
 
@@ -26,7 +40,7 @@ class DocumentIn(_Body):
     id: str | None = None
     title: Annotated[str, Meta(max_length=limits.MAX_TITLE_CHARS)] | None = None
     source: Annotated[str, Meta(max_length=limits.MAX_SOURCE_CHARS)] | None = None
-    metadata: dict[str, Any] = {}
+    metadata: MetadataIn = {}
 
 
 class IngestBody(_Body):
@@ -46,7 +60,7 @@ class IngestResponse(_Body):
 class SearchBody(_Body):
     query: Query
     top_k: TopK = limits.DEFAULT_SEARCH_TOP_K
-    filters: dict[str, Scalar | list[Scalar]] | None = None
+    filters: Filters | None = None
     mode: Literal["vector", "hybrid", "keyword"] = "vector"
     alpha: Alpha | None = None
 
@@ -66,7 +80,7 @@ class SearchResponse(_Body):
 class QueryBody(_Body):
     question: Query
     top_k: TopK | None = None
-    filters: dict[str, Scalar | list[Scalar]] | None = None
+    filters: Filters | None = None
     mode: Literal["vector", "hybrid", "keyword"] = "vector"
     alpha: Alpha | None = None
     stream: bool = False
@@ -126,13 +140,14 @@ class CollectionsOut(_Body):
     collections: list[CollectionOut]
 
 
-class CheckOut(_Body):
+class CheckOut(_Body, omit_defaults=True):
     ok: bool
-    detail: str
+    detail: str | None = None
+    """Only for callers with the admin scope: paths, URLs and versions are not for everyone."""
 
 
 class ReadyOut(_Body):
-    status: Literal["ready", "unavailable"]
+    status: Literal["ready", "unavailable", "shutting_down"]
     checks: dict[str, CheckOut]
 
 

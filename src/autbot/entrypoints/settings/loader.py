@@ -9,6 +9,7 @@ The loader records where each effective value came from (``default``, ``profile 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -216,6 +217,11 @@ def _check(s: Settings) -> None:
 
     need("*" not in s.server.cors_origins, "server.cors_origins", "'*' is not allowed; list the origins")
     need(
+        "*" not in s.server.allowed_hosts or _loopback(s.server.host),
+        "server.allowed_hosts",
+        f"'*' is only allowed on a loopback server (server.host is {s.server.host}); list the host names",
+    )
+    need(
         s.splitter.chunk_overlap < s.splitter.chunk_size,
         "splitter.chunk_overlap",
         "must be smaller than splitter.chunk_size",
@@ -225,9 +231,34 @@ def _check(s: Settings) -> None:
         "llm.default_output_tokens",
         "must be at most llm.max_output_tokens",
     )
+    for name in ("query", "search", "ingest"):
+        rate = getattr(s.limits, name)
+        need(
+            _is_rate(rate),
+            f"limits.{name}",
+            f"{rate!r} is not one rate like '600/minute', '10/second' or '1000 per day'",
+        )
     if s.server.workers > 1 and s.index.backend == "chroma":
         raise ConfigurationError(
             f"server.workers = {s.server.workers}, but the embedded vector store (index.backend = 'chroma') is "
             "single-process. Run one worker, or use index.backend = 'weaviate' (profile 'production') to scale out.",
             key="server.workers",
         )
+
+
+def _is_rate(text: str) -> bool:
+    """One rate of at least 1 request, in the ``limits`` library's notation (what the rate limiter parses)."""
+    from limits import parse_many
+
+    try:
+        items = parse_many(text)
+    except ValueError:
+        return False
+    return len(items) == 1 and items[0].amount >= 1
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host in ("localhost", "localhost.") or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,320 @@
+"""Speed benchmarks, each a ratio against a baseline measured in the same run.
+
+- overhead: ``POST /v1/collections/kb/search`` through the whole app (middleware, auth, rate limits,
+  telemetry, the use case over the fake adapters) vs a bare Litestar handler that decodes the same body
+  and returns a canned response of the same JSON shape. Both are driven as raw ASGI calls in one event loop,
+  interleaved rounds, so no HTTP client or socket is measured.
+- batching: query embeddings under 16 concurrent callers: the raw ONNX embedder called from 16 threads,
+  vs ``MicroBatchingEmbedder`` around it; baselines: one text per call, and 16 texts per call, sequential.
+- startup: ``autbot serve`` from process start until ``/ready`` answers 200, with the fakes and with the
+  local models; RSS of the server process once ready.
+
+    uv run python bench/speed.py [--suite all|overhead|batching|startup] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+FAKES = {
+    "index": {"backend": "memory"},
+    "embedder": {"backend": "hashing"},
+    "llm": {"backend": "fake"},
+    "auth": {"keys_backend": "memory"},
+    "sessions": {"backend": "memory"},
+}
+
+
+# --- overhead ---------------------------------------------------------------------------------------
+async def _asgi(app: Any, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    sent = False
+    status, chunks = 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def _lifespan(app: Any) -> tuple[asyncio.Task[None], asyncio.Queue[dict[str, Any]]]:
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    started = asyncio.Event()
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+
+    await inbox.put({"type": "lifespan.startup"})
+    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, send))
+    await asyncio.wait_for(started.wait(), 30)
+    return task, inbox
+
+
+def _bare_app(canned: bytes) -> Any:
+    import msgspec
+    from litestar import Litestar, post
+
+    from autbot.entrypoints.http.schemas import SearchBody, SearchResponse
+
+    response = msgspec.json.decode(canned, type=SearchResponse)
+
+    @post(
+        "/v1/collections/{collection:str}/search",
+        status_code=200,
+        signature_namespace={"SearchBody": SearchBody, "SearchResponse": SearchResponse},
+    )
+    async def search(collection: str, data: SearchBody) -> SearchResponse:
+        return response
+
+    return Litestar(route_handlers=[search], debug=False)
+
+
+async def _rate(app: Any, body: bytes, seconds: float) -> float:
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        status, _ = await _asgi(app, "POST", "/v1/collections/kb/search", body)
+        assert status == 200, status
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+OVERHEAD_VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "fixed-window rate limit": {"limits": {"strategy": "fixed-window"}},
+    "no rate limit": {"limits": {"enabled": False}},
+}
+"""Where the time goes: the same app with one part switched off (the search limit is raised so that the
+benchmark's single caller is never refused: a moving window keeps one entry per request in the window)."""
+
+
+async def _overhead(quick: bool, variant: dict[str, Any] | None = None) -> dict[str, Any]:
+    from autbot.entrypoints.http.app import create_app
+    from autbot.entrypoints.settings import settings_from_dict
+
+    tmp = tempfile.mkdtemp(prefix="autbot-bench-")
+    data: dict[str, Any] = {**FAKES, "storage": {"data_dir": tmp}, "logging": {"level": "WARNING"}}
+    data["limits"] = {"search": "100000000/minute", **(variant or {}).get("limits", {})}
+    settings = settings_from_dict({**data, **{k: v for k, v in (variant or {}).items() if k != "limits"}})
+    app = create_app(settings)
+    task, inbox = await _lifespan(app)
+    docs = [{"id": f"d{i}", "title": f"Doc {i}", "text": f"Penguins and glaciers, fact {i}. " * 8} for i in range(20)]
+    status, _ = await _asgi(app, "POST", "/v1/collections/kb/documents", json.dumps({"documents": docs}).encode())
+    assert status == 201, status
+    body = json.dumps({"query": "where do penguins live", "top_k": 5}).encode()
+    status, canned = await _asgi(app, "POST", "/v1/collections/kb/search", body)
+    assert status == 200, status
+    bare = _bare_app(canned)
+    btask, binbox = await _lifespan(bare)
+    seconds = 1.0 if quick else 3.0
+    await _rate(app, body, 0.5)  # warm-up
+    await _rate(bare, body, 0.5)
+    rounds = []
+    for _ in range(2 if quick else 5):
+        rounds.append((await _rate(bare, body, seconds), await _rate(app, body, seconds)))
+    for t, q in ((task, inbox), (btask, binbox)):
+        await q.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(t, 30)
+    bare_rps = statistics.median(b for b, _ in rounds)
+    app_rps = statistics.median(a for _, a in rounds)
+    return {
+        "bare_rps": bare_rps,
+        "app_rps": app_rps,
+        "ratio_app_vs_bare": statistics.median(a / b for b, a in rounds),
+        "app_ms_per_request": 1000 / app_rps,
+        "bare_ms_per_request": 1000 / bare_rps,
+        "response_bytes": len(canned),
+    }
+
+
+def bench_overhead(quick: bool) -> dict[str, Any]:
+    return {name: asyncio.run(_overhead(quick, variant)) for name, variant in OVERHEAD_VARIANTS.items()}
+
+
+# --- micro-batching ---------------------------------------------------------------------------------
+def _queries(n: int) -> list[str]:
+    words = ["river", "mountain", "engine", "protocol", "harvest", "lattice", "signal", "archive", "orbit", "glacier", "theory", "market"]
+    return [f"how does the {words[i % 12]} relate to the {words[(i * 7) % 12]} number {i}" for i in range(n)]
+
+
+def _concurrent(embed: Any, texts: list[str], clients: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def one(text: str) -> None:
+        t = time.perf_counter()
+        embed([text])
+        with lock:
+            latencies.append((time.perf_counter() - t) * 1000)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, texts))
+    return len(texts) / (time.perf_counter() - start), latencies
+
+
+def bench_batching(quick: bool, clients: int = 16) -> dict[str, Any]:
+    from autbot.adapters.embedders.batching import MicroBatchingEmbedder
+    from autbot.adapters.embedders.onnx import OnnxEmbedder
+
+    raw = OnnxEmbedder()
+    texts = _queries(128 if quick else 512)
+    raw.embed(texts[:32])  # warm-up
+    t = time.perf_counter()
+    for text in texts:
+        raw.embed([text])
+    single = len(texts) / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for i in range(0, len(texts), clients):
+        raw.embed(texts[i : i + clients])
+    batched = len(texts) / (time.perf_counter() - t)
+    out: dict[str, Any] = {"clients": clients, "texts": len(texts), "raw_single_per_s": single}
+    out["raw_batched_per_s"] = batched
+    rate, lat = _concurrent(raw.embed, texts, clients)
+    out["raw_concurrent"] = {"per_s": rate, "p50_ms": statistics.median(lat)}
+    for window_ms in (0.0, 2.0):
+        batching = MicroBatchingEmbedder(raw, window_s=window_ms / 1000)
+        rate, lat = _concurrent(batching.embed, texts, clients)
+        out[f"micro_batched_{window_ms:g}ms"] = {"per_s": rate, "p50_ms": statistics.median(lat)}
+        batching.close()
+    return out
+
+
+# --- start-up and memory ----------------------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _serve(env_extra: dict[str, str], timeout_s: float = 300) -> dict[str, float]:
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, **env_extra, "AUTBOT_SERVER__PORT": str(port)}
+    env.setdefault("AUTBOT_STORAGE__DATA_DIR", tempfile.mkdtemp(prefix="autbot-bench-start-"))
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autbot.entrypoints.cli", "serve"],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - start < timeout_s:
+            if proc.poll() is not None:
+                raise RuntimeError(f"autbot serve exited with {proc.returncode}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5).status_code == 200:
+                    ready = time.perf_counter() - start
+                    time.sleep(0.5)
+                    return {"ready_s": ready, "rss_mb": _rss_mb(proc.pid)}
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("not ready in time")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def bench_startup(quick: bool) -> dict[str, Any]:
+    fakes = {
+        "AUTBOT_INDEX__BACKEND": "memory",
+        "AUTBOT_EMBEDDER__BACKEND": "hashing",
+        "AUTBOT_LLM__BACKEND": "fake",
+        "AUTBOT_AUTH__KEYS_BACKEND": "memory",
+        "AUTBOT_SESSIONS__BACKEND": "memory",
+    }
+    runs = 1 if quick else 3
+    fake = [_serve(fakes) for _ in range(runs)]
+    local = [_serve({}) for _ in range(1 if quick else 2)]
+
+    def best(rows: list[dict[str, float]]) -> dict[str, float]:
+        return {"ready_s": min(r["ready_s"] for r in rows), "rss_mb": statistics.median(r["rss_mb"] for r in rows)}
+
+    return {"fakes": best(fake), "local_models": best(local), "runs": {"fakes": fake, "local_models": local}}
+
+
+SUITES = {"overhead": bench_overhead, "batching": bench_batching, "startup": bench_startup}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--suite", choices=["all", *SUITES], default="all")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    out = ROOT / "bench" / "results" / "speed.json"
+    res: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
+    res["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    res["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    res["load_average_at_start"] = os.getloadavg()
+    for name, fn in SUITES.items():
+        if args.suite in ("all", name):
+            res[name] = fn(args.quick)
+            print(name, json.dumps(res[name], indent=2), flush=True)
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""API keys in a SQLite file under the data directory: the embedded default.
+
+The file holds key ids, names, scopes, collections and salted hashes; never a key in clear. It is
+created with owner-only permissions. The CLI and the server may use it at the same time (WAL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from autbot.domain.auth import ApiKey, Scope
+from autbot.domain.errors import AutbotError, Conflict, KeyStoreUnavailable
+from autbot.domain.model import HealthStatus
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, collections TEXT,
+    salt TEXT NOT NULL, secret_hash TEXT NOT NULL, created_at REAL NOT NULL, revoked_at REAL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_active_key_per_name ON api_keys (name) WHERE revoked_at IS NULL;
+"""
+
+
+class SqliteKeyStore:
+    def __init__(self, path: str | Path) -> None:
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._path.exists():
+            self._path.touch(mode=0o600)
+        try:
+            self._db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as e:
+            raise KeyStoreUnavailable(f"Could not open the key store at {self._path}: {e}") from e
+        os.chmod(self._path, 0o600)
+        self._lock = threading.Lock()
+
+    def add(self, key: ApiKey) -> None:
+        row = (
+            key.key_id,
+            key.name,
+            json.dumps(sorted(s.value for s in key.scopes)),
+            None if key.collections is None else json.dumps(sorted(key.collections)),
+            key.salt,
+            key.secret_hash,
+            key.created_at,
+            key.revoked_at,
+        )
+        try:
+            self._call(lambda: self._db.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row))
+        except KeyStoreUnavailable as e:
+            if isinstance(e.__cause__, sqlite3.IntegrityError):
+                raise Conflict(f"An active key named '{key.name}' exists; revoke it first.", name=key.name) from e
+            raise
+
+    def get(self, key_id: str) -> ApiKey | None:
+        row = self._call(lambda: self._db.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone())
+        return None if row is None else _key(row)
+
+    def list(self) -> list[ApiKey]:
+        rows = self._call(lambda: self._db.execute("SELECT * FROM api_keys ORDER BY created_at, name").fetchall())
+        return [_key(r) for r in rows]
+
+    def revoke(self, name: str, *, now: float) -> bool:
+        return self._call(
+            lambda: (
+                self._db.execute(
+                    "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", (now, name)
+                ).rowcount
+                > 0
+            )
+        )
+
+    def has_active_keys(self) -> bool:
+        row = self._call(lambda: self._db.execute("SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1").fetchone())
+        return row is not None
+
+    def health(self) -> HealthStatus:
+        try:
+            self._call(lambda: self._db.execute("SELECT 1").fetchone())
+        except KeyStoreUnavailable as e:
+            return HealthStatus(ok=False, detail=e.message)
+        return HealthStatus(ok=True, detail="sqlite keys")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        with self._lock:
+            try:
+                return fn()
+            except AutbotError:
+                raise
+            except sqlite3.Error as e:
+                raise KeyStoreUnavailable(f"The key store failed: {type(e).__name__}: {e}") from e
+
+
+def _key(r: tuple[object, ...]) -> ApiKey:
+    collections = None if r[3] is None else frozenset(json.loads(str(r[3])))
+    return ApiKey(
+        key_id=str(r[0]),
+        name=str(r[1]),
+        scopes=frozenset(Scope(s) for s in json.loads(str(r[2]))),
+        collections=collections,
+        salt=str(r[4]),
+        secret_hash=str(r[5]),
+        created_at=float(str(r[6])),
+        revoked_at=None if r[7] is None else float(str(r[7])),
+    )

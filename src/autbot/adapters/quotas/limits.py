@@ -1,0 +1,99 @@
+"""The ``RateLimiter`` port on the ``limits`` library, in memory or in Redis."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from autbot.adapters.quotas.redis_link import RedisDown, RedisLink
+from autbot.domain.errors import ConfigurationError, RateLimiterUnavailable
+from autbot.domain.quotas import RateDecision
+
+Strategy = Literal["moving-window", "fixed-window"]
+OnFailure = Literal["memory", "closed"]
+
+
+class LimitsRateLimiter:
+    """Request limits per limit name and caller, counted by the ``limits`` library.
+
+    ``rates`` maps a limit name to a rate string (``600/minute``). Without ``redis`` the counts live in
+    this process (exact for one process). With ``redis`` every replica and worker shares one count
+    (the moving window is one Lua script, the fixed window one INCR: exact under concurrency). When
+    Redis fails, ``on_failure="memory"`` counts in a per-process memory limiter of the same rates until
+    Redis answers again (fail open, still bounded); ``"closed"`` raises ``RateLimiterUnavailable``.
+    """
+
+    def __init__(
+        self,
+        rates: Mapping[str, str],
+        *,
+        strategy: Strategy = "moving-window",
+        redis: RedisLink | None = None,
+        key_prefix: str = "autbot:rl",
+        on_failure: OnFailure = "memory",
+    ) -> None:
+        from limits import parse
+
+        try:
+            self._items = {name: parse(rate) for name, rate in rates.items()}
+        except ValueError as e:
+            raise ConfigurationError(f"Bad rate limit in {dict(rates)}: {e}") from e
+        self._strategy = strategy
+        self._redis = redis
+        self._on_failure = on_failure
+        self._memory = _limiter(strategy, _memory_storage())
+        self._shared = _limiter(strategy, _redis_storage(redis, key_prefix)) if redis is not None else None
+
+    async def hit(self, limit_name: str, identity: str) -> RateDecision:
+        item = self._items.get(limit_name)
+        if item is None:
+            raise ConfigurationError(f"No rate limit named '{limit_name}' (configured: {sorted(self._items)}).")
+        if self._shared is None or self._redis is None:
+            return await _decide(self._memory, item, limit_name, identity)
+        shared = self._shared
+        try:
+            return await self._redis.call(lambda: _decide(shared, item, limit_name, identity), what="a rate limit")
+        except RedisDown as e:
+            if self._on_failure == "closed":
+                raise RateLimiterUnavailable(retry_after_s=self._redis.recheck_s) from e
+            return await _decide(self._memory, item, limit_name, identity)
+
+
+async def _decide(limiter: Any, item: Any, limit_name: str, identity: str) -> RateDecision:
+    allowed = bool(await limiter.hit(item, limit_name, identity))
+    stats = await limiter.get_window_stats(item, limit_name, identity)
+    window = int(item.get_expiry())
+    return RateDecision(
+        allowed=allowed,
+        limit=int(item.amount),
+        remaining=max(0, int(stats.remaining)),
+        reset_after_s=min(float(window), max(0.0, float(stats.reset_time) - time.time())),
+        window_s=window,
+    )
+
+
+def _limiter(strategy: Strategy, storage: Any) -> Any:
+    from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+    return (MovingWindowRateLimiter if strategy == "moving-window" else FixedWindowRateLimiter)(storage)
+
+
+def _memory_storage() -> Any:
+    from limits.aio.storage import MemoryStorage
+
+    return MemoryStorage()
+
+
+def _redis_storage(link: RedisLink, key_prefix: str) -> Any:
+    from limits.aio.storage import RedisStorage
+
+    url = link.url.replace("unix://", "redis+unix://", 1) if link.url.startswith("unix://") else link.url
+    url = url if url.startswith("async+") else f"async+{url}"  # limits' scheme for asyncio clients
+    return RedisStorage(
+        url,
+        implementation="redispy",
+        connection_pool=link.client.connection_pool,
+        key_prefix=key_prefix,
+        wrap_exceptions=True,
+    )

@@ -1,0 +1,123 @@
+"""One asyncio Redis client per process for the quota adapters, and what they do when Redis fails.
+
+Redis is on the request path, so every call fails fast: short socket and connect timeouts, no client
+retries, a bounded pool that waits at most the socket timeout for a free connection, and an overall
+deadline per call. After a failure the link is *down*: callers use their fallback without trying
+Redis for ``recheck_s`` seconds; then one caller probes again. An outage logs one warning and its end
+one info line, however many requests pass meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from loguru import logger
+
+T = TypeVar("T")
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    import redis.exceptions
+    from limits.errors import StorageError
+
+    return (redis.exceptions.RedisError, StorageError, OSError, TimeoutError)
+
+
+class RedisLink:
+    """An ``redis.asyncio`` client with a circuit breaker. ``call`` runs one operation or raises
+    ``RedisDown`` (at once while the link is down)."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        url: str,
+        timeout_s: float,
+        recheck_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.url = url
+        self.timeout_s = timeout_s
+        self.recheck_s = recheck_s
+        self._clock = clock
+        self._down_since: float | None = None
+        self._retry_at = 0.0
+        self._errors = _redis_errors()
+
+    @classmethod
+    def connect(
+        cls, url: str, *, password: str | None, timeout_s: float, max_connections: int, recheck_s: float
+    ) -> RedisLink:
+        """A link to ``url``; nothing is connected until the first call."""
+        try:
+            import redis.asyncio
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+        except ImportError as e:  # pragma: no cover - redis is a dependency
+            raise ImportError("Redis storage needs the 'redis' package: uv add redis") from e
+
+        options: dict[str, Any] = {
+            "max_connections": max_connections,
+            "timeout": timeout_s,  # wait for a free pooled connection
+            "socket_timeout": timeout_s,
+            "socket_connect_timeout": timeout_s,
+            "retry": Retry(NoBackoff(), 0),
+        }
+        if password:
+            options["password"] = password
+        pool = redis.asyncio.BlockingConnectionPool.from_url(url, **options)
+        return cls(redis.asyncio.Redis(connection_pool=pool), url=url, timeout_s=timeout_s, recheck_s=recheck_s)
+
+    @property
+    def down(self) -> bool:
+        return self._down_since is not None
+
+    async def call(self, operation: Callable[[], Awaitable[T]], *, what: str) -> T:
+        """Run ``operation`` against Redis within a deadline; ``RedisDown`` if it fails or the link is down."""
+        now = self._clock()
+        if self._down_since is not None:
+            if now < self._retry_at:
+                raise RedisDown(f"Redis is down since {now - self._down_since:.1f} s (not retried yet).")
+            self._retry_at = now + self.recheck_s  # this caller probes; the others keep using the fallback
+        try:
+            async with asyncio.timeout(self.timeout_s * 4):
+                result = await operation()
+        except self._errors as e:
+            self._failed(what, e)
+            raise RedisDown(f"Redis failed during {what}: {type(e).__name__}: {e}") from e
+        if self._down_since is not None:
+            logger.info("Redis at {} answers again after {:.1f} s", _safe(self.url), now - self._down_since)
+            self._down_since = None
+        return result
+
+    def _failed(self, what: str, error: BaseException) -> None:
+        now = self._clock()
+        self._retry_at = now + self.recheck_s
+        if self._down_since is None:
+            self._down_since = now
+            logger.warning(
+                "Redis at {} failed during {} ({}: {}); rate limits and token budgets use their configured "
+                "fallback (limits.requests_on_redis_failure / limits.budget_on_redis_failure), and Redis is "
+                "retried every {} s. This is logged once per outage.",
+                _safe(self.url),
+                what,
+                type(error).__name__,
+                error,
+                self.recheck_s,
+            )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class RedisDown(Exception):
+    """Raised by :meth:`RedisLink.call`; each adapter turns it into its fallback or its port error."""
+
+
+def _safe(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else url

@@ -1,0 +1,1 @@
+"""Session stores: in memory (tests), SQLite (embedded default), Redis (shared by replicas)."""

@@ -1,0 +1,1 @@
+"""Bounded concurrent generations with a short queue."""

@@ -1,0 +1,86 @@
+"""Who is counted, and how a spent quota is reported: request rates and daily token budgets (stdlib only).
+
+A caller is counted by its API key's name when it presented a valid key, else by its client IP. Request
+limits are counted by a ``RateLimiter`` (a window per limit name and caller); token budgets by a
+``TokenBudget`` (tokens spent per caller per UTC day). This module holds the arithmetic both share and
+the errors they raise, so that every adapter and entrypoint reports a spent quota the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from autbot.domain.auth import Principal
+from autbot.domain.errors import BudgetExhausted, RateLimited
+
+LIMITED_ROUTES = ("query", "search", "ingest")
+"""The limit names a route can carry; each has its own rate setting (``limits.<name>``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateDecision:
+    """The outcome of counting one request against a limit of ``limit`` requests per ``window_s``."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    """Requests still allowed in the current window after this one (never negative)."""
+    reset_after_s: float
+    """Seconds until the window frees a request (the whole window, for a fixed window)."""
+    window_s: int
+
+
+def caller_identity(principal: Principal | None, client_ip: str | None) -> str:
+    """``key:<name>`` for a caller with a valid key, else ``ip:<address>``: the unit of every quota."""
+    if principal is not None and principal.authenticated:
+        return f"key:{principal.name}"
+    return f"ip:{client_ip or 'unknown'}"
+
+
+def retry_after_s(seconds: float) -> int:
+    """Whole seconds to wait, at least 1 (what ``Retry-After`` carries)."""
+    return max(1, math.ceil(seconds))
+
+
+def rate_limited(limit_name: str, decision: RateDecision) -> RateLimited:
+    wait = retry_after_s(decision.reset_after_s)
+    return RateLimited(
+        f"Too many {limit_name} requests: {decision.limit} per {decision.window_s} s are allowed; retry in {wait} s.",
+        route=limit_name,
+        limit=decision.limit,
+        remaining=0,
+        reset_after_s=decision.reset_after_s,
+        window_s=decision.window_s,
+        retry_after_s=wait,
+    )
+
+
+# --- daily token budgets ------------------------------------------------------------------------------
+def budget_day(now: float) -> str:
+    """The UTC day a budget is counted in, as ``YYYY-MM-DD``."""
+    return datetime.fromtimestamp(now, UTC).date().isoformat()
+
+
+def budget_resets_at(now: float) -> datetime:
+    """The next UTC midnight."""
+    today = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+def check_budget(*, spent: int, limit: int, now: float) -> None:
+    """Raise ``BudgetExhausted`` (429) when ``limit`` tokens are spent today; 0 means unlimited.
+
+    The check comes before the model is called and the charge after, so the answer that crosses the
+    limit completes and the next one is refused."""
+    if limit <= 0 or spent < limit:
+        return
+    resets = budget_resets_at(now)
+    raise BudgetExhausted(
+        f"The daily token budget ({limit} tokens) is spent; it resets at {resets:%Y-%m-%dT%H:%M:%SZ}.",
+        limit=limit,
+        spent=spent,
+        resets_at=f"{resets:%Y-%m-%dT%H:%M:%SZ}",
+        retry_after_s=retry_after_s(resets.timestamp() - now),
+    )

@@ -1,0 +1,104 @@
+"""``autbot keys create|list|revoke``: manage API keys in the configured key store (no server needed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+
+def _use_case(args: argparse.Namespace, name: str) -> Any:
+    from autbot.entrypoints.container import build_container
+    from autbot.entrypoints.settings import load_settings
+
+    container = build_container(load_settings(args.profile))
+    return getattr(container, name)(), container
+
+
+def create(args: argparse.Namespace) -> int:
+    from autbot.use_cases.keys import CreateKeyRequest
+
+    create_key, container = _use_case(args, "create_key")
+    collections = None if args.collections is None else tuple(c for c in args.collections.split(",") if c.strip())
+    try:
+        created = create_key.execute(
+            CreateKeyRequest(name=args.name, scopes=tuple(args.scopes.split(",")), collections=collections)
+        )
+    finally:
+        container.shutdown_resources()
+    r = created.record
+    where = "all collections" if r.collections is None else ", ".join(sorted(r.collections))
+    print(f"Created key '{r.name}' (scopes: {', '.join(sorted(s.value for s in r.scopes))}; {where}).")
+    print("It is shown only now; store it safely:", file=sys.stderr)
+    print(created.key)  # alone on the last line of stdout: scripts take it from there
+    return 0
+
+
+def list_(args: argparse.Namespace) -> int:
+    from autbot.use_cases.keys import ListKeysRequest
+
+    list_keys, container = _use_case(args, "list_keys")
+    try:
+        keys = list_keys.execute(ListKeysRequest())
+    finally:
+        container.shutdown_resources()
+    rows = [
+        {
+            "name": k.name,
+            "scopes": sorted(s.value for s in k.scopes),
+            "collections": None if k.collections is None else sorted(k.collections),
+            "created_at": _when(k.created_at),
+            "revoked_at": _when(k.revoked_at) if k.revoked_at else None,
+        }
+        for k in keys
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No API keys: the server runs open on loopback. Create one with `autbot keys create NAME --scopes ...`.")
+        return 0
+    for row in rows:
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        cols = "all collections" if row["collections"] is None else ",".join(row["collections"])
+        print(f"{row['name']:<24} {','.join(row['scopes']):<20} {cols:<30} created {row['created_at']}  {state}")
+    return 0
+
+
+def revoke(args: argparse.Namespace) -> int:
+    from autbot.domain.errors import NotFound
+    from autbot.use_cases.keys import RevokeKeyRequest
+
+    revoke_key, container = _use_case(args, "revoke_key")
+    try:
+        revoke_key.execute(RevokeKeyRequest(name=args.name))
+    except NotFound as e:
+        print(f"autbot: {e.message}", file=sys.stderr)
+        return 1
+    finally:
+        container.shutdown_resources()
+    print(f"Revoked key '{args.name}'.")
+    return 0
+
+
+def _when(ts: float | None) -> str:
+    return "" if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def add_parser(sub: Any) -> None:
+    keys = sub.add_parser("keys", help="create, list and revoke API keys (in the configured key store)")
+    keys.add_argument("--profile", help="bundled profile name or path to a .toml file (default: local)")
+    ksub = keys.add_subparsers(required=True, metavar="ACTION")
+    c = ksub.add_parser("create", help="create a key; prints it alone on the last line of stdout (shown once)")
+    c.add_argument("name", help="a name for the key (letters, digits, . _ -)")
+    c.add_argument("--scopes", required=True, help="comma-separated: query, ingest, admin")
+    c.add_argument("--collections", help="comma-separated collections the key may touch (default: all)")
+    c.set_defaults(func=create)
+    ls = ksub.add_parser("list", help="list keys (never the keys themselves)")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=list_)
+    r = ksub.add_parser("revoke", help="revoke the active key of this name")
+    r.add_argument("name")
+    r.set_defaults(func=revoke)

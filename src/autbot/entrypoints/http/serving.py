@@ -1,0 +1,106 @@
+"""Running the app under uvicorn with bounded connection lifetimes.
+
+uvicorn times out idle keep-alive connections, but not a client that sends a request line and headers
+slowly (or never finishes them): such a connection is held for ever, and a few thousand of them hold the
+server. ``HeaderTimeoutH11Protocol`` (uvicorn's h11 protocol, plus a timer) closes a connection whose
+request line and headers are not complete within ``server.header_timeout_s``, counted from the
+connection (or, on a kept-alive connection, from the first byte of the next request). The body has its
+own deadline (``server.body_timeout_s``, enforced by ``RequestGuard``). ``server.shutdown_grace_s``
+bounds a graceful shutdown; ``server.max_connections`` caps connections per worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
+from uvicorn.supervisors import Multiprocess
+
+from autbot.entrypoints.observability.logs import uvicorn_log_config
+from autbot.entrypoints.settings import ServerSettings
+
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+
+
+class ServerConfig(uvicorn.Config):
+    """uvicorn's configuration with the header timeout; it travels to ``--workers`` processes with the rest."""
+
+    def __init__(self, app: Any, *, header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.header_timeout_s = header_timeout_s
+
+
+class HeaderTimeoutH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol that closes a connection whose request headers are late."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.header_timeout_s = float(getattr(config, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S))
+        self._header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self._header_timer is None and self.conn.their_state is h11.IDLE:
+            self._arm_header_timer()  # the first bytes of the next request on a kept-alive connection
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:  # the request line and headers are in
+            self._cancel_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def _arm_header_timer(self) -> None:
+        self._cancel_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout_s, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
+def server_config(app: Any, server: ServerSettings, *, factory: bool = False) -> ServerConfig:
+    return ServerConfig(
+        app,
+        factory=factory,
+        host=server.host,
+        port=server.port,
+        workers=server.workers,
+        http=HeaderTimeoutH11Protocol,
+        header_timeout_s=server.header_timeout_s,
+        limit_concurrency=server.max_connections,
+        timeout_graceful_shutdown=max(1, round(server.shutdown_grace_s)),
+        log_level="warning",
+        log_config=uvicorn_log_config(),  # uvicorn's lines join loguru's one stream (observability.logs)
+        access_log=False,  # AutBot writes its own access line (observability.middleware)
+    )
+
+
+def run(config: ServerConfig) -> int:
+    """Serve until SIGINT/SIGTERM (what ``uvicorn.run`` does, with our configuration class). ``config.app``
+    is the app itself for one worker, an import string of an app factory for several. Returns an exit code."""
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return 0
+    server.run()
+    return 0 if server.started else 3

@@ -1,0 +1,152 @@
+"""One log stream: loguru, with the standard library's loggers (uvicorn, litestar, httpx, weaviate, pypdf,
+chromadb) routed into it, and, with ``logging.json``, every line a flat JSON object.
+
+A JSON line has the keys log shippers expect, then the event's own fields::
+
+    {"timestamp": "2026-11-20T10:00:00.123Z", "level": "INFO", "message": "POST /v1/collections/{collection}/search
+    200", "logger": "autbot.access", "request_id": "4bf9…", "trace_id": "0af7…", "status": 200, …}
+
+``request_id`` comes from :data:`autbot.domain.correlation.REQUEST_ID`, ``trace_id`` from the current
+OpenTelemetry span: both are set per request by the HTTP middleware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from typing import Any, TextIO
+
+import msgspec
+from loguru import logger
+
+from autbot.domain.correlation import current_request_id
+from autbot.entrypoints.settings import LoggingSettings
+
+_STDLIB_LEVELS = {"TRACE": 5, "SUCCESS": 25}
+_RESERVED = frozenset({"request_id", "trace_id", "logger", "logger_name", "rid"})
+
+
+class InterceptHandler(logging.Handler):
+    """A stdlib handler that hands every record to loguru, keeping its logger name and level."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[0] is not None:
+            message = f"{message}: {record.exc_info[0].__name__}: {record.exc_info[1]}"
+        logger.bind(logger_name=record.name).opt(depth=0).log(level, message)
+
+
+def _trace_id() -> str | None:
+    try:
+        from opentelemetry import trace
+    except ImportError:  # pragma: no cover - a dependency
+        return None
+    context = trace.get_current_span().get_span_context()
+    return f"{context.trace_id:032x}" if context.is_valid else None
+
+
+def _patch(record: Any) -> None:
+    extra = record["extra"]
+    extra.setdefault("logger_name", record["name"])
+    if extra.get("request_id") is None:
+        extra["request_id"] = current_request_id()
+    extra["trace_id"] = extra.get("trace_id") or _trace_id()
+    extra["rid"] = extra["request_id"] or "-"
+
+
+def json_line(record: Any) -> str:
+    """The flat JSON object of one record (loguru ``format`` callables return a template: braces escaped)."""
+    extra = record["extra"]
+    line: dict[str, Any] = {
+        "timestamp": record["time"].astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": record["level"].name,
+        "message": record["message"],
+        "logger": extra.get("logger_name") or record["name"],
+        "request_id": extra.get("request_id"),
+        "trace_id": extra.get("trace_id"),
+    }
+    for key, value in extra.items():
+        if key not in _RESERVED:
+            line[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+    if record["exception"] is not None:
+        error = record["exception"]
+        line["error"] = f"{error.type.__name__ if error.type else 'Error'}: {error.value}"
+    return msgspec.json.encode(line).decode()
+
+
+class _JsonSink:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, message: Any) -> None:
+        self.stream.write(json_line(message.record) + "\n")
+        self.stream.flush()
+
+
+_TEXT = (
+    "<green>{time:YYYY-MM-DD HH:mm:ss.SSS}</green> | <level>{level: <8}</level> | "
+    "<cyan>{extra[logger_name]}</cyan> | {extra[rid]} | <level>{message}</level>"
+)
+
+
+def _level_filter(default: str, levels: dict[str, str]) -> Any:
+    floor = {name: logger.level(level.upper()).no for name, level in levels.items()}
+    base = logger.level(default.upper()).no
+    ordered = sorted(floor, key=len, reverse=True)  # the most specific name wins
+
+    def allowed(record: Any) -> bool:
+        name = record["extra"].get("logger_name") or record["name"] or ""
+        for prefix in ordered:
+            if name == prefix or name.startswith(prefix + "."):
+                return bool(record["level"].no >= floor[prefix])
+        return bool(record["level"].no >= base)
+
+    return allowed
+
+
+def configure_logging(settings: LoggingSettings, *, stream: TextIO | None = None) -> None:
+    """Route the standard library into loguru and install one sink on stderr (JSON or text)."""
+    out = stream or sys.stderr
+    logger.remove()
+    logger.configure(patcher=_patch, extra={"request_id": None, "trace_id": None, "rid": "-"})
+    common: dict[str, Any] = {"level": 0, "filter": _level_filter(settings.level, settings.levels)}
+    common |= {"backtrace": False, "diagnose": False}
+    if settings.json:
+        logger.add(_JsonSink(out), format="{message}", **common)
+    else:
+        logger.add(out, format=_TEXT, colorize=False, **common)
+    logging.basicConfig(handlers=[InterceptHandler()], level=_stdlib_level(settings.level), force=True)
+    for name in list(logging.root.manager.loggerDict):
+        existing = logging.getLogger(name)
+        existing.handlers = [h for h in existing.handlers if isinstance(h, InterceptHandler)]
+        existing.propagate = True
+    for name, level in settings.levels.items():
+        logging.getLogger(name).setLevel(_stdlib_level(level))
+    logging.captureWarnings(True)  # pypdf and friends warn through the warnings module
+
+
+def _stdlib_level(level: str) -> int:
+    name = level.upper()
+    return _STDLIB_LEVELS.get(name) or logging.getLevelNamesMapping()[name]
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's ``log_config``: its loggers propagate to the root logger (the intercept), no handlers of
+    their own, so the server's own lines join the one stream (in ``--workers`` processes too)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "loggers": {
+            name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }
+
+
+def banner(text: str) -> None:
+    """A start-up line on the log stream (never a bare ``print``: it would break a JSON stream)."""
+    logger.bind(logger_name="autbot.serve").info(text)

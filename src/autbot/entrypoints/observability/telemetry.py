@@ -1,0 +1,129 @@
+"""Metrics (Prometheus) and traces (OpenTelemetry), built per app from settings, never at import.
+
+Metrics live in their own ``CollectorRegistry``; with several workers ``autbot serve`` sets
+``PROMETHEUS_MULTIPROC_DIR`` and every worker writes its values there, and ``/metrics`` merges them
+(prometheus-client's multiprocess mode). Spans go to an OTLP/HTTP endpoint when one is configured.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from autbot import __version__
+from autbot.domain.resilience import BreakerState
+from autbot.entrypoints.settings import Settings
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+STAGES = ("parse", "split", "embed", "retrieve", "generate")
+
+
+def multiprocess() -> bool:
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+class Metrics:
+    """Every metric AutBot exports (names follow Prometheus rules: ``autbot_`` prefix, base units,
+    ``_total`` on counters)."""
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "autbot_http_requests", "HTTP requests answered.", ["route", "method", "status"], registry=r
+        )
+        self.duration = Histogram(
+            "autbot_http_request_duration_seconds", "Time to answer a request.", ["route"], registry=r,
+            buckets=LATENCY_BUCKETS,
+        )  # fmt: skip
+        self.in_flight = Gauge(
+            "autbot_http_requests_in_flight", "Requests being answered.", registry=r, multiprocess_mode="livesum"
+        )
+        self.stage = Histogram(
+            "autbot_stage_duration_seconds", "Time per pipeline stage.", ["stage"], registry=r, buckets=LATENCY_BUCKETS
+        )
+        self.first_token = Histogram(
+            "autbot_llm_time_to_first_token_seconds", "Time to a stream's first token.", registry=r,
+            buckets=LATENCY_BUCKETS,
+        )  # fmt: skip
+        self.tokens = Counter("autbot_llm_tokens", "Tokens as the model counts them.", ["model", "kind"], registry=r)
+        self.documents = Counter("autbot_ingested_documents", "Documents written (created or updated).", registry=r)
+        self.chunks = Counter("autbot_ingested_chunks", "Chunks written to the vector store.", registry=r)
+        self.upstream_errors = Counter(
+            "autbot_upstream_errors", "Failed calls to a dependency, by error code.", ["dependency", "kind"], registry=r
+        )
+        self.rate_limited = Counter("autbot_rate_limited", "Requests refused with 429.", ["limit"], registry=r)
+        self.circuit = Gauge(
+            "autbot_circuit_breaker_state", "0 closed, 1 half-open, 2 open.", ["dependency"], registry=r,
+            multiprocess_mode="max",
+        )  # fmt: skip
+        self.build = Gauge(
+            "autbot_build_info", "The running version.", ["version"], registry=r, multiprocess_mode="max"
+        )
+        self.build.labels(__version__).set(1)
+
+    def circuit_changed(self, dependency: str, state: BreakerState) -> None:
+        self.circuit.labels(dependency).set(int(state))
+
+    def render(self) -> bytes:
+        """The exposition text: this process's registry, or every worker's values in multiprocess mode."""
+        if multiprocess():
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
+        return generate_latest(self.registry)
+
+
+class Telemetry:
+    """The metrics and the tracer of one app; ``shutdown`` flushes spans."""
+
+    def __init__(self, *, metrics: Metrics, tracer: Any, provider: Any | None = None, system: str = "autbot") -> None:
+        self.metrics = metrics
+        self.tracer = tracer
+        self.provider = provider
+        self.system = system
+
+    @classmethod
+    def from_settings(cls, settings: Settings, exporter: Any | None = None) -> Telemetry:
+        """``exporter`` (a span exporter, e.g. the SDK's in-memory one in tests) replaces the OTLP one."""
+        from opentelemetry import trace
+
+        t = settings.tracing
+        system = {"openai": "openai", "local": "llama.cpp", "fake": "autbot.fake"}[settings.llm.backend]
+        if not t.enabled and exporter is None:
+            return cls(metrics=Metrics(), tracer=trace.NoOpTracer(), system=system)
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
+        provider = TracerProvider(
+            resource=Resource.create({"service.name": t.service_name, "service.version": __version__})
+        )
+        if exporter is not None:
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+        elif t.otlp_endpoint:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=t.otlp_endpoint, timeout=5)))
+        return cls(
+            metrics=Metrics(), tracer=provider.get_tracer("autbot", __version__), provider=provider, system=system
+        )
+
+    @contextmanager
+    def stage(self, name: str, **attributes: Any) -> Iterator[Any]:
+        """A child span of the current one and a sample of ``autbot_stage_duration_seconds``."""
+        started = time.perf_counter()
+        try:
+            with self.tracer.start_as_current_span(name, attributes=attributes or None) as span:
+                yield span
+        finally:
+            self.metrics.stage.labels(name).observe(time.perf_counter() - started)
+
+    def shutdown(self) -> None:
+        if self.provider is not None:
+            self.provider.shutdown()  # flushes the batch processor

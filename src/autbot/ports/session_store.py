@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from autbot.domain.model import HealthStatus
+from autbot.domain.sessions import Session, SessionMessage
+
+
+@runtime_checkable
+class SessionStore(Protocol):
+    """Chat sessions and their messages. Every method raises ``SessionStoreUnavailable`` when the store
+    cannot answer.
+
+    A store is built with a time to live and a size cap: a session not written for ``ttl_s`` seconds is gone
+    (``get`` answers None, ``list`` leaves it out), and a session keeps its latest ``max_messages`` messages
+    (older ones are dropped as new ones arrive).
+    """
+
+    def create(self, session: Session) -> None:
+        """Store a new session (its ``messages`` are ignored)."""
+        ...
+
+    def get(self, session_id: str) -> Session | None:
+        """The session with its messages, oldest first; None if it does not exist or expired."""
+        ...
+
+    def list(self, owner: str, *, limit: int) -> list[Session]:
+        """``owner``'s live sessions, most recently updated first, at most ``limit``, without their messages
+        (``message_count`` is set)."""
+        ...
+
+    def append(self, session_id: str, messages: Sequence[SessionMessage], *, now: float) -> bool:
+        """Add messages at the end, set ``updated_at`` to ``now`` (which restarts the time to live) and drop
+        the oldest beyond the cap. False if the session does not exist (or expired)."""
+        ...
+
+    def delete(self, session_id: str) -> bool:
+        """Remove a session and its messages; False if there was none."""
+        ...
+
+    def health(self) -> HealthStatus: ...

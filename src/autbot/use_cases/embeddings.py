@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from autbot.domain import limits
+from autbot.domain.errors import InvalidInput, UnsupportedParameter
+from autbot.domain.models import not_found
+from autbot.ports.embedder import Embedder
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmbedRequest:
+    model: str
+    texts: tuple[str, ...]
+    dimensions: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Embeddings:
+    vectors: list[list[float]]
+    """One unit-length vector per text, in order."""
+    model: str
+    prompt_tokens: int
+    """An estimate (about 4 characters a token): the embedder does not report counts."""
+
+
+class EmbedTexts:
+    """Embed texts with the configured embedder (OpenAI ``POST /v1/embeddings``).
+
+    Rules:
+    - ``model`` is the embedder's id or the configured alias (``openai_api.embedding_alias``); else 404.
+    - 1 to 256 non-empty texts, each at most 32,000 characters, 1,000,000 together.
+    - ``dimensions`` may only be the embedder's own dimension (vectors are never truncated).
+    """
+
+    def __init__(self, *, embedder: Embedder, embedding_alias: str) -> None:
+        self._embedder = embedder
+        self._alias = embedding_alias
+
+    def execute(self, request: EmbedRequest) -> Embeddings:
+        e = self._embedder
+        if request.model not in (e.model_id, self._alias):
+            raise not_found(request.model)
+        texts = request.texts
+        if not 1 <= len(texts) <= limits.MAX_EMBED_INPUTS:
+            raise InvalidInput(f"input must hold 1 to {limits.MAX_EMBED_INPUTS} texts.", field="input")
+        for i, text in enumerate(texts):
+            if not text.strip():
+                raise InvalidInput(f"input[{i}] is empty.", field="input")
+            if len(text) > limits.MAX_EMBED_INPUT_CHARS:
+                raise InvalidInput(
+                    f"input[{i}] is longer than {limits.MAX_EMBED_INPUT_CHARS} characters.", field="input"
+                )
+        if sum(len(t) for t in texts) > limits.MAX_EMBED_TOTAL_CHARS:
+            raise InvalidInput(f"input is longer than {limits.MAX_EMBED_TOTAL_CHARS} characters.", field="input")
+        if request.dimensions is not None and request.dimensions != e.dimension:
+            raise UnsupportedParameter(
+                f"dimensions must be {e.dimension}, the dimension of '{e.model_id}' (vectors are not truncated).",
+                field="dimensions",
+            )
+        vectors = e.embed(list(texts))
+        return Embeddings(
+            vectors=vectors, model=request.model, prompt_tokens=sum(max(1, math.ceil(len(t) / 4)) for t in texts)
+        )

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autbot.domain.auth import Principal
+from autbot.domain.models import RAG_PREFIX, ModelCard, not_found, rag_model
+from autbot.ports.document_registry import DocumentRegistry
+from autbot.ports.embedder import Embedder
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListModelsRequest:
+    principal: Principal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelRef:
+    principal: Principal
+    model: str
+
+
+class _Catalogue:
+    def __init__(
+        self, registry: DocumentRegistry, embedder: Embedder, chat_aliases: tuple[str, ...], embedding_alias: str
+    ) -> None:
+        self.registry = registry
+        self.embedder = embedder
+        self.chat_aliases = chat_aliases
+        self.embedding_alias = embedding_alias
+
+
+class ListModels:
+    """The models a key may name (OpenAI ``GET /v1/models``): the chat aliases (a relay to the configured
+    model), ``rag:<collection>`` for each collection the key may use, and the embedding model."""
+
+    def __init__(
+        self, *, registry: DocumentRegistry, embedder: Embedder, chat_aliases: tuple[str, ...], embedding_alias: str
+    ) -> None:
+        self._c = _Catalogue(registry, embedder, chat_aliases, embedding_alias)
+
+    def execute(self, request: ListModelsRequest) -> list[ModelCard]:
+        c = self._c
+        collections = sorted(x.name for x in c.registry.list_collections() if request.principal.may_use(x.name))
+        return [
+            *(ModelCard(id=a, kind="chat") for a in c.chat_aliases),
+            *(ModelCard(id=rag_model(name), kind="rag") for name in collections),
+            ModelCard(id=c.embedder.model_id, kind="embedding"),
+        ]
+
+
+class DescribeModel:
+    """One model by name: a chat alias, ``rag:<collection>`` (the collection exists and the key may use it)
+    or the embedding model (its id or its alias). Anything else is ``model_not_found`` (404)."""
+
+    def __init__(
+        self, *, registry: DocumentRegistry, embedder: Embedder, chat_aliases: tuple[str, ...], embedding_alias: str
+    ) -> None:
+        self._c = _Catalogue(registry, embedder, chat_aliases, embedding_alias)
+
+    def execute(self, request: ModelRef) -> ModelCard:
+        c, model = self._c, request.model
+        if model in c.chat_aliases:
+            return ModelCard(id=model, kind="chat")
+        if model in (c.embedder.model_id, c.embedding_alias):
+            return ModelCard(id=model, kind="embedding")
+        if model.startswith(RAG_PREFIX):
+            name = model[len(RAG_PREFIX) :]
+            if request.principal.may_use(name) and c.registry.get_collection(name) is not None:
+                return ModelCard(id=model, kind="rag")
+        raise not_found(model)

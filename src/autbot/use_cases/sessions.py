@@ -1,0 +1,199 @@
+"""Server-side chat sessions: a conversation over one collection kept by AutBot, so that a client sends
+only its next question."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from autbot.domain import limits
+from autbot.domain.answers import Answer, AnswerEvent, Citation, CitationsEvent, DoneEvent, TokenEvent
+from autbot.domain.auth import Principal
+from autbot.domain.errors import CollectionNotFound, InvalidInput
+from autbot.domain.model import CollectionName, MetadataFilter, SearchMode
+from autbot.domain.sessions import Session, SessionMessage, history_of, new_session_id, owned, validate_title
+from autbot.ports.document_registry import DocumentRegistry
+from autbot.ports.session_store import SessionStore
+from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
+from autbot.use_cases.search import SearchRequest
+
+RULES = """Rules:
+- A session belongs to the key that created it (its principal's name); to any other key it does not exist
+  (404 ``session_not_found``). A collection the key may not use does not exist for it either (404).
+- A question in a session is answered like ``/query``, with the session's earlier turns as history: a
+  follow-up is first rewritten as a standalone question (see AnswerQuestion). The question and the answer,
+  with its citations, are stored once the answer is complete (a failed or abandoned answer stores nothing).
+- A session unused for ``sessions.ttl_s`` is gone; it keeps its latest ``sessions.max_messages`` messages."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateSessionRequest:
+    principal: Principal
+    collection: str
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListSessionsRequest:
+    principal: Principal
+    limit: int = limits.SESSIONS_LISTED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionRef:
+    principal: Principal
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionQuestion:
+    principal: Principal
+    session_id: str
+    question: str
+    top_k: int | None = None
+    filters: tuple[MetadataFilter, ...] = ()
+    mode: SearchMode = SearchMode.VECTOR
+    alpha: float | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    caller: str | None = None
+
+
+def _load(store: SessionStore, ref: SessionRef) -> Session:
+    session = owned(store.get(ref.session_id), ref.session_id, ref.principal.name)
+    ref.principal.check_collection(session.collection)
+    return session
+
+
+class CreateSession:
+    """Start a session over a collection the key may use (it must exist), with an optional title."""
+
+    def __init__(
+        self, *, store: SessionStore, registry: DocumentRegistry, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._store = store
+        self._registry = registry
+        self._clock = clock
+
+    def execute(self, request: CreateSessionRequest) -> Session:
+        collection = CollectionName(request.collection).value
+        request.principal.check_collection(collection)
+        if self._registry.get_collection(collection) is None:
+            raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
+        now = self._clock()
+        session = Session(
+            id=new_session_id(),
+            owner=request.principal.name,
+            collection=collection,
+            title=validate_title(request.title),
+            created_at=now,
+            updated_at=now,
+        )
+        self._store.create(session)
+        return session
+
+
+class ListSessions:
+    """The key's own sessions, most recently used first (``limit`` 1-500, default 50), without messages."""
+
+    def __init__(self, *, store: SessionStore) -> None:
+        self._store = store
+
+    def execute(self, request: ListSessionsRequest) -> list[Session]:
+        if not 1 <= request.limit <= limits.MAX_PAGE_SIZE:
+            raise InvalidInput(f"limit must be between 1 and {limits.MAX_PAGE_SIZE}.", field="limit")
+        return self._store.list(request.principal.name, limit=request.limit)
+
+
+class GetSession:
+    """One of the key's sessions with its messages (answers with their citations), oldest first."""
+
+    def __init__(self, *, store: SessionStore) -> None:
+        self._store = store
+
+    def execute(self, request: SessionRef) -> Session:
+        return _load(self._store, request)
+
+
+class DeleteSession:
+    """Delete one of the key's sessions and its messages."""
+
+    def __init__(self, *, store: SessionStore) -> None:
+        self._store = store
+
+    def execute(self, request: SessionRef) -> None:
+        _load(self._store, request)
+        self._store.delete(request.session_id)
+
+
+class _Turns:
+    def __init__(self, store: SessionStore, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def prepare(self, request: SessionQuestion) -> AnswerRequest:
+        ref = SessionRef(principal=request.principal, session_id=request.session_id)
+        session = await asyncio.to_thread(_load, self.store, ref)
+        return AnswerRequest(
+            search=SearchRequest(
+                collection=session.collection,
+                query=request.question,
+                top_k=request.top_k,
+                filters=request.filters,
+                mode=request.mode,
+                alpha=request.alpha,
+            ),
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            caller=request.caller,
+            history=history_of(session)[-limits.CONDENSE_HISTORY_MESSAGES :],
+        )
+
+    async def record(self, session_id: str, question: str, answer: str, citations: tuple[Citation, ...]) -> None:
+        now = self.clock()
+        turn = (
+            SessionMessage(role="user", content=question.strip(), created_at=now),
+            SessionMessage(role="assistant", content=answer, created_at=now, citations=citations),
+        )
+        await asyncio.shield(asyncio.to_thread(self.store.append, session_id, turn, now=now))
+
+
+class AskInSession:
+    __doc__ = "Answer a question in a session, with citations, and store both.\n\n" + RULES
+
+    def __init__(self, *, store: SessionStore, answer: AnswerQuestion, clock: Callable[[], float] = time.time) -> None:
+        self._turns = _Turns(store, clock)
+        self._answer = answer
+
+    async def execute(self, request: SessionQuestion) -> Answer:
+        answer = await self._answer.execute(await self._turns.prepare(request))
+        await self._turns.record(request.session_id, request.question, answer.text, answer.citations)
+        return answer
+
+
+class StreamInSession:
+    __doc__ = "Answer a question in a session as a stream (citations, tokens, done), and store both.\n\n" + RULES
+
+    def __init__(self, *, store: SessionStore, stream: StreamAnswer, clock: Callable[[], float] = time.time) -> None:
+        self._turns = _Turns(store, clock)
+        self._stream = stream
+
+    async def execute(self, request: SessionQuestion) -> AsyncIterator[AnswerEvent]:
+        events = self._stream.execute(await self._turns.prepare(request))
+        citations: tuple[Citation, ...] = ()
+        text: list[str] = []
+        try:
+            async for event in events:
+                if isinstance(event, CitationsEvent):
+                    citations = event.citations
+                elif isinstance(event, TokenEvent):
+                    text.append(event.text)
+                elif isinstance(event, DoneEvent):
+                    await self._turns.record(request.session_id, request.question, "".join(text).strip(), citations)
+                yield event
+        finally:
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                await aclose()

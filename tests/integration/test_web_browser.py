@@ -1,0 +1,189 @@
+"""The web page in a real browser: Debian's chromium driven by Playwright against a real ``autbot serve``
+(fake adapters). Screenshots of the main states go to the test's temp dir (``screenshots/``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.processes import ROOT, AutbotServer, running
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = Path(os.environ.get("AUTBOT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FAKES = {
+    "AUTBOT_EMBEDDER__BACKEND": "hashing",
+    "AUTBOT_INDEX__BACKEND": "memory",
+    "AUTBOT_LLM__BACKEND": "fake",
+    "AUTBOT_LLM__MIN_VECTOR_SCORE": "0",
+    "AUTBOT_AUTH__KEYS_BACKEND": "sqlite",
+}
+EIFFEL = b"# Eiffel Tower\n\nThe Eiffel Tower is 330 metres tall. It was completed in 1889 in Paris.\n"
+PYTHON = b"Python was first released in 1991 by Guido van Rossum. It is a programming language.\n"
+TIMEOUT_MS = 30_000
+
+
+def create_key(env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "autbot.entrypoints.cli", "keys", "create", "web", "--scopes", "admin"],
+        env={**os.environ, **env},
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),  # a fresh user data dir
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1100, "height": 900},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            yield context.pages[0] if context.pages else context.new_page()
+        finally:
+            context.close()
+
+
+def test_the_page_ingests_answers_deletes_and_asks_for_a_key(tmp_path: Path, browser_page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page
+    shots = tmp_path / "screenshots"
+    data = tmp_path / "data"
+    env = {**FAKES, "AUTBOT_STORAGE__DATA_DIR": str(data)}
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: d.accept())
+
+    with running(AutbotServer(data, env=env)) as server:
+        page.goto(server.url + "/")
+        expect(page.locator("#key-state")).to_have_text("No key.")
+
+        # a new collection, two files uploaded at once: both created
+        page.get_by_label("Name").fill("kb")
+        page.get_by_role("button", name="Open").click()
+        expect(page.locator("#workspace")).to_be_visible()
+        page.locator("#files").set_input_files(
+            [
+                {"name": "eiffel.md", "mimeType": "text/markdown", "buffer": EIFFEL},
+                {"name": "python.txt", "mimeType": "text/plain", "buffer": PYTHON},
+            ]
+        )
+        outcomes = page.locator("#uploads .outcome")
+        expect(outcomes).to_have_count(2)
+        expect(page.locator("#uploads .outcome.ok")).to_have_count(2)
+        for i in range(2):
+            expect(outcomes.nth(i)).to_contain_text("created")
+        expect(page.locator("#documents tbody tr")).to_have_count(2)
+        expect(page.locator("#page-state")).to_have_text("1–2 of 2")
+        page.screenshot(path=str(shots / "1-uploaded.png"), full_page=True)
+
+        # the same file again: unchanged
+        page.locator("#files").set_input_files([{"name": "eiffel.md", "mimeType": "text/markdown", "buffer": EIFFEL}])
+        expect(outcomes.first).to_contain_text("unchanged")
+
+        # an answer streamed token by token, with citation chips; a chip opens its chunk
+        page.get_by_label("Question").fill("How tall is the Eiffel Tower?")
+        page.get_by_role("button", name="Ask").click()
+        expect(page.locator("#ask-state")).to_contain_text("Done")
+        expect(page.locator("#answer")).to_contain_text("330 metres")
+        assert page.locator("#answer").evaluate("n => n.childNodes.length") > 2  # one text node per token event
+        chips = page.locator("#chips .chip")
+        expect(chips.first).to_be_visible()
+        chips.first.click()
+        citation = page.locator("#citation")
+        expect(citation).to_be_visible()
+        expect(citation).to_contain_text("score")
+        expect(citation).to_contain_text("Eiffel Tower is 330 metres tall")
+        page.screenshot(path=str(shots / "2-answer.png"), full_page=True)
+
+        # search only: ranked chunks with scores
+        page.get_by_label("Search only").check()
+        page.get_by_role("button", name="Ask").click()
+        results = page.locator("#results li")
+        expect(results.first).to_contain_text("score")
+        expect(page.locator("#answer-box")).to_be_hidden()
+        page.get_by_label("Answer", exact=True).check()
+
+        # a conversation (the server has /v1/sessions)
+        expect(page.locator("#conversation-row")).to_be_visible()
+        page.get_by_role("button", name="New conversation").click()
+        page.get_by_label("Question").fill("When was Python first released?")
+        page.get_by_role("button", name="Ask").click()
+        expect(page.locator("#ask-state")).to_contain_text("Done")
+        expect(page.locator("#conversation li")).to_have_count(2)
+        page.locator("#session").select_option("")
+
+        # delete a document
+        page.get_by_role("button", name="Delete python").click()
+        expect(page.locator("#documents tbody tr")).to_have_count(1)
+        expect(page.locator("#page-state")).to_have_text("1–1 of 1")
+
+        # phone width, dark
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.emulate_media(color_scheme="dark")
+        page.screenshot(path=str(shots / "3-phone-dark.png"), full_page=True)
+        page.set_viewport_size({"width": 1100, "height": 900})
+        page.emulate_media(color_scheme="light")
+
+        # once a key exists the server requires one: a wrong key is refused with the problem's detail
+        key = create_key(env)
+        deadline = time.monotonic() + 10  # "are there any keys?" is cached for 2 s
+        while True:
+            page.reload()
+            notice = page.locator("#notice")
+            if notice.is_visible() or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(300)
+        expect(notice).to_contain_text("API key is missing or was refused")
+        expect(notice).to_contain_text("A valid API key is required.")  # the problem's detail
+        expect(page.locator("#workspace")).to_be_hidden()
+        page.get_by_label("API key").fill("abk_wrong_secret")
+        page.get_by_role("button", name="Use key").click()
+        expect(page.locator("#key-state")).to_have_text("A key is in use for this tab.")
+        expect(notice).to_contain_text("API key is missing or was refused")
+        page.screenshot(path=str(shots / "4-unauthorized.png"), full_page=True)
+        page.get_by_label("API key").fill(key)
+        page.get_by_role("button", name="Use key").click()
+        expect(notice).to_be_hidden()
+        expect(page.locator("#collections .pill")).to_have_count(1)
+        assert key not in page.url
+        assert page.evaluate("sessionStorage.getItem('autbot.api-key')") == key
+
+    outside = [u for u in requests if not u.startswith((server.url + "/", "data:"))]
+    assert outside == []  # every script, style and call went to the server itself
+    csp = [p for p in problems if "Content Security Policy" in p]
+    assert csp == []

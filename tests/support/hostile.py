@@ -1,0 +1,266 @@
+"""Hostile requests (issue 8): each one once crashed the server, answered 500, or answered 503 as if a store
+were down. Each must now get a 4xx with a stable code, and lose nothing already stored. Shared by the
+in-process tests (fakes) and the integration test (a real ``autbot serve`` on the embedded store)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
+from autbot.adapters.readers.pdf import InProcessPdfParser, PdfLimits
+from autbot.domain import limits
+from autbot.entrypoints.http.app import create_app
+from autbot.entrypoints.settings import load_settings
+from tests.support.documents import deep_json, pdf_bomb, pdf_deeply_nested, pdf_many_pages
+from tests.support.http import loopback_client
+
+FAKE_BACKENDS: dict[str, Any] = {
+    "embedder": {"backend": "hashing"},
+    "index": {"backend": "memory"},
+    "llm": {"backend": "fake", "min_vector_score": 0.0},
+    "auth": {"keys_backend": "memory"},
+    "limits": {"enabled": False},
+}
+"""Every adapter a fake: the app answers in-process, fast, with no model and no process started."""
+
+SEED = [
+    {"id": "eiffel", "title": "Eiffel", "text": "The Eiffel Tower is 330 metres tall.", "metadata": {"lang": "en"}},
+    {"id": "moon", "text": "The Moon orbits the Earth every 27 days.", "metadata": {"lang": "en", "n": 2}},
+]
+"""What the tests store before they send anything hostile."""
+
+
+def in_process_client() -> TestClient[Litestar]:
+    """The app over fakes, PDFs parsed in the calling thread (no worker process), rate limits off."""
+    settings = load_settings("local", env={}, overrides=FAKE_BACKENDS)
+    reader = MultiFormatDocumentReader(max_bytes=settings.ingest.max_file_bytes, pdf=InProcessPdfParser(PdfLimits()))
+    return loopback_client(create_app(settings, overrides={"reader": reader}))
+
+
+JSON = {"content-type": "application/json"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hostile:
+    name: str
+    method: str
+    path: str
+    status: int
+    code: str
+    request: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of ``httpx.Client.request``."""
+
+    def send(self, client: httpx.Client) -> httpx.Response:
+        return client.request(self.method, self.path, **self.request)
+
+
+def _search(collection: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"json": {"query": "tower", **body}}
+
+
+def hostile_requests(collection: str) -> list[Hostile]:
+    """The hostile cases against ``collection`` (which should exist and hold documents)."""
+    c = f"/v1/collections/{collection}"
+    deep = deep_json(100_000)
+    upload = f"{c}/files"
+    ok_file = ("files", ("ok.txt", b"a harmless file", "text/plain"))
+    return [
+        Hostile(
+            name="thousands of equality filters",
+            method="POST",
+            path=f"{c}/search",
+            status=400,
+            code="invalid_input",
+            request=_search(collection, {"filters": {f"k{i}": i for i in range(10_000)}}),
+        ),
+        Hostile(
+            name="one filter key over the limit (also on /query)",
+            method="POST",
+            path=f"{c}/query",
+            status=400,
+            code="invalid_input",
+            request={"json": {"question": "x", "filters": {f"k{i}": i for i in range(limits.MAX_FILTER_KEYS + 1)}}},
+        ),
+        Hostile(
+            name="a filter integer wider than 64 bits",
+            method="POST",
+            path=f"{c}/search",
+            status=400,
+            code="invalid_input",
+            request=_search(collection, {"filters": {"year": 10**30}}),
+        ),
+        Hostile(
+            name="a filter string longer than any metadata string",
+            method="POST",
+            path=f"{c}/search",
+            status=400,
+            code="invalid_input",
+            request=_search(collection, {"filters": {"lang": "x" * (limits.MAX_METADATA_STRING_CHARS + 1)}}),
+        ),
+        Hostile(
+            name="a deeply nested JSON body",
+            method="POST",
+            path=f"{c}/search",
+            status=400,
+            code="invalid_input",
+            request={"content": ('{"query": "x", "filters": {"a": ' + deep + "}}").encode(), "headers": JSON},
+        ),
+        Hostile(
+            name="a JSON body nested just over the limit",
+            method="POST",
+            path=f"{c}/search",
+            status=400,
+            code="invalid_input",
+            request={
+                "content": ('{"query": "x", "z": ' + deep_json(limits.MAX_JSON_DEPTH) + "}").encode(),
+                "headers": JSON,
+            },
+        ),
+        Hostile(
+            name="deeply nested metadata",
+            method="POST",
+            path=f"{c}/documents",
+            status=400,
+            code="invalid_input",
+            request={
+                "content": ('{"documents": [{"id": "eiffel", "text": "x", "metadata": {"a": ' + deep + "}}]}").encode(),
+                "headers": JSON,
+            },
+        ),
+        Hostile(
+            name="a JSON body that is not UTF-8",
+            method="POST",
+            path=f"{c}/search",
+            status=400,
+            code="invalid_encoding",
+            request={"content": b'{"query": "caf\xe9"}', "headers": JSON},
+        ),
+        Hostile(
+            name="a metadata integer wider than 64 bits",
+            method="POST",
+            path=f"{c}/documents",
+            status=400,
+            code="invalid_input",
+            request={"json": {"documents": [{"id": "eiffel", "text": "x", "metadata": {"n": 10**30}}]}},
+        ),
+        Hostile(
+            name="metadata over the size limit",
+            method="POST",
+            path=f"{c}/documents",
+            status=400,
+            code="invalid_input",
+            request={
+                "json": {
+                    "documents": [
+                        {"id": "eiffel", "text": "x", "metadata": {f"k{i}": "x" * 2000 for i in range(10)}},
+                    ]
+                }
+            },
+        ),
+        Hostile(
+            name="a huge offset",
+            method="GET",
+            path=f"{c}/documents",
+            status=400,
+            code="invalid_input",
+            request={"params": {"offset": str(10**20)}},
+        ),
+        Hostile(
+            name="an offset over the limit",
+            method="GET",
+            path=f"{c}/documents",
+            status=400,
+            code="invalid_input",
+            request={"params": {"offset": str(limits.MAX_PAGE_OFFSET + 1)}},
+        ),
+        Hostile(
+            name="a deeply nested .json upload",
+            method="POST",
+            path=upload,
+            status=400,
+            code="invalid_input",
+            request={"files": [("files", ("deep.json", deep.encode(), "application/json"))]},
+        ),
+        Hostile(
+            name="a deeply nested metadata form part",
+            method="POST",
+            path=upload,
+            status=400,
+            code="invalid_input",
+            request={"files": [ok_file], "data": {"metadata": '{"a": ' + deep + "}"}},
+        ),
+        Hostile(
+            name="a metadata form part that is not UTF-8",
+            method="POST",
+            path=upload,
+            status=400,
+            code="invalid_encoding",
+            request={"files": [ok_file, ("metadata", (None, b'{"team": "caf\xe9"}', "text/plain"))]},
+        ),
+        Hostile(
+            name="a form part in a charset Python does not know",
+            method="POST",
+            path=upload,
+            status=400,
+            code="invalid_encoding",
+            request={"files": [ok_file, ("metadata", (None, b"{}", "text/plain; charset=no-such-charset"))]},
+        ),
+        Hostile(
+            name="a lone surrogate in the metadata form part",
+            method="POST",
+            path=upload,
+            status=400,
+            code="invalid_input",  # msgspec refuses it as JSON
+            request={"files": [ok_file], "data": {"metadata": json.dumps({"team": "\ud800"})}},
+        ),
+        Hostile(
+            name="a PDF decompression bomb",
+            method="POST",
+            path=upload,
+            status=413,
+            code="document_too_large",
+            request={"files": [("files", ("bomb.pdf", pdf_bomb(), "application/pdf"))]},
+        ),
+        Hostile(
+            name="a PDF whose content stream nests deeply",
+            method="POST",
+            path=upload,
+            status=422,
+            code="document_unparseable",
+            request={"files": [("files", ("deep.pdf", pdf_deeply_nested(), "application/pdf"))]},
+        ),
+        Hostile(
+            name="a small PDF of thousands of pages",
+            method="POST",
+            path=upload,
+            status=413,
+            code="document_too_large",
+            request={"files": [("files", ("pages.pdf", pdf_many_pages(limits.MAX_PDF_PAGES + 1), "application/pdf"))]},
+        ),
+        Hostile(
+            name="a PDF that is not one",
+            method="POST",
+            path=upload,
+            status=422,
+            code="document_unparseable",
+            request={"files": [("files", ("garbage.pdf", b"%PDF-1.4 garbage", "application/pdf"))]},
+        ),
+    ]
+
+
+def snapshot(client: httpx.Client, collection: str, queries: tuple[str, ...] = ("tower", "moon")) -> Any:
+    """What ``collection`` holds, as a client sees it: every document record and a few searches."""
+    page = client.get(f"/v1/collections/{collection}/documents", params={"limit": limits.MAX_PAGE_SIZE})
+    assert page.status_code == 200, page.text
+    searches = []
+    for q in queries:
+        r = client.post(f"/v1/collections/{collection}/search", json={"query": q, "top_k": 10})
+        assert r.status_code == 200, r.text
+        searches.append([(h["document_id"], h["chunk_id"], round(h["score"], 4)) for h in r.json()["results"]])
+    return page.json(), searches

@@ -1,0 +1,67 @@
+"""SearchChunks with a reranker: candidates, order and top_k; and the fusion setting reaches the index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from autbot.domain import limits
+from autbot.domain.model import DocumentInput, Fusion, HealthStatus, SearchHit, SearchMode
+from autbot.use_cases.search import SearchChunks, SearchLimits, SearchRequest
+from tests.support.fakes import World
+
+
+class ReversingReranker:
+    """Puts the search's worst candidates first: easy to recognise."""
+
+    model_id = "reverse"
+
+    def __init__(self) -> None:
+        self.given: list[int] = []
+
+    def rerank(self, query: str, hits: Sequence[SearchHit], top_k: int) -> list[SearchHit]:
+        self.given.append(len(hits))
+        return list(reversed(hits))[:top_k]
+
+    def health(self) -> HealthStatus:
+        return HealthStatus(ok=True)
+
+
+def world_with_docs(n: int = 60) -> World:
+    world = World()
+    world.add("kb", *(DocumentInput(id=f"d{i}", text=f"penguin fact number {i} about ice") for i in range(n)))
+    return world
+
+
+def test_rerank_reorders_the_candidates_and_keeps_top_k() -> None:
+    world = world_with_docs()
+    reranker = ReversingReranker()
+    search = SearchChunks(embedder=world.embedder, chunks=world.chunks, registry=world.registry, reranker=reranker)
+    plain = search.execute(SearchRequest(collection="kb", query="penguin fact", top_k=limits.RERANK_CANDIDATES))
+    reranked = search.execute(SearchRequest(collection="kb", query="penguin fact", top_k=3, rerank=True))
+    assert reranker.given == [limits.RERANK_CANDIDATES]
+    assert [h.chunk.id for h in reranked] == [h.chunk.id for h in reversed(plain)][:3]
+    assert search.execute(SearchRequest(collection="kb", query="penguin fact", top_k=3)) == plain[:3]  # not asked
+
+
+def test_without_a_reranker_the_flag_changes_nothing() -> None:
+    world = world_with_docs(10)
+    request = SearchRequest(collection="kb", query="penguin fact", top_k=4)
+    assert world.search.execute(request) == world.search.execute(SearchRequest(**{**_fields(request), "rerank": True}))
+
+
+def test_the_configured_fusion_is_used_by_hybrid_search() -> None:
+    world = world_with_docs(10)
+
+    def scores(fusion: Fusion) -> list[float]:
+        search = SearchChunks(
+            embedder=world.embedder, chunks=world.chunks, registry=world.registry, limits=SearchLimits(fusion=fusion)
+        )
+        request = SearchRequest(collection="kb", query="penguin number 3", top_k=5, mode=SearchMode.HYBRID)
+        return [h.score for h in search.execute(request)]
+
+    assert scores(Fusion.RELATIVE_SCORE) != scores(Fusion.RECIPROCAL_RANK)
+    assert scores(Fusion.RECIPROCAL_RANK)[0] <= 1.0
+
+
+def _fields(request: SearchRequest) -> dict[str, object]:
+    return {name: getattr(request, name) for name in request.__dataclass_fields__}
