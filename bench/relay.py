@@ -8,7 +8,7 @@ the same client (aiohttp, one keep-alive connection per concurrent worker), in i
 background load hits them alike. AutBot runs one worker process pinned to CPU 0 (``taskset``) when it can;
 the upstream and the client share the other CPU.
 
-    uv run python bench/relay.py [--requests 2000] [--concurrency 8] [--litellm /path/to/litellm]
+    uv run python bench/relay.py [--requests 2000] [--concurrency 8] [--litellm /path/to/litellm] [--lean]
 
 Measured: p50/p99 latency of a non-streamed completion (one request at a time), time to the first body byte
 of a streamed completion (one at a time), and requests/s with ``--concurrency`` requests in flight. Results go
@@ -149,7 +149,8 @@ async def _latencies(session: Any, url: str, body: bytes, n: int, *, first_byte:
     return out
 
 
-async def _throughput(url: str, body: bytes, n: int, concurrency: int) -> float:
+async def _throughput(url: str, body: bytes | None, n: int, concurrency: int) -> float:
+    """Requests/s with ``concurrency`` in flight (a GET when ``body`` is None), after one warm-up pass."""
     import aiohttp
 
     headers = {"content-type": "application/json"}
@@ -159,7 +160,8 @@ async def _throughput(url: str, body: bytes, n: int, concurrency: int) -> float:
         nonlocal left
         while left > 0:
             left -= 1
-            async with session.post(url, data=body, headers=headers) as r:
+            call = session.get(url) if body is None else session.post(url, data=body, headers=headers)
+            async with call as r:
                 await r.read()
                 assert r.status == 200, r.status
 
@@ -193,7 +195,7 @@ async def measure(
     rps: dict[str, list[float]] = {t: [] for t in targets}
     cpu: dict[str, float] = dict.fromkeys(targets, 0.0)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
-        for name, (url, model) in targets.items():  # warm-up
+        for url, model in targets.values():  # warm-up
             await _latencies(session, url, _body(model, stream=False), 200, first_byte=False)
             await _latencies(session, url, _body(model, stream=True), 50, first_byte=True)
         for _ in range(rounds):
@@ -206,16 +208,30 @@ async def measure(
             before = cpu_seconds(pids.get(name))
             rps[name].append(await _throughput(url, _body(model, stream=False), requests, concurrency))
             cpu[name] += cpu_seconds(pids.get(name)) - before
+    # The floor: the same AutBot process answering GET /health (middleware, routing, uvicorn), no relay.
+    health = targets["AutBot relay"][0].replace("/v1/chat/completions", "/health")
+    floor_cpu, floor_rps = 0.0, []
+    for _ in range(rounds):
+        before = cpu_seconds(pids.get("AutBot relay"))
+        floor_rps.append(await _throughput(health, None, requests, concurrency))
+        floor_cpu += cpu_seconds(pids.get("AutBot relay")) - before
+    floor = {
+        "requests_per_s": statistics.median(floor_rps),
+        "server_cpu_ms_per_request": floor_cpu * 1000 / (2 * requests * rounds),
+    }
     return {
-        name: {
-            "p50_ms": statistics.median(lat[name]) * 1000,
-            "p99_ms": statistics.quantiles(lat[name], n=100)[98] * 1000,
-            "ttfb_p50_ms": statistics.median(ttfb[name]) * 1000,
-            "requests_per_s": statistics.median(rps[name]),
-            "server_cpu_ms_per_request": cpu[name] * 1000 / (2 * requests * rounds) if name in pids else None,
-            "samples": len(lat[name]),
-        }
-        for name in targets
+        "AutBot GET /health (floor)": floor,
+        **{
+            name: {
+                "p50_ms": statistics.median(lat[name]) * 1000,
+                "p99_ms": statistics.quantiles(lat[name], n=100)[98] * 1000,
+                "ttfb_p50_ms": statistics.median(ttfb[name]) * 1000,
+                "requests_per_s": statistics.median(rps[name]),
+                "server_cpu_ms_per_request": cpu[name] * 1000 / (2 * requests * rounds) if name in pids else None,
+                "samples": len(lat[name]),
+            }
+            for name in targets
+        },
     }
 
 
@@ -237,6 +253,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--litellm", help="a litellm executable (pip install 'litellm[proxy]') to measure too")
+    parser.add_argument("--lean", action="store_true", help="AutBot without its access log and metrics")
     args = parser.parse_args()
     if args.command == "upstream":
         asyncio.run(serve_upstream(args.port))
@@ -247,7 +264,13 @@ def main() -> int:
     try:
         up_port, autbot_port = free_port(), free_port()
         upstream = f"http://127.0.0.1:{up_port}/v1"
-        procs.append(_start(_pinned(1, [sys.executable, __file__, "upstream", "--port", str(up_port)]), {**os.environ}, tmp / "upstream.log"))
+        procs.append(
+            _start(
+                _pinned(1, [sys.executable, __file__, "upstream", "--port", str(up_port)]),
+                {**os.environ},
+                tmp / "upstream.log",
+            )
+        )
         wait_http(f"{upstream}/models", timeout=30, proc=procs[-1], log=tmp / "upstream.log")
         env = {
             **os.environ,
@@ -265,7 +288,18 @@ def main() -> int:
             "AUTBOT_LIMITS__ENABLED": "false",
             "AUTBOT_LOGGING__LEVEL": "WARNING",
         }
-        serve = [sys.executable, "-m", "autbot.entrypoints.cli", "serve", "--host", "127.0.0.1", "--port", str(autbot_port)]
+        serve = [
+            sys.executable,
+            "-m",
+            "autbot.entrypoints.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(autbot_port),
+        ]
+        if args.lean:
+            env |= {"AUTBOT_LOGGING__ACCESS_LOG": "false", "AUTBOT_METRICS__ENABLED": "false"}
         procs.append(_start(_pinned(0, serve), env, tmp / "autbot.log"))
         wait_http(f"http://127.0.0.1:{autbot_port}/health", timeout=120, proc=procs[-1], log=tmp / "autbot.log")
         targets = {
@@ -279,9 +313,27 @@ def main() -> int:
                 "model_list:\n  - model_name: chat\n    litellm_params:\n      model: openai/fake\n"
                 f"      api_base: {upstream}\n      api_key: unused\n"
             )
-            lite = [args.litellm, "--config", str(config), "--host", "127.0.0.1", "--port", str(lite_port), "--num_workers", "1"]
-            procs.append(_start(_pinned(0, lite), {**os.environ, "LITELLM_LOG": "ERROR"}, tmp / "litellm.log"))
-            wait_http(f"http://127.0.0.1:{lite_port}/health/liveliness", timeout=180, proc=procs[-1], log=tmp / "litellm.log")
+            lite = [
+                args.litellm,
+                "--config",
+                str(config),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(lite_port),
+                "--num_workers",
+                "1",
+            ]
+            lite_env = {
+                **os.environ,
+                "LITELLM_LOG": "ERROR",
+                "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+                "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY": "true",  # no key, like the open AutBot
+            }
+            procs.append(_start(_pinned(0, lite), lite_env, tmp / "litellm.log"))
+            wait_http(
+                f"http://127.0.0.1:{lite_port}/health/liveliness", timeout=180, proc=procs[-1], log=tmp / "litellm.log"
+            )
             targets["LiteLLM proxy"] = (f"http://127.0.0.1:{lite_port}/v1/chat/completions", "chat")
         pids = {"upstream direct (baseline)": procs[0].pid, "AutBot relay": procs[1].pid}
         if args.litellm:
@@ -298,6 +350,7 @@ def main() -> int:
         f"{'target':<28} {'p50 ms':>8} {'p99 ms':>8} {'TTFB p50 ms':>12} {'req/s':>8} {'+p50 ms':>8} {'+TTFB ms':>9}"
         f" {'CPU ms/req':>10}"
     )
+    floor = results.pop("AutBot GET /health (floor)")
     for name, r in results.items():
         r["added_p50_ms"] = r["p50_ms"] - base["p50_ms"]
         r["added_ttfb_ms"] = r["ttfb_p50_ms"] - base["ttfb_p50_ms"]
@@ -305,10 +358,23 @@ def main() -> int:
             f"{name:<28} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} {r['ttfb_p50_ms']:>12.3f} {r['requests_per_s']:>8.0f} "
             f"{r['added_p50_ms']:>8.3f} {r['added_ttfb_ms']:>9.3f} {r['server_cpu_ms_per_request'] or 0:>10.3f}"
         )
+    print(
+        f"AutBot answering GET /health (no relay): {floor['requests_per_s']:.0f} req/s, "
+        f"{floor['server_cpu_ms_per_request']:.3f} ms CPU a request"
+    )
+    results["AutBot GET /health (floor)"] = floor
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    meta = {"requests": args.requests, "concurrency": args.concurrency, "rounds": args.rounds, "cpus": os.cpu_count()}
-    (out / "relay.json").write_text(json.dumps({"settings": meta, "results": results}, indent=2))
+    meta = {
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "rounds": args.rounds,
+        "cpus": os.cpu_count(),
+        "lean": args.lean,
+    }
+    (out / ("relay-lean.json" if args.lean else "relay.json")).write_text(
+        json.dumps({"settings": meta, "results": results}, indent=2)
+    )
     return 0
 
 

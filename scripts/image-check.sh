@@ -41,7 +41,8 @@ for _ in $(seq 1 240); do
 done
 get "http://127.0.0.1:$port/health" >/dev/null
 get "http://127.0.0.1:$port/ready"
-get "http://127.0.0.1:$port/" | grep -q '/web/app.js' || { echo "image-check: / does not serve the web page"; exit 1; }
+page="$(get "http://127.0.0.1:$port/")"
+case "$page" in *"/web/app.js"*) ;; *) echo "image-check: / does not serve the web page"; exit 1 ;; esac
 get "http://127.0.0.1:$port/web/app.js" >/dev/null  # the page's files ship in the wheel
 get "http://127.0.0.1:$port/schema/assets/swagger-ui-bundle.js" >/dev/null  # the docs work offline
 echo "image-check: ok (venv $(du -sh "$venv" | cut -f1), server on port $port)"

@@ -36,7 +36,11 @@ _NAME = re.compile(r"^(?P<names>.+?)\s+[-\u2010\u2013\u2014]+\s+(?P<summary>.+)$
 
 def render(path: Path) -> str | None:
     try:
-        source = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+        if path.suffix == ".gz":
+            with gzip.open(path) as fh:
+                source = fh.read()
+        else:
+            source = path.read_bytes()
         if source.lstrip().startswith(b".so "):
             return None  # an alias of another page
         out = subprocess.run(

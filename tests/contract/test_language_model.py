@@ -4,6 +4,7 @@ against a real OpenAI-compatible HTTP server on loopback."""
 from __future__ import annotations
 
 from contextlib import aclosing
+from dataclasses import replace
 
 import pytest
 
@@ -82,3 +83,19 @@ async def test_closing_a_stream_early_cancels_and_leaves_the_model_usable(llm: L
 
 async def test_health(llm: LanguageModel) -> None:
     assert llm.health().ok
+
+
+async def test_stop_strings_end_the_generation_before_them(llm: LanguageModel) -> None:
+    params = GenerationParams(max_tokens=24, temperature=0.0)
+    full = (await llm.complete(MESSAGES, params)).text
+    words = full.split()
+    assert len(words) >= 3, full
+    stop = words[2].strip(".,!?")
+    cut = (await llm.complete(MESSAGES, replace(params, stop=(stop,)))).text
+    assert stop not in cut
+    assert full.startswith(cut.rstrip())
+
+
+async def test_a_cut_answer_says_so(llm: LanguageModel) -> None:
+    out = await llm.complete(MESSAGES, GenerationParams(max_tokens=2, temperature=0.0))
+    assert out.finish_reason == "length"

@@ -141,8 +141,7 @@ def test_one_setting_switches_to_an_openai_compatible_endpoint(openai_server: st
     try:
         with server.client() as c:
             ready = c.get("/ready").json()
-            assert ready["checks"]["language_model"]["ok"]
-            assert "/models answered 200" in ready["checks"]["language_model"]["detail"]
+            assert ready["checks"]["language_model"] == {"ok": True}  # details are for admin keys only
             c.post("/v1/collections/kb/documents", json={"documents": DOCS})
             body = c.post("/v1/collections/kb/query", json={"question": "How tall is the Eiffel Tower?"}).json()
             assert "330" in body["answer"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.processes import ROOT, AutbotServer, running
 
@@ -38,6 +39,7 @@ FAKES = {
 EIFFEL = b"# Eiffel Tower\n\nThe Eiffel Tower is 330 metres tall. It was completed in 1889 in Paris.\n"
 PYTHON = b"Python was first released in 1991 by Guido van Rossum. It is a programming language.\n"
 TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)  # a busy CI machine: wait for outcomes, never assert speed
 
 
 def create_key(env: dict[str, str]) -> str:
@@ -75,7 +77,6 @@ def browser_page(tmp_path: Path) -> Iterator[Any]:
 
 
 def test_the_page_ingests_answers_deletes_and_asks_for_a_key(tmp_path: Path, browser_page: Any) -> None:
-    from playwright.sync_api import expect
 
     page = browser_page
     shots = tmp_path / "screenshots"

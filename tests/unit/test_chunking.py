@@ -45,7 +45,8 @@ def test_every_chunk_is_embedded_with_its_title_and_stored_without_it() -> None:
         )
     )
     titled = [t for t in embedder.seen if t != "untitled"]
-    assert len(titled) > 1 and all(t.startswith("Eiffel Tower\n\nSentence number") for t in titled)
+    assert len(titled) > 1
+    assert all(t.startswith("Eiffel Tower\n\nSentence number") for t in titled)
     assert "untitled" in embedder.seen
     hits = world.searcher(embedder=embedder).execute(SearchRequest(collection="kb", query="tower", top_k=50))
     assert all(not h.chunk.text.startswith("Eiffel Tower") for h in hits)  # the passage alone is stored
@@ -68,5 +69,6 @@ def test_sentences_that_fit_a_chunk_are_never_cut(text: str) -> None:
     assume(all(len(get_tokenizer()(s + ".")) <= 40 for s in sentences))  # each fits a chunk, with room
     for chunk in SPLITTER.split(text):
         body = chunk.strip()
-        assert body[0].isupper() and body.endswith("."), chunk  # starts and ends on a sentence boundary
+        assert body[0].isupper(), chunk  # starts on a sentence boundary
+        assert body.endswith("."), chunk  # and ends on one
         assert all(s.strip() in sentences for s in body.replace("\n\n", " ").split(".") if s.strip())

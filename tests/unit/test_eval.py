@@ -26,7 +26,8 @@ def test_reads_the_beir_layout() -> None:
     ids = [d.id for d in data.corpus]
     assert "d13" not in ids  # neither text nor title: nothing to ingest
     assert next(d for d in data.corpus if d.id == "d12").text == "Empty"  # no text: the title stands in
-    assert safe_id("MED/9") in ids and safe_id("MED/9").startswith("beir-")  # '/' is not allowed in ids
+    assert safe_id("MED/9") in ids
+    assert safe_id("MED/9").startswith("beir-")
     untitled = next(d for d in data.corpus if d.id == "d11")
     assert untitled.title is None
     assert list(data.queries) == ["q1", "q2", "q3", "q4", "q5"]  # q6 unjudged, q7 judged not relevant
@@ -45,13 +46,16 @@ def test_runs_the_real_paths_in_process_and_reuses_a_full_collection() -> None:
     data = load_beir(TINY)
     options = EvalOptions(collection="tiny", mode=SearchMode.HYBRID, progress=False)
     first = run_eval(target, data, options)
-    assert first.ingested and first.ingest_s is not None
-    assert first.documents == len(data.corpus) and first.queries == 5
+    assert first.ingested
+    assert first.ingest_s is not None
+    assert first.documents == len(data.corpus)
+    assert first.queries == 5
     assert 0.0 < first.quality.ndcg_at_10 <= 1.0
     assert first.quality.recall_at_100 == 1.0  # 11 documents, top 100 chunks: every one is found
     assert first.search_p99_ms >= first.search_p50_ms > 0
     again = run_eval(target, data, options)
-    assert not again.ingested and again.ingest_s is None
+    assert not again.ingested
+    assert again.ingest_s is None
     assert again.quality == first.quality
     target.drop("tiny")
     assert target.documents("tiny") == 0
@@ -63,7 +67,37 @@ def test_the_command_prints_json(monkeypatch: pytest.MonkeyPatch, capsys: pytest
         monkeypatch.setenv(key, value)
     assert main(["eval", str(TINY), "--json", "--mode", "keyword", "--limit-queries", "3"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["queries"] == 3 and report["mode"] == "keyword" and report["ingested"]
+    assert report["queries"] == 3
+    assert report["mode"] == "keyword"
+    assert report["ingested"]
     assert report["quality"]["mrr_at_10"] > 0.5  # the keyword fake finds most of these by their words
     assert main(["eval", str(TINY), "--limit-queries", "1"]) == 0
     assert "NDCG@10" in capsys.readouterr().out
+
+
+def test_runs_through_the_http_api(tmp_path: Path) -> None:
+    from litestar.testing import TestClient
+
+    from autbot.entrypoints.evaluation.targets import HttpTarget
+    from autbot.entrypoints.http.app import create_app
+
+    settings = settings_from_dict(
+        {
+            "index": {"backend": "memory"},
+            "embedder": {"backend": "hashing"},
+            "llm": {"backend": "fake"},
+            "auth": {"keys_backend": "memory"},
+            "storage": {"data_dir": str(tmp_path)},
+        }
+    )
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+        target = HttpTarget("http://127.0.0.1:8000", api_key=None, timeout_s=30, client=client)
+        report = run_eval(target, load_beir(TINY), EvalOptions(collection="tiny", progress=False))
+        assert report.ingested
+        assert report.quality.queries == 5
+        assert target.documents("tiny") == report.documents
+        with pytest.raises(ConfigurationError, match="in-process only"):
+            target.search("tiny", "q", top_k=5, mode=SearchMode.VECTOR, alpha=None, rerank=True)
+        target.drop("tiny")
+        assert target.documents("tiny") == 0
+        target.drop("tiny")  # already gone: fine

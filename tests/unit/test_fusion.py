@@ -35,7 +35,8 @@ def test_reciprocal_rank_fusion_by_hand() -> None:
     fused = fuse(vector, keyword, alpha=0.5, method=Fusion.RECIPROCAL_RANK, top_k=10)
     assert [h.score for h in fused] == pytest.approx([61 * (0.5 / 61 + 0.5 / 62)] * 2)
     only = fuse(vector, [], alpha=1.0, method=Fusion.RECIPROCAL_RANK, top_k=1)
-    assert only[0].chunk.id == "a" and only[0].score == pytest.approx(1.0)
+    assert only[0].chunk.id == "a"
+    assert only[0].score == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("method", list(Fusion))

@@ -107,7 +107,7 @@ def test_streamed_chat_completion_chunks(server: Server) -> None:
     assert chunks[0].choices[0].delta.role == "assistant"
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "330" in text
-    final = [c for c in chunks if c.choices and c.choices[0].finish_reason][0]
+    final = next(c for c in chunks if c.choices and c.choices[0].finish_reason)
     assert final.choices[0].finish_reason == "stop"
     assert citations_of(final.choices[0].delta)[0]["document_id"] == "eiffel"
     usage_chunk = chunks[-1]
@@ -319,8 +319,8 @@ def test_sessions_keep_the_conversation_per_key(server: Server) -> None:
         f"/v1/sessions/{sid}/messages", json={"question": "and when was it built?", "stream": True}, headers=me
     )
     events = list(parse_sse(iter(streamed.text.splitlines())))
-    assert [k for k, _ in events][0] == "citations"
-    assert [k for k, _ in events][-1] == "done"
+    assert events[0][0] == "citations"
+    assert events[-1][0] == "done"
     assert json.loads(events[0][1])["citations"][0]["document_id"] == "eiffel"  # the follow-up, condensed
     got = http.get(f"/v1/sessions/{sid}", headers=me).json()
     assert [m["role"] for m in got["messages"]] == ["user", "assistant", "user", "assistant"]

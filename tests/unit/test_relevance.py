@@ -66,7 +66,7 @@ def test_a_perfect_ranking_scores_1(judged: dict[str, int], k: int) -> None:
     relevant = [d for d, g in sorted(judged.items(), key=lambda kv: -kv[1]) if g > 0]
     if not relevant:
         return
-    assert ndcg_at_k(relevant + ["zz"], judged, k) == pytest.approx(1.0)
+    assert ndcg_at_k([*relevant, "zz"], judged, k) == pytest.approx(1.0)
     assert mrr_at_k(relevant, judged, k) == 1.0
     if len(relevant) <= k:
         assert recall_at_k(relevant, judged, k) == 1.0

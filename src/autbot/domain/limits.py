@@ -51,6 +51,8 @@ MAX_DOCUMENTS_PER_REQUEST = 1_000
 """``ingest.max_documents_per_request``."""
 EMBED_BATCH_SIZE = 64
 """``ingest.embed_batch_size``: chunks embedded per call during ingestion."""
+EMBED_MICRO_BATCH_MS = 2.0
+"""``embedder.micro_batch_ms``: under concurrent searches, how long a query-embedding batch waits for more."""
 
 # --- the shape of what clients send, and parsing budgets -------------------------------------------
 MAX_JSON_DEPTH = 32

@@ -10,6 +10,7 @@ from typing import Literal
 from autbot.domain import limits
 from autbot.domain.answers import ChatMessage, Citation
 from autbot.domain.errors import InvalidInput, SessionNotFound
+from autbot.domain.model import check_text
 
 SESSION_PREFIX = "sess_"
 
@@ -46,6 +47,7 @@ def validate_title(title: str | None) -> str | None:
         return None
     if not isinstance(title, str) or len(title) > limits.MAX_SESSION_TITLE_CHARS:
         raise InvalidInput(f"A title is at most {limits.MAX_SESSION_TITLE_CHARS} characters.", field="title")
+    check_text(title, field="title")
     return " ".join(title.split()) or None
 
 

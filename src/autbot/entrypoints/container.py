@@ -11,14 +11,16 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from autbot.adapters.rerankers.identity import NoReranker  # a tiny module: no SDK behind it
 from autbot.domain.errors import ConfigurationError
 from autbot.domain.model import Fusion
 from autbot.entrypoints import factories as f
+from autbot.entrypoints import session_stores
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, StreamAnswer
 from autbot.use_cases.authenticate import Authenticate
-from autbot.use_cases.chat import CompleteChat, StreamChat
+from autbot.use_cases.chat import ChatCompletions
 from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
 from autbot.use_cases.embeddings import EmbedTexts
 from autbot.use_cases.ingest import IngestDocuments, IngestLimits
@@ -101,7 +103,9 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(f._redis_keys, redis),
         memory=providers.Singleton(f._memory_keys),
     )
-    quota_redis = providers.Singleton(f._quota_redis, settings, secrets)
+    telemetry = providers.Singleton(Telemetry.from_settings, settings)
+    """Metrics and tracer (``entrypoints/observability``); adapters are wrapped with them at start-up."""
+    quota_redis = providers.Singleton(f._quota_redis, settings, secrets, telemetry)
     """One asyncio Redis client per process for rate limits and token budgets (closed by ``aclose``)."""
     quota_storage = providers.Callable(lambda s: s.limits.storage, settings)
     rate_limiter = providers.Selector(
@@ -115,8 +119,6 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(f._redis_budget, settings, quota_redis),
     )
     generation_slots = providers.Singleton(f._generation_slots, settings)
-    telemetry = providers.Singleton(Telemetry.from_settings, settings)
-    """Metrics and tracer (``entrypoints/observability``); adapters are wrapped with them at start-up."""
     """Per process: bounds the generations of the model this process drives."""
     llm = providers.Selector(
         providers.Callable(lambda s: s.llm.backend, settings),
@@ -125,7 +127,7 @@ class Container(containers.DeclarativeContainer):
         fake=providers.Resource(f._closing, f._fake_llm, settings),
     )
     splitter = providers.Singleton(f._splitter, settings)
-    reranker = providers.Singleton(f._no_reranker)
+    reranker = providers.Singleton(NoReranker)
     """The search reranker: ``NoReranker`` (no cross-encoder ships in a reachable package yet)."""
     reader = providers.Singleton(f._reader, settings)
 
@@ -182,17 +184,9 @@ class Container(containers.DeclarativeContainer):
     # the OpenAI-compatible API and server-side sessions
     chat_aliases = providers.Callable(lambda s: tuple(s.openai_api.chat_aliases), settings)
     embedding_alias = providers.Callable(lambda s: s.openai_api.embedding_alias, settings)
-    complete_chat = providers.Singleton(
-        CompleteChat,
+    chat_completions = providers.Singleton(
+        ChatCompletions,
         answer=answer_question,
-        llm=llm,
-        chat_aliases=chat_aliases,
-        limits=answer_limits,
-        budget=token_budget,
-        slots=generation_slots,
-    )
-    stream_chat = providers.Singleton(
-        StreamChat,
         stream=stream_answer,
         llm=llm,
         chat_aliases=chat_aliases,
@@ -209,9 +203,9 @@ class Container(containers.DeclarativeContainer):
     embed_texts = providers.Singleton(EmbedTexts, embedder=embedder, embedding_alias=embedding_alias)
     session_store = providers.Selector(
         providers.Callable(lambda s: s.sessions.backend, settings),
-        sqlite=providers.Resource(f._closing, f._sqlite_sessions, settings),
-        redis=providers.Singleton(f._redis_sessions, settings, redis),
-        memory=providers.Singleton(f._memory_sessions, settings),
+        sqlite=providers.Resource(f._closing, session_stores.sqlite, settings),
+        redis=providers.Singleton(session_stores.redis, settings, redis),
+        memory=providers.Singleton(session_stores.memory, settings),
     )
     create_session = providers.Singleton(CreateSession, store=session_store, registry=registry)
     list_sessions = providers.Singleton(ListSessions, store=session_store)
@@ -244,8 +238,7 @@ USE_CASES = (
     "list_collections",
     "delete_collection",
     "check_readiness",
-    "complete_chat",
-    "stream_chat",
+    "chat_completions",
     "list_models",
     "describe_model",
     "embed_texts",

@@ -28,12 +28,14 @@ def _closing(make: Callable[..., _Closable], *args: Any) -> Iterator[_Closable]:
 
 # --- adapter factories (heavy SDKs are imported inside, only for the chosen backend) ----------------
 def _onnx_embedder(s: Settings) -> Any:
+    from autbot.adapters.embedders.batching import micro_batched
     from autbot.adapters.embedders.onnx import OnnxEmbedder
 
     e = s.embedder
-    return OnnxEmbedder(
+    onnx = OnnxEmbedder(
         model_path=e.model_path, tokenizer_path=e.tokenizer_path, threads=e.threads, batch_size=e.batch_size
     )
+    return micro_batched(onnx, window_ms=e.micro_batch_ms)
 
 
 def _hashing_embedder(s: Settings) -> Any:
@@ -152,12 +154,6 @@ def _fake_llm(s: Settings) -> Any:
     return ScriptedLanguageModel(token_delay_s=s.llm.fake_token_delay_s)
 
 
-def _no_reranker() -> Any:
-    from autbot.adapters.rerankers.identity import NoReranker
-
-    return NoReranker()
-
-
 def _splitter(s: Settings) -> Any:
     from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
 
@@ -227,27 +223,6 @@ def _memory_keys() -> Any:
     return InMemoryKeyStore()
 
 
-def _sqlite_sessions(s: Settings) -> Any:
-    from autbot.adapters.sessions.sqlite import SqliteSessionStore
-
-    c = s.sessions
-    return SqliteSessionStore(
-        Path(s.storage.data_dir) / "sessions.sqlite3", ttl_s=c.ttl_s, max_messages=c.max_messages
-    )
-
-
-def _redis_sessions(s: Settings, client: Any) -> Any:
-    from autbot.adapters.sessions.redis import RedisSessionStore
-
-    return RedisSessionStore(client, ttl_s=s.sessions.ttl_s, max_messages=s.sessions.max_messages)
-
-
-def _memory_sessions(s: Settings) -> Any:
-    from autbot.adapters.sessions.memory import InMemorySessionStore
-
-    return InMemorySessionStore(ttl_s=s.sessions.ttl_s, max_messages=s.sessions.max_messages)
-
-
 def keys_always_required(s: Settings) -> bool:
     """Keys are required whatever the key store holds when asked to, or when listening beyond loopback."""
     return s.auth.required or not is_loopback(s.server.host)
@@ -265,17 +240,20 @@ def is_loopback(host: str) -> bool:
 
 
 # --- rate limits, token budgets, generation slots ----------------------------------------------------
-def _quota_redis(s: Settings, secrets: SecretStore) -> Any:
-    """One asyncio Redis client per process for rate limits and budgets (the ``[redis]`` settings)."""
+def _quota_redis(s: Settings, secrets: SecretStore, telemetry: Any) -> Any:
+    """One asyncio Redis client per process for rate limits and budgets (the ``[redis]`` settings); its
+    breaker state and failures are metrics (``dependency="redis"``)."""
     from autbot.adapters.quotas.redis_link import RedisLink
 
-    r = s.redis
+    r, m = s.redis, telemetry.metrics
     return RedisLink.connect(
         r.url,
         password=secrets.get(r.password_secret),
         timeout_s=r.socket_timeout_s,
         max_connections=r.max_connections,
         recheck_s=s.limits.redis_recheck_s,
+        on_change=m.circuit_changed,
+        on_error=lambda kind: m.upstream_errors.labels("redis", "redis_unavailable").inc(),
     )
 
 

@@ -18,7 +18,7 @@ from autbot.domain.answers import (
     Usage,
     generation_params,
 )
-from autbot.domain.conversation import condense_prompt, needs_condensing, standalone_question
+from autbot.domain.conversation import condense_prompt, needs_condensing, previous_question, standalone_question
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import SearchMode
 from autbot.domain.prompting import (
@@ -141,7 +141,8 @@ class _Grounding(Metering):
         async with self.slot():
             completion = await self.llm.complete(condense_prompt(history, question), params)
         await self.charge(caller, completion.usage)
-        return standalone_question(completion.text, question=question), completion.usage
+        rewrite = standalone_question(completion.text, question=question, previous=previous_question(history))
+        return rewrite, completion.usage
 
 
 class AnswerQuestion:

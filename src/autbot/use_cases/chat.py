@@ -51,6 +51,8 @@ class ChatRequest:
     top_p: float | None = None
     stop: tuple[str, ...] = ()
     retrieval: Retrieval = field(default_factory=Retrieval)
+    stream: bool = False
+    """Answer as a stream of events (citations, tokens, done) rather than whole."""
     caller: str | None = None
     """Whose daily token budget applies (see ``AnswerRequest.caller``)."""
 
@@ -60,8 +62,9 @@ RULES = """Rules:
   is ``model_not_found`` (404). A collection the key may not use does not exist for it (404).
 - ``rag:<collection>``: the last message is the question (it must be a user's); earlier user and assistant
   turns are the history, and with any, the question is first rewritten as a standalone question for
-  retrieval (one short model call). System messages are kept, after AutBot's grounding rules, labelled as
-  the client's. Then the answer is made as by ``/query``: citations are exactly the chunks given.
+  retrieval and the answer (one short model call; see ``domain.conversation.standalone_question``). System
+  messages are kept, after AutBot's grounding rules, labelled as the client's. Then the answer is made as by
+  ``/query``: citations are exactly the chunks given.
 - A chat alias: the messages go to the configured model as they are, without retrieval or citations.
 - 1-64 messages, 64,000 characters together; ``max_tokens`` 1 to the configured maximum (default: the
   answer default for ``rag:``, the maximum for a relay); ``temperature`` 0-2; ``top_p`` in (0, 1]; at most
@@ -69,7 +72,7 @@ RULES = """Rules:
 
 
 class _Chat:
-    """What both chat use cases share: the model's route, the grounded request, the relay's checks."""
+    """The model's route, the grounded request of a ``rag:`` model, the relay's checks and its metering."""
 
     def __init__(
         self,
@@ -129,13 +132,17 @@ def _metering(limits: AnswerLimits | None, budget: TokenBudget | None, slots: Ge
     return Metering(budget=budget, slots=slots, daily_tokens=daily)
 
 
-class CompleteChat:
-    __doc__ = "Answer a chat conversation (OpenAI chat completions), with citations for ``rag:`` models.\n\n" + RULES
+class ChatCompletions:
+    __doc__ = (
+        "Answer a chat conversation (OpenAI chat completions), whole or as a stream of events, with citations "
+        "for ``rag:`` models.\n\n" + RULES
+    )
 
     def __init__(
         self,
         *,
         answer: AnswerQuestion,
+        stream: StreamAnswer,
         llm: LanguageModel,
         chat_aliases: tuple[str, ...],
         limits: AnswerLimits | None = None,
@@ -143,12 +150,22 @@ class CompleteChat:
         slots: GenerationSlots | None = None,
     ) -> None:
         self._answer = answer
+        self._stream = stream
         self._chat = _Chat(llm, limits, chat_aliases, _metering(limits, budget, slots))
 
-    async def execute(self, request: ChatRequest) -> Answer:
+    async def execute(self, request: ChatRequest) -> Answer | AsyncIterator[AnswerEvent]:
+        """The answer, or with ``request.stream`` its events (one use case for both: the HTTP route that serves
+        them resolves one dependency, which keeps a relayed request cheap). A stream's errors of validation,
+        budget, retrieval (and, for a relay, of the model's first token) come before its first event; closing
+        it early cancels the generation and charges what was generated."""
         grounded = self._chat.grounded(request)
+        if request.stream:
+            return self._stream.execute(grounded) if grounded is not None else self._relay_stream(request)
         if grounded is not None:
             return await self._answer.execute(grounded)
+        return await self._relay(request)
+
+    async def _relay(self, request: ChatRequest) -> Answer:
         chat, m = self._chat, self._chat.metering
         params = await chat.relay_params(request)
         async with m.slot():
@@ -162,37 +179,7 @@ class CompleteChat:
             finish_reason=completion.finish_reason or "stop",
         )
 
-
-class StreamChat:
-    __doc__ = "Answer a chat conversation as a stream of events (citations first for ``rag:`` models).\n\n" + RULES
-
-    def __init__(
-        self,
-        *,
-        stream: StreamAnswer,
-        llm: LanguageModel,
-        chat_aliases: tuple[str, ...],
-        limits: AnswerLimits | None = None,
-        budget: TokenBudget | None = None,
-        slots: GenerationSlots | None = None,
-    ) -> None:
-        self._stream = stream
-        self._chat = _Chat(llm, limits, chat_aliases, _metering(limits, budget, slots))
-
-    async def execute(self, request: ChatRequest) -> AsyncIterator[AnswerEvent]:
-        """Errors of validation, budget, retrieval (and, for a relay, of the model's first token) come before
-        the first event. Closing the iterator early cancels the generation and charges what was generated."""
-        grounded = self._chat.grounded(request)
-        if grounded is not None:
-            events = self._stream.execute(grounded)
-            try:
-                async for event in events:
-                    yield event
-            finally:  # closing this stream closes the answer's, which cancels the generation
-                aclose = getattr(events, "aclose", None)
-                if aclose is not None:
-                    await aclose()
-            return
+    async def _relay_stream(self, request: ChatRequest) -> AsyncIterator[AnswerEvent]:
         chat, m = self._chat, self._chat.metering
         params = await chat.relay_params(request)
         async with m.slot():

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from autbot.domain import limits
 from autbot.domain.errors import InvalidInput, UnsupportedParameter
+from autbot.domain.model import check_text
 from autbot.domain.models import not_found
 from autbot.ports.embedder import Embedder
 
@@ -48,6 +49,7 @@ class EmbedTexts:
         for i, text in enumerate(texts):
             if not text.strip():
                 raise InvalidInput(f"input[{i}] is empty.", field="input")
+            check_text(text, field=f"input[{i}]")
             if len(text) > limits.MAX_EMBED_INPUT_CHARS:
                 raise InvalidInput(
                     f"input[{i}] is longer than {limits.MAX_EMBED_INPUT_CHARS} characters.", field="input"

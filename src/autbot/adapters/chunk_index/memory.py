@@ -93,7 +93,7 @@ class InMemoryChunkIndex:
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(map(operator.mul, a, b))
+    return float(sum(map(operator.mul, a, b)))
 
 
 def _bm25(query: str, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75) -> dict[str, float]:

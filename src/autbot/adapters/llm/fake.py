@@ -3,7 +3,8 @@
 With a script it answers the scripted texts in turn. Without one it behaves like a well-behaved model
 would, crudely but deterministically: given numbered sources it answers extractively with the first
 sentence of source [1] (or says it does not know when there is none); asked to rewrite a follow-up as a
-standalone question it appends the last user turn to the follow-up; otherwise it echoes the last message.
+standalone question it writes the follow-up, then the previous question; otherwise it echoes the last
+message.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import AsyncGenerator, Sequence
 
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
-from autbot.domain.conversation import FOLLOW_UP_LEAD
+from autbot.domain.conversation import FOLLOW_UP_LEAD, PREVIOUS_LEAD
 from autbot.domain.errors import LanguageModelUnavailable
 from autbot.domain.model import HealthStatus
 from autbot.domain.prompting import CONTEXT_HEADER, NO_ANSWER, estimate_tokens
@@ -46,10 +47,10 @@ class ScriptedLanguageModel:
         if self._script:
             return self._script[(len(self.calls) - 1) % len(self._script)]
         last = messages[-1].content
-        if FOLLOW_UP_LEAD in last:
-            follow_up = last.split(FOLLOW_UP_LEAD, 1)[1].splitlines()[0].strip()
-            turns = [line[len("User: ") :] for line in last.splitlines() if line.startswith("User: ")]
-            return f"{follow_up} {turns[-1] if turns else ''}".strip()
+        if FOLLOW_UP_LEAD in last and PREVIOUS_LEAD in last:
+            previous = last.split(PREVIOUS_LEAD, 1)[1].splitlines()[0].strip()
+            follow_up = last.split(FOLLOW_UP_LEAD, 1)[1].splitlines()[0].strip().rstrip("?")
+            return f"{follow_up}, after: {previous}" if previous else f"{follow_up}?"
         if CONTEXT_HEADER not in last:
             return f"You said: {' '.join(last.split())}"
         found = _SOURCE.search(last)

@@ -118,6 +118,10 @@ class LlamaCppLanguageModel:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
+        if params.top_p is not None:
+            request["top_p"] = params.top_p
+        if params.stop:
+            request["stop"] = list(params.stop)
 
         def put(item: tuple[str, Any]) -> None:
             try:

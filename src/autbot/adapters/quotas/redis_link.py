@@ -3,8 +3,11 @@
 Redis is on the request path, so every call fails fast: short socket and connect timeouts, no client
 retries, a bounded pool that waits at most the socket timeout for a free connection, and an overall
 deadline per call. After a failure the link is *down*: callers use their fallback without trying
-Redis for ``recheck_s`` seconds; then one caller probes again. An outage logs one warning and its end
-one info line, however many requests pass meanwhile.
+Redis for ``recheck_s`` seconds; then one caller probes again. That is the shared circuit breaker
+(``domain.resilience``) with a threshold of one failure and a cool-down of ``recheck_s``; its state
+changes go to ``on_change`` (the ``autbot_circuit_breaker_state{dependency="redis"}`` gauge) and each
+failure to ``on_error`` (``autbot_upstream_errors_total{dependency="redis"}``). An outage logs one
+warning and its end one info line, however many requests pass meanwhile.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from loguru import logger
+
+from autbot.domain.resilience import BreakerState, CircuitBreaker
 
 T = TypeVar("T")
 
@@ -38,19 +43,32 @@ class RedisLink:
         timeout_s: float,
         recheck_s: float,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[str, BreakerState], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
         self.url = url
         self.timeout_s = timeout_s
         self.recheck_s = recheck_s
+        self.breaker = CircuitBreaker(
+            "redis", failure_threshold=1, cooldown_s=recheck_s, clock=clock, on_change=on_change
+        )
         self._clock = clock
+        self._on_error = on_error
         self._down_since: float | None = None
-        self._retry_at = 0.0
         self._errors = _redis_errors()
 
     @classmethod
     def connect(
-        cls, url: str, *, password: str | None, timeout_s: float, max_connections: int, recheck_s: float
+        cls,
+        url: str,
+        *,
+        password: str | None,
+        timeout_s: float,
+        max_connections: int,
+        recheck_s: float,
+        on_change: Callable[[str, BreakerState], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
     ) -> RedisLink:
         """A link to ``url``; nothing is connected until the first call."""
         try:
@@ -70,25 +88,30 @@ class RedisLink:
         if password:
             options["password"] = password
         pool = redis.asyncio.BlockingConnectionPool.from_url(url, **options)
-        return cls(redis.asyncio.Redis(connection_pool=pool), url=url, timeout_s=timeout_s, recheck_s=recheck_s)
+        client = redis.asyncio.Redis(connection_pool=pool)
+        return cls(client, url=url, timeout_s=timeout_s, recheck_s=recheck_s, on_change=on_change, on_error=on_error)
 
     @property
     def down(self) -> bool:
-        return self._down_since is not None
+        return self.breaker.state is not BreakerState.CLOSED
 
     async def call(self, operation: Callable[[], Awaitable[T]], *, what: str) -> T:
         """Run ``operation`` against Redis within a deadline; ``RedisDown`` if it fails or the link is down."""
         now = self._clock()
-        if self._down_since is not None:
-            if now < self._retry_at:
-                raise RedisDown(f"Redis is down since {now - self._down_since:.1f} s (not retried yet).")
-            self._retry_at = now + self.recheck_s  # this caller probes; the others keep using the fallback
+        if not self.breaker.allow():  # open: the fallback at once; half-open: one caller probes, not the others
+            since = now - (self._down_since if self._down_since is not None else now)
+            raise RedisDown(f"Redis is down since {since:.1f} s (not retried yet).")
         try:
             async with asyncio.timeout(self.timeout_s * 4):
                 result = await operation()
         except self._errors as e:
             self._failed(what, e)
             raise RedisDown(f"Redis failed during {what}: {type(e).__name__}: {e}") from e
+        except BaseException:
+            if self.breaker.state is not BreakerState.CLOSED:
+                self.breaker.failed()  # a probe cut short (cancelled): the next one after the cool-down
+            raise
+        self.breaker.succeeded()
         if self._down_since is not None:
             logger.info("Redis at {} answers again after {:.1f} s", _safe(self.url), now - self._down_since)
             self._down_since = None
@@ -96,7 +119,9 @@ class RedisLink:
 
     def _failed(self, what: str, error: BaseException) -> None:
         now = self._clock()
-        self._retry_at = now + self.recheck_s
+        self.breaker.failed()
+        if self._on_error is not None:
+            self._on_error(type(error).__name__)
         if self._down_since is None:
             self._down_since = now
             logger.warning(

@@ -36,7 +36,6 @@ CREATE TABLE IF NOT EXISTS session_messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_session ON session_messages (session_id, seq);
 """
-_COLUMNS = "id, owner, collection, title, created_at, updated_at"
 
 
 class SqliteSessionStore:
@@ -76,7 +75,11 @@ class SqliteSessionStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute("DELETE FROM sessions WHERE updated_at <= ?", (self._oldest_live(),))
-                self._db.execute(f"INSERT INTO sessions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row)
+                self._db.execute(
+                    "INSERT INTO sessions (id, owner, collection, title, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    row,
+                )
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -87,7 +90,9 @@ class SqliteSessionStore:
     def get(self, session_id: str) -> Session | None:
         def run() -> Session | None:
             row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM sessions WHERE id = ? AND updated_at > ?", (session_id, self._oldest_live())
+                "SELECT id, owner, collection, title, created_at, updated_at FROM sessions "
+                "WHERE id = ? AND updated_at > ?",
+                (session_id, self._oldest_live()),
             ).fetchone()
             if row is None:
                 return None
@@ -102,7 +107,8 @@ class SqliteSessionStore:
     def list(self, owner: str, *, limit: int) -> list[Session]:
         rows = self._call(
             lambda: self._db.execute(
-                f"SELECT {_COLUMNS}, (SELECT COUNT(*) FROM session_messages m WHERE m.session_id = s.id) "
+                "SELECT id, owner, collection, title, created_at, updated_at, "
+                "(SELECT COUNT(*) FROM session_messages m WHERE m.session_id = s.id) "
                 "FROM sessions s WHERE owner = ? AND updated_at > ? ORDER BY updated_at DESC, created_at DESC LIMIT ?",
                 (owner, self._oldest_live(), limit),
             ).fetchall()

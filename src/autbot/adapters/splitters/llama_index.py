@@ -1,9 +1,15 @@
-"""llama-index-core's SentenceSplitter behind the TextSplitter port."""
+"""llama-index-core's SentenceSplitter behind the TextSplitter port.
+
+Importing llama-index-core takes seconds (its package imports its whole framework), so start-up does not
+wait for it: a background thread imports it right after the splitter is built, and the first split waits
+only for whatever of that is left.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +29,21 @@ class LlamaIndexTextSplitter:
     def __init__(self, *, chunk_size: int = 256, chunk_overlap: int = 32) -> None:
         if chunk_overlap >= chunk_size:
             raise ConfigurationError("splitter.chunk_overlap must be smaller than splitter.chunk_size.")
-        _offline_tiktoken()
-        from llama_index.core.node_parser import SentenceSplitter
-
-        self._splitter: Any = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+        self._size, self._overlap = chunk_size, chunk_overlap
+        self._splitter: Any = None
+        self._lock = threading.Lock()
+        threading.Thread(target=self._sentence_splitter, name="splitter-import", daemon=True).start()
 
     def split(self, text: str) -> list[str]:
-        return [c for c in self._splitter.split_text(text) if c.strip()]
+        return [c for c in self._sentence_splitter().split_text(text) if c.strip()]
+
+    def _sentence_splitter(self) -> Any:
+        with self._lock:
+            if self._splitter is None:
+                _offline_tiktoken()
+                try:
+                    from llama_index.core.node_parser import SentenceSplitter
+                except ImportError as e:  # pragma: no cover - dependency hint
+                    raise ConfigurationError("The splitter needs llama-index-core: `uv sync`.") from e
+                self._splitter = SentenceSplitter(chunk_size=self._size, chunk_overlap=self._overlap)
+            return self._splitter

@@ -71,11 +71,12 @@ class InProcessTarget:
 class HttpTarget:
     """A running server, through the public API (``Authorization: Bearer $AUTBOT_API_KEY`` if set)."""
 
-    def __init__(self, url: str, *, api_key: str | None, timeout_s: float) -> None:
+    def __init__(self, url: str, *, api_key: str | None, timeout_s: float, client: Any = None) -> None:
+        """``client``: an ``httpx.Client`` to use instead of a new one (tests hand in an in-process app's)."""
         import httpx
 
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout_s)
+        self._http = client or httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout_s)
 
     def documents(self, collection: str) -> int:
         r = self._http.get(f"/v1/collections/{collection}/documents", params={"limit": 1})

@@ -3,12 +3,18 @@
 uvicorn owns SIGTERM/SIGINT (it stops accepting, waits up to ``server.shutdown_grace_s`` for requests in
 flight, then cancels them). ``Draining.install`` chains a handler in front of uvicorn's, at start-up:
 on the first signal ``/ready`` answers 503 at once (a load balancer stops sending) and open answer
-streams end with an ``error`` event (code ``shutting_down``) instead of holding the shutdown to the end
-of the grace period. A second signal exits at once (uvicorn's forced exit).
+streams end at once with an ``error`` event (code ``shutting_down``) instead of holding the shutdown to
+the end of the grace period. A second signal exits at once (uvicorn's forced exit).
+
+A stream's events are produced by a pump task (``until_drained``), the whole generation in that one task,
+so its deadlines and its clean-up stay where they were written; the response waits on the pump's queue.
+Draining cancels every pump: the generation is cancelled (and charged), and the response learns at once,
+not at its next event, which a slow model may send seconds later.
 """
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 from collections.abc import AsyncIterator
@@ -18,11 +24,14 @@ from loguru import logger
 
 T = TypeVar("T")
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_END = object()  # the pump's last item: the events are over
+_DRAINED = object()  # the pump's last item when draining cancelled it
 
 
 class Draining:
     def __init__(self) -> None:
         self._previous: dict[int, Any] = {}
+        self._pumps: set[asyncio.Task[None]] = set()
         self.started = False
 
     def install(self) -> None:
@@ -56,17 +65,51 @@ class Draining:
             return
         self.started = True
         logger.bind(logger_name="autbot.shutdown").warning("Shutting down: /ready answers 503; streams are ended")
+        for pump in list(self._pumps):  # a signal handler or another thread: the cancel runs in the pump's loop
+            pump.get_loop().call_soon_threadsafe(pump.cancel)
 
     async def until_drained(self, events: AsyncIterator[T]) -> AsyncIterator[T | None]:
-        """``events``, ended by a ``None`` at the first event after draining starts (the caller then sends its
-        last event). Checked between events, in the request's own task: the model's call keeps its deadline."""
+        """``events``, ended by a ``None`` as soon as draining starts (the caller then sends its last event);
+        an error raised by ``events`` is raised here. Closing this iterator closes ``events``."""
+        if self.started:
+            yield None
+            return
+        queue: asyncio.Queue[tuple[object, Any]] = asyncio.Queue()
+        pump = asyncio.create_task(_pump(events, queue))
+        self._pumps.add(pump)
+        if self.started:  # the signal came between the check above and now
+            pump.cancel()
         try:
-            async for event in events:
-                if self.started:
+            while True:
+                kind, value = await queue.get()
+                if kind is _END:
+                    return
+                if kind is _DRAINED:
                     yield None
                     return
-                yield event
+                if isinstance(value, BaseException):
+                    raise value
+                yield value
+                queue.task_done()  # the pump produces the next event only now: no read-ahead
         finally:
-            closer = getattr(events, "aclose", None)
-            if closer is not None:
-                await closer()  # the generation is cancelled and what it used is charged
+            self._pumps.discard(pump)
+            if not pump.done():
+                pump.cancel()
+            await asyncio.wait({pump})  # the generation's own clean-up (charging what it used) has run
+
+
+async def _pump(events: AsyncIterator[T], queue: asyncio.Queue[tuple[object, Any]]) -> None:
+    """Every event into ``queue``, one at a time (each waits until the previous one was taken)."""
+    try:
+        async for event in events:
+            queue.put_nowait((None, event))
+            await queue.join()
+        queue.put_nowait((_END, None))
+    except asyncio.CancelledError:
+        queue.put_nowait((_DRAINED, None))  # harmless when the response itself has gone
+    except Exception as error:  # the response raises it, in its own task
+        queue.put_nowait((None, error))
+    finally:
+        closer = getattr(events, "aclose", None)
+        if closer is not None:
+            await closer()  # the generation is cancelled and what it used is charged

@@ -16,16 +16,19 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 from loguru import logger
 
-from autbot.domain.answers import AnswerEvent, CitationsEvent, DoneEvent, TokenEvent
+from autbot.domain.answers import Answer, AnswerEvent, CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.auth import Principal
-from autbot.domain.errors import AutbotError
+from autbot.domain.errors import AutbotError, ShuttingDown
 from autbot.domain.models import RAG_PREFIX
 from autbot.entrypoints.http import openai_schemas as o
 from autbot.entrypoints.http import schemas as s
 from autbot.entrypoints.http import security as sec
+from autbot.entrypoints.http.draining import Draining
 from autbot.entrypoints.http.openai_errors import (
     OPENAI_EXCEPTION_HANDLERS,
     error_of,
@@ -34,7 +37,7 @@ from autbot.entrypoints.http.openai_errors import (
 )
 from autbot.entrypoints.http.rate_limits import caller_of, limited
 from autbot.entrypoints.http.security import principal_of
-from autbot.use_cases.chat import CompleteChat, StreamChat
+from autbot.use_cases.chat import ChatCompletions
 from autbot.use_cases.embeddings import EmbedRequest, EmbedTexts
 from autbot.use_cases.models import DescribeModel, ListModels, ListModelsRequest, ModelRef
 
@@ -49,28 +52,30 @@ class ChatController(Controller):
     @post(
         "/completions",
         summary="OpenAI chat completions: rag:<collection> answers with citations; a chat alias relays.",
-        description=CompleteChat.__doc__,
+        description=ChatCompletions.__doc__,
         status_code=200,
         opt=sec.query(**limited("query")),
-        responses=openai_error_responses(404, body=True),
+        responses=openai_error_responses(404, 409, body=True),
     )
     async def completions(
-        self, data: o.ChatBody, complete_chat: CompleteChat, stream_chat: StreamChat, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[o.ChatBody],
+        chat_completions: NamedDependency[ChatCompletions],
+        draining: NamedDependency[Draining],
+        request: Request[Any, Any, Any],
     ) -> Response[Any]:
-        # principal and caller read from the request, not injected: Litestar resolves several dependencies in a
-        # task group, which costs a relayed request about as much as the rest of its handling (bench/relay.py)
+        # Few dependencies, the principal and caller read from the request: Litestar resolves several
+        # dependencies in an anyio task group, whose cost grows with their number (see bench/relay.py).
         chat = o.chat_request(data, principal=principal_of(request), caller=caller_of(request.scope))
         completion_id, created, rag = f"chatcmpl-{os.urandom(12).hex()}", int(time.time()), _is_rag(data.model)
-        if not data.stream:
-            answer = await complete_chat.execute(chat)
-            return Response(
-                o.completion_out(answer, completion_id=completion_id, created=created, model=data.model, rag=rag)
-            )
-        events = stream_chat.execute(chat)
-        first = await anext(events)  # validation, retrieval and upstream errors: an ordinary error response
+        result = await chat_completions.execute(chat)
+        if isinstance(result, Answer):
+            out = o.completion_out(result, completion_id=completion_id, created=created, model=data.model, rag=rag)
+            return Response(out)
+        first = await anext(result)  # validation, retrieval and upstream errors: an ordinary error response
         frames = _Frames(completion_id, created, data.model)
         return Stream(
-            _chunks(first, events, frames, rag=rag, include_usage=o.include_usage(data)),
+            _chunks(first, draining.until_drained(result), frames, rag=rag, include_usage=o.include_usage(data)),
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )
@@ -106,14 +111,15 @@ def _error_frame(body: dict[str, Any]) -> bytes:
 
 
 async def _chunks(
-    first: AnswerEvent, events: AsyncIterator[AnswerEvent], f: _Frames, *, rag: bool, include_usage: bool
+    first: AnswerEvent, events: AsyncIterator[AnswerEvent | None], f: _Frames, *, rag: bool, include_usage: bool
 ) -> AsyncIterator[bytes]:
     """Role first, then content deltas, then the finish reason with the citations, the usage chunk if asked
-    for, and ``[DONE]``. A failure ends the stream with an error event instead (never a silent cut)."""
+    for, and ``[DONE]``. A failure ends the stream with an error event instead (never a silent cut); SIGTERM
+    (a ``None`` event) with the ``shutting_down`` error, then ``[DONE]``."""
     citations: list[s.CitationOut] | None = [] if rag else None
     try:
         yield f.delta(o.Delta(role="assistant", content=""))
-        event = first
+        event: AnswerEvent | None = first
         while True:
             if isinstance(event, CitationsEvent):
                 citations = [s.citation_out(c) for c in event.citations]
@@ -127,6 +133,10 @@ async def _chunks(
             try:
                 event = await anext(events)
             except StopAsyncIteration:
+                return
+            if event is None:
+                yield _error_frame(error_of(ShuttingDown()))
+                yield b"data: [DONE]\n\n"
                 return
     except AutbotError as error:
         yield _error_frame(error_of(error))
@@ -154,7 +164,9 @@ class ModelsController(Controller):
         opt=sec.query(),
         responses=openai_error_responses(),
     )
-    def list_models(self, list_models: ListModels, principal: Principal) -> o.ModelsOut:
+    def list_models(
+        self, list_models: NamedDependency[ListModels], principal: NamedDependency[Principal]
+    ) -> o.ModelsOut:
         cards = list_models.execute(ListModelsRequest(principal=principal))
         return o.ModelsOut(object="list", data=[o.model_out(c) for c in cards])
 
@@ -166,7 +178,12 @@ class ModelsController(Controller):
         opt=sec.query(),
         responses=openai_error_responses(404),
     )
-    def get_model(self, model: str, describe_model: DescribeModel, principal: Principal) -> o.ModelOut:
+    def get_model(
+        self,
+        model: FromPath[str],
+        describe_model: NamedDependency[DescribeModel],
+        principal: NamedDependency[Principal],
+    ) -> o.ModelOut:
         return o.model_out(describe_model.execute(ModelRef(principal=principal, model=model)))
 
 
@@ -184,6 +201,6 @@ class EmbeddingsController(Controller):
         opt=sec.query(**limited("search")),
         responses=openai_error_responses(404, body=True),
     )
-    def embeddings(self, data: o.EmbeddingsBody, embed_texts: EmbedTexts) -> o.EmbeddingsOut:
+    def embeddings(self, data: JSONBody[o.EmbeddingsBody], embed_texts: NamedDependency[EmbedTexts]) -> o.EmbeddingsOut:
         result = embed_texts.execute(EmbedRequest(model=data.model, texts=o.texts_of(data), dimensions=data.dimensions))
         return o.embeddings_out(result, encoding=data.encoding_format)

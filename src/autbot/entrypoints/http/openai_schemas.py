@@ -146,6 +146,7 @@ def chat_request(b: ChatBody, *, principal: Principal, caller: str) -> ChatReque
         top_p=b.top_p,
         stop=stop,
         retrieval=Retrieval(top_k=a.top_k, filters=parse_filters(a.filters), mode=SearchMode(a.mode), alpha=a.alpha),
+        stream=bool(b.stream),
         caller=caller,
     )
 

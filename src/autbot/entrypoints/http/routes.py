@@ -3,27 +3,24 @@ translate between msgspec Structs and domain types; nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Response, delete, get, post
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, Parameter
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response import ServerSentEvent
 
 from autbot.domain import limits
-from autbot.domain.answers import CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.auth import Principal, Scope
-from autbot.domain.errors import AutbotError, InvalidInput, ShuttingDown
+from autbot.domain.errors import InvalidInput
 from autbot.domain.model import DocumentInput, SearchMode, parse_filters
 from autbot.entrypoints.http import schemas as s
 from autbot.entrypoints.http import security as sec
+from autbot.entrypoints.http.answer_events import SSE_HEADERS, answer_stream
 from autbot.entrypoints.http.bodies import decode_json, read_form
 from autbot.entrypoints.http.draining import Draining
 from autbot.entrypoints.http.openapi import problem_responses
-from autbot.entrypoints.http.problems import autbot_problem
 from autbot.entrypoints.http.rate_limits import limited
 from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.documents import (
@@ -253,8 +250,8 @@ class CollectionController(Controller):
         events = stream_answer.execute(request)
         first = await anext(events)  # validation and retrieval errors become a plain problem response
         return ServerSentEvent(
-            _sse(first, draining.until_drained(events), f"/v1/collections/{collection}/query"),
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            answer_stream(first, draining.until_drained(events), f"/v1/collections/{collection}/query"),
+            headers=SSE_HEADERS,
         )
 
 
@@ -265,40 +262,3 @@ def _form_metadata(raw: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata")
     return value
-
-
-def _event(kind: str, payload: Any) -> ServerSentEventMessage:
-    return ServerSentEventMessage(event=kind, data=msgspec.json.encode(payload).decode())
-
-
-async def _sse(first: Any, events: AsyncIterator[Any], instance: str) -> AsyncIterator[ServerSentEventMessage]:
-    aclose = getattr(events, "aclose", None)
-    try:
-        event = first
-        while True:
-            if isinstance(event, CitationsEvent):
-                yield _event("citations", {"citations": [s.citation_out(c) for c in event.citations]})
-            elif isinstance(event, TokenEvent):
-                yield _event("token", {"text": event.text})
-            elif isinstance(event, DoneEvent):
-                yield _event(
-                    "done",
-                    {
-                        "usage": {
-                            "prompt_tokens": event.usage.prompt_tokens,
-                            "completion_tokens": event.usage.completion_tokens,
-                        },
-                        "model": event.model,
-                    },
-                )
-            try:
-                event = await anext(events)
-            except StopAsyncIteration:
-                return
-            if event is None:  # SIGTERM: the client learns why the stream ends before the answer does
-                raise ShuttingDown()
-    except AutbotError as error:
-        yield _event("error", autbot_problem(error, instance))
-    finally:
-        if aclose is not None:
-            await aclose()

@@ -5,24 +5,22 @@ same server-sent events as ``/v1/collections/{collection}/query`` (citations, to
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Response, delete, get, post
-from litestar.params import Parameter
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
+from litestar.response import ServerSentEvent
 
 from autbot.domain import limits
-from autbot.domain.answers import AnswerEvent, CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.auth import Principal
-from autbot.domain.errors import AutbotError
 from autbot.domain.model import SearchMode, parse_filters
 from autbot.entrypoints.http import schemas as s
 from autbot.entrypoints.http import security as sec
 from autbot.entrypoints.http import session_schemas as ss
+from autbot.entrypoints.http.answer_events import SSE_HEADERS, answer_stream
+from autbot.entrypoints.http.draining import Draining
 from autbot.entrypoints.http.openai_errors import OPENAI_EXCEPTION_HANDLERS, openai_error_responses
-from autbot.entrypoints.http.problems import autbot_problem
 from autbot.entrypoints.http.rate_limits import limited
 from autbot.use_cases.sessions import (
     AskInSession,
@@ -36,8 +34,6 @@ from autbot.use_cases.sessions import (
     SessionRef,
     StreamInSession,
 )
-
-SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
 class SessionController(Controller):
@@ -55,7 +51,10 @@ class SessionController(Controller):
         responses=openai_error_responses(404, body=True),
     )
     def create_session(
-        self, data: ss.SessionBody, create_session: CreateSession, principal: Principal
+        self,
+        data: JSONBody[ss.SessionBody],
+        create_session: NamedDependency[CreateSession],
+        principal: NamedDependency[Principal],
     ) -> ss.SessionOut:
         created = create_session.execute(
             CreateSessionRequest(principal=principal, collection=data.collection, title=data.title)
@@ -72,8 +71,8 @@ class SessionController(Controller):
     )
     def list_sessions(
         self,
-        list_sessions: ListSessions,
-        principal: Principal,
+        list_sessions: NamedDependency[ListSessions],
+        principal: NamedDependency[Principal],
         limit: Annotated[int, Parameter(ge=1, le=limits.MAX_PAGE_SIZE)] = limits.SESSIONS_LISTED,
     ) -> ss.SessionsOut:
         found = list_sessions.execute(ListSessionsRequest(principal=principal, limit=limit))
@@ -87,7 +86,9 @@ class SessionController(Controller):
         opt=sec.query(),
         responses=openai_error_responses(404),
     )
-    def get_session(self, session_id: str, get_session: GetSession, principal: Principal) -> ss.SessionDetailOut:
+    def get_session(
+        self, session_id: FromPath[str], get_session: NamedDependency[GetSession], principal: NamedDependency[Principal]
+    ) -> ss.SessionDetailOut:
         return ss.session_detail_out(get_session.execute(SessionRef(principal=principal, session_id=session_id)))
 
     @delete(
@@ -98,7 +99,12 @@ class SessionController(Controller):
         opt=sec.query(),
         responses=openai_error_responses(404),
     )
-    def delete_session(self, session_id: str, delete_session: DeleteSession, principal: Principal) -> None:
+    def delete_session(
+        self,
+        session_id: FromPath[str],
+        delete_session: NamedDependency[DeleteSession],
+        principal: NamedDependency[Principal],
+    ) -> None:
         delete_session.execute(SessionRef(principal=principal, session_id=session_id))
 
     @post(
@@ -107,16 +113,17 @@ class SessionController(Controller):
         description=AskInSession.__doc__,
         status_code=200,
         opt=sec.query(**limited("query")),
-        responses=openai_error_responses(404, body=True),
+        responses=openai_error_responses(404, 409, body=True),
     )
     async def ask(
         self,
-        session_id: str,
-        data: ss.SessionMessageBody,
-        ask_in_session: AskInSession,
-        stream_in_session: StreamInSession,
-        principal: Principal,
-        caller: str,
+        session_id: FromPath[str],
+        data: JSONBody[ss.SessionMessageBody],
+        ask_in_session: NamedDependency[AskInSession],
+        stream_in_session: NamedDependency[StreamInSession],
+        principal: NamedDependency[Principal],
+        caller: NamedDependency[str],
+        draining: NamedDependency[Draining],
     ) -> Response[Any]:
         request = SessionQuestion(
             principal=principal,
@@ -137,34 +144,5 @@ class SessionController(Controller):
             return Response(s.QueryResponse(answer=a.text, citations=citations, usage=usage, model=a.model))
         events = stream_in_session.execute(request)
         first = await anext(events)  # unknown session, validation and retrieval errors: an ordinary error response
-        return ServerSentEvent(_sse(first, events, f"/v1/sessions/{session_id}/messages"), headers=SSE_HEADERS)
-
-
-def _event(kind: str, payload: Any) -> ServerSentEventMessage:
-    return ServerSentEventMessage(event=kind, data=msgspec.json.encode(payload).decode())
-
-
-async def _sse(
-    first: AnswerEvent, events: AsyncIterator[AnswerEvent], instance: str
-) -> AsyncIterator[ServerSentEventMessage]:
-    """The events of ``/query``: citations, token..., done; or error (a problem body) when the answer fails."""
-    try:
-        event = first
-        while True:
-            if isinstance(event, CitationsEvent):
-                yield _event("citations", {"citations": [s.citation_out(c) for c in event.citations]})
-            elif isinstance(event, TokenEvent):
-                yield _event("token", {"text": event.text})
-            elif isinstance(event, DoneEvent):
-                usage = {"prompt_tokens": event.usage.prompt_tokens, "completion_tokens": event.usage.completion_tokens}
-                yield _event("done", {"usage": usage, "model": event.model})
-            try:
-                event = await anext(events)
-            except StopAsyncIteration:
-                return
-    except AutbotError as error:
-        yield _event("error", autbot_problem(error, instance))
-    finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        stream = answer_stream(first, draining.until_drained(events), f"/v1/sessions/{session_id}/messages")
+        return ServerSentEvent(stream, headers=SSE_HEADERS)

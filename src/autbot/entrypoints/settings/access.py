@@ -1,0 +1,88 @@
+"""Settings of the shared services that keep a deployment safe: secrets, Redis, API keys, rate limits.
+
+Kept apart from :mod:`.schema` (which imports these sections and composes them into ``Settings``).
+Defaults come from :mod:`autbot.domain.limits`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from autbot.domain import limits
+from autbot.entrypoints.settings.types import (
+    KeysBackend,
+    LimitStrategy,
+    NonEmpty,
+    NonNegative,
+    OnRedisFailure,
+    QuotaStorage,
+    Rate,
+    SecretName,
+    SecretsBackend,
+    Section,
+)
+
+
+class SecretsSettings(Section):
+    backend: SecretsBackend = "env"
+    """``env`` (AUTBOT_SECRET_<NAME>) or ``file`` (one file per secret in ``directory``)."""
+    directory: NonEmpty = "/run/secrets"
+    """Directory of the ``file`` backend."""
+    env_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "AUTBOT_SECRET_"
+    """Prefix of the ``env`` backend's variables."""
+    required: list[SecretName] = []
+    """Secrets that must exist (non-empty) at start-up, else the server refuses to start (exit code 2),
+    naming the secret. Added to the ones the configuration implies (the OpenAI key for api.openai.com)."""
+
+
+class RedisSettings(Section):
+    url: NonEmpty = "redis://127.0.0.1:6379/0"
+    """The Redis server shared by replicas (API keys, rate limits, budgets, sessions); a ``password`` in the
+    URL is better given as the secret named by ``password_secret``."""
+    password_secret: NonEmpty = "redis_password"
+    """Name of the secret holding the Redis password (none: the URL's, or no password)."""
+    socket_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=5)] = 0.25
+    """Per-command and connect timeout: Redis is on the request path, so it fails fast."""
+    max_connections: Annotated[int, msgspec.Meta(ge=1, le=1024)] = 32
+    """Connection pool size per process."""
+
+
+class LimitsSettings(Section):
+    enabled: bool = True
+    """Apply the per-route request rates below (token budgets and the generation queue apply anyway)."""
+    storage: QuotaStorage = "memory"
+    """Where request counts and token budgets live: ``memory`` (this process) or ``redis`` (the ``[redis]``
+    server: one exact count shared by every replica and worker)."""
+    query: Rate = limits.RATE_QUERY
+    """Answers (``POST …/query``) per caller: ``N/second``, ``N/minute``, ``N/hour``, ``N/day`` or
+    ``N per 5 minutes`` (the ``limits`` library's notation). A caller is an API key, else a client IP."""
+    search: Rate = limits.RATE_SEARCH
+    """Searches (``POST …/search``) per caller."""
+    ingest: Rate = limits.RATE_INGEST
+    """Ingestion requests (``POST …/documents`` and ``POST …/files``) per caller."""
+    strategy: LimitStrategy = "moving-window"
+    """``moving-window`` (exact: at most N in any window) or ``fixed-window`` (cheaper; up to 2N across a
+    window boundary)."""
+    daily_tokens_per_key: NonNegative = limits.DAILY_TOKENS_PER_KEY
+    """Prompt + completion tokens per caller per UTC day (as the model counts them); 0 = unlimited."""
+    requests_on_redis_failure: OnRedisFailure = "memory"
+    """When Redis fails: ``memory`` counts request rates per process until it answers again (fail open,
+    still bounded); ``closed`` refuses limited routes with 503 ``rate_limiter_unavailable``."""
+    budget_on_redis_failure: OnRedisFailure = "closed"
+    """When Redis fails: ``closed`` refuses answers with 503 ``budget_unavailable`` (no uncounted tokens);
+    ``memory`` counts budgets per process until it answers again."""
+    redis_recheck_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = limits.REDIS_RECHECK_S
+    """After a Redis failure, the fallback answers this long before Redis is tried again."""
+
+
+class AuthSettings(Section):
+    required: bool = False
+    """Require an API key on every request (except /health and /ready). Keys are required anyway when the
+    server listens on a non-loopback address or as soon as any key exists."""
+    keys_backend: KeysBackend = "sqlite"
+    """Where API keys live: ``sqlite`` (``<storage.data_dir>/keys.sqlite3``), ``redis`` (shared by replicas)
+    or ``memory`` (tests)."""
+    refuse_start_without_keys: bool = False
+    """Stop at start-up when no active key exists (the ``production`` profile sets it)."""
