@@ -1,8 +1,8 @@
 """llama-index-core's SentenceSplitter behind the TextSplitter port.
 
-Importing llama-index-core takes seconds (its package imports its whole framework), so start-up does not
-wait for it: a background thread imports it right after the splitter is built, and the first split waits
-only for whatever of that is left.
+Importing llama-index-core takes seconds (its package imports its whole framework), so it is imported on
+the first split, not at start-up: a server that only searches never pays for it. (Not in a background thread:
+a half-imported numpy seen by other code through ``sys.modules`` breaks it.)
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ class LlamaIndexTextSplitter:
         self._size, self._overlap = chunk_size, chunk_overlap
         self._splitter: Any = None
         self._lock = threading.Lock()
-        threading.Thread(target=self._sentence_splitter, name="splitter-import", daemon=True).start()
 
     def split(self, text: str) -> list[str]:
         return [c for c in self._sentence_splitter().split_text(text) if c.strip()]
