@@ -1,7 +1,8 @@
 """SIGTERM against a real ``autbot serve``: a live answer stream and a stalled upload.
 
 The stream's client sees a last ``error`` event (code ``shutting_down``) and the process exits; the exit time
-is printed and written to ``shutdown_seconds.txt`` (measured, not asserted beyond a generous bound).
+is printed and written to ``shutdown_seconds.txt`` (measured, not asserted beyond a generous bound). Under both
+HTTP parsers (``server.http_parser``).
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ class StreamReader(threading.Thread):
             self.live.set()
 
 
-def test_sigterm_ends_a_live_stream_and_a_stalled_upload_within_the_grace(tmp_path: Path) -> None:
-    srv = AutbotServer(tmp_path / "data", env=ENV).start()
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_sigterm_ends_a_live_stream_and_a_stalled_upload_within_the_grace(tmp_path: Path, parser: str) -> None:
+    srv = AutbotServer(tmp_path / "data", env={**ENV, "AUTBOT_SERVER__HTTP_PARSER": parser}).start()
+    assert f"HTTP parser {parser}" in srv.log.read_text(errors="replace")  # the parser asked for is the one running
     upload: socket.socket | None = None
     try:
         with srv.client(timeout=30) as client:

@@ -1,5 +1,8 @@
 """Slow and stalled clients against a real ``autbot serve``: they cannot hold connections or block shutdown.
 
+Every test runs under both HTTP parsers (``server.http_parser``: httptools and h11, each with the header
+timeout); the server's start-up line names the parser it runs, and each test checks it.
+
 These tests assert what happens (a connection is closed, a 408 comes back, the process exits), never how
 fast: the deadlines given to ``recv`` and ``wait`` are generous upper bounds for a loaded machine.
 """
@@ -37,9 +40,23 @@ BODY_STALL = (
 )
 
 
-def server(tmp_path: Path, **settings: float) -> AutbotServer:
-    env = {**FAKES, **{f"AUTBOT_SERVER__{k.upper()}": str(v) for k, v in settings.items()}}
+PARSERS = ["httptools", "h11"]
+
+
+@pytest.fixture(params=PARSERS)
+def parser(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def server(tmp_path: Path, parser: str, **settings: float) -> AutbotServer:
+    env = {**FAKES, **{f"AUTBOT_SERVER__{k.upper()}": str(v) for k, v in {**settings, "http_parser": parser}.items()}}
     return AutbotServer(tmp_path / "data", env=env)
+
+
+def start(srv: AutbotServer, parser: str) -> AutbotServer:
+    srv.start()
+    assert f"HTTP parser {parser}" in srv.log.read_text(errors="replace")  # the parser asked for is the one running
+    return srv
 
 
 def stall(port: int, data: bytes) -> socket.socket:
@@ -62,8 +79,8 @@ def read_until_closed(s: socket.socket, deadline_s: float) -> bytes:
     return received
 
 
-def test_stalled_headers_are_cut_while_health_answers(tmp_path: Path) -> None:
-    srv = server(tmp_path, header_timeout_s=3, body_timeout_s=3).start()
+def test_stalled_headers_are_cut_while_health_answers(tmp_path: Path, parser: str) -> None:
+    srv = start(server(tmp_path, parser, header_timeout_s=3, body_timeout_s=3), parser)
     sockets: list[socket.socket] = []
     try:
         sockets = [stall(srv.port, HALF_REQUESTS[i % len(HALF_REQUESTS)]) for i in range(STALLED)]
@@ -81,8 +98,8 @@ def test_stalled_headers_are_cut_while_health_answers(tmp_path: Path) -> None:
         srv.stop()
 
 
-def test_a_stalled_body_gets_408_and_the_connection_is_closed(tmp_path: Path) -> None:
-    srv = server(tmp_path, header_timeout_s=3, body_timeout_s=3).start()
+def test_a_stalled_body_gets_408_and_the_connection_is_closed(tmp_path: Path, parser: str) -> None:
+    srv = start(server(tmp_path, parser, header_timeout_s=3, body_timeout_s=3), parser)
     try:
         s = stall(srv.port, BODY_STALL)
         received = read_until_closed(s, 60)
@@ -98,10 +115,48 @@ def test_a_stalled_body_gets_408_and_the_connection_is_closed(tmp_path: Path) ->
         srv.stop()
 
 
-def test_sigterm_with_stalled_clients_exits_after_the_grace_period(tmp_path: Path) -> None:
+def read_response(s: socket.socket) -> bytes:
+    """One whole response (head and ``Content-Length`` body) from a kept-alive connection."""
+    s.settimeout(60)
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += s.recv(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.lower().split(b"\r\n"):
+        if line.startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    while len(body) < length:
+        body += s.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def test_the_header_timer_restarts_on_a_kept_alive_connection_and_stops_at_the_body(
+    tmp_path: Path, parser: str
+) -> None:
+    """A kept-alive connection that stalls its next request is cut; a stalled body outlives the header timer
+    (its own, longer deadline answers 408, where a header timer left running would close it bare)."""
+    srv = start(server(tmp_path, parser, header_timeout_s=2, body_timeout_s=6), parser)
+    try:
+        kept = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        kept.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        body = stall(srv.port, BODY_STALL)
+        assert read_response(kept).startswith(b"HTTP/1.1 200")
+        kept.sendall(b"GET /hea")  # the next request starts at once (before uvicorn's keep-alive timeout) and stalls
+        assert read_until_closed(kept, 60) == b""
+        received = read_until_closed(body, 60)
+        assert received.startswith(b"HTTP/1.1 408"), received[:300]
+        assert b'"code":"request_timeout"' in received
+        kept.close()
+        body.close()
+    finally:
+        srv.stop()
+
+
+def test_sigterm_with_stalled_clients_exits_after_the_grace_period(tmp_path: Path, parser: str) -> None:
     grace = 3
     # Long read timeouts: the stalled clients are all still there when SIGTERM arrives.
-    srv = server(tmp_path, header_timeout_s=300, body_timeout_s=300, shutdown_grace_s=grace).start()
+    srv = start(server(tmp_path, parser, header_timeout_s=300, body_timeout_s=300, shutdown_grace_s=grace), parser)
     sockets = [stall(srv.port, HALF_REQUESTS[i % len(HALF_REQUESTS)]) for i in range(20)]
     sockets += [stall(srv.port, BODY_STALL) for _ in range(5)]  # requests in flight, waiting for their body
     try:
@@ -120,9 +175,9 @@ def test_sigterm_with_stalled_clients_exits_after_the_grace_period(tmp_path: Pat
         srv.stop(signal.SIGKILL)
 
 
-def test_the_timeouts_hold_with_several_workers(tmp_path: Path) -> None:
+def test_the_timeouts_hold_with_several_workers(tmp_path: Path, parser: str) -> None:
     """``--workers`` goes through uvicorn's supervisor: the protocol and its timeout travel to each worker."""
-    srv = server(tmp_path, workers=2, header_timeout_s=3, shutdown_grace_s=3).start()
+    srv = start(server(tmp_path, parser, workers=2, header_timeout_s=3, shutdown_grace_s=3), parser)
     try:
         sockets = [stall(srv.port, HALF_REQUESTS[i % len(HALF_REQUESTS)]) for i in range(6)]
         for s in sockets:

@@ -16,7 +16,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def serve(args: argparse.Namespace) -> int:
     """Both paths run under ``serving.run``: header and body timeouts, bounded graceful shutdown, a cap on
     connections per worker (``server.header_timeout_s``, ``body_timeout_s``, ``shutdown_grace_s``,
-    ``max_connections``)."""
+    ``max_connections``), under the HTTP parser ``server.http_parser`` chooses."""
     from autbot.entrypoints.container import build_container
     from autbot.entrypoints.http import serving
     from autbot.entrypoints.http.app import create_app
@@ -29,15 +29,17 @@ def serve(args: argparse.Namespace) -> int:
     settings = load_settings(args.profile, overrides=overrides)  # refuses workers > 1 with the embedded store
     configure_logging(settings.logging)  # from the first line on: one stream (JSON with logging.json)
     server = settings.server
+    where, parser = f"http://{server.host}:{server.port}", f"HTTP parser {serving.resolved_parser(server.http_parser)}"
     metrics_environment(settings)  # several workers: one metrics directory they all write to
     if server.workers > 1:
         check_required_secrets(settings, build_container(settings).secrets())  # exit 2 here, not in each worker
         if args.profile:
             os.environ["AUTBOT_PROFILE"] = args.profile
         os.environ.update({f"AUTBOT_SERVER__{k.upper()}": str(v) for k, v in overrides["server"].items()})
+        banner(f"AutBot serving on {where} with {server.workers} workers ({parser})")
         return serving.run(serving.server_config("autbot.entrypoints.http.app:app_from_env", server, factory=True))
     app = create_app(settings)
-    banner(f"AutBot serving on http://{server.host}:{server.port} (profile {settings.profile}; API docs at /schema)")
+    banner(f"AutBot serving on {where} (profile {settings.profile}; {parser}; API docs at /schema)")
     return serving.run(serving.server_config(app, server))
 
 

@@ -2,16 +2,20 @@
 
 uvicorn times out idle keep-alive connections, but not a client that sends a request line and headers
 slowly (or never finishes them): such a connection is held for ever, and a few thousand of them hold the
-server. ``HeaderTimeoutH11Protocol`` (uvicorn's h11 protocol, plus a timer) closes a connection whose
-request line and headers are not complete within ``server.header_timeout_s``, counted from the
-connection (or, on a kept-alive connection, from the first byte of the next request). The body has its
-own deadline (``server.body_timeout_s``, enforced by ``RequestGuard``). ``server.shutdown_grace_s``
-bounds a graceful shutdown; ``server.max_connections`` caps connections per worker.
+server. Both protocols here add a timer to one of uvicorn's HTTP/1.1 protocols and close a connection whose
+request line and headers are not complete within ``server.header_timeout_s``, counted from the connection
+(or, on a kept-alive connection, from the first byte of the next request): ``HeaderTimeoutHttpToolsProtocol``
+(``serving_httptools``: uvicorn's httptools parser, the cheaper one per request) and
+``HeaderTimeoutH11Protocol`` (uvicorn's pure-Python h11 one). ``server.http_parser`` chooses; ``auto`` takes
+httptools where it is importable. The body has its own deadline (``server.body_timeout_s``, enforced by
+``RequestGuard``). ``server.shutdown_grace_s`` bounds a graceful shutdown; ``server.max_connections`` caps
+connections per worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from typing import Any
 
 import h11
@@ -34,7 +38,38 @@ class ServerConfig(uvicorn.Config):
         self.header_timeout_s = header_timeout_s
 
 
-class HeaderTimeoutH11Protocol(H11Protocol):
+class HeaderDeadline:
+    """The header timer both protocols share: armed at the connection and at a next request's first byte,
+    cancelled once the headers are complete; when it fires the connection is closed without an answer."""
+
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    header_timeout_s: float
+    _header_timer: asyncio.TimerHandle | None
+
+    def _init_header_deadline(self, config: uvicorn.Config) -> None:
+        self.header_timeout_s = float(getattr(config, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S))
+        self._header_timer = None
+
+    def _arm_header_timer(self) -> None:
+        self._cancel_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout_s, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_pending(self) -> bool:
+        return True  # the httptools protocol cancels the timer on its headers-complete callback
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self._headers_pending() and not self.transport.is_closing():
+            self.transport.close()
+
+
+class HeaderTimeoutH11Protocol(HeaderDeadline, H11Protocol):
     """uvicorn's h11 protocol that closes a connection whose request headers are late."""
 
     def __init__(
@@ -45,8 +80,7 @@ class HeaderTimeoutH11Protocol(H11Protocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        self.header_timeout_s = float(getattr(config, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S))
-        self._header_timer: asyncio.TimerHandle | None = None
+        self._init_header_deadline(config)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -63,19 +97,26 @@ class HeaderTimeoutH11Protocol(H11Protocol):
         self._cancel_header_timer()
         super().connection_lost(exc)
 
-    def _arm_header_timer(self) -> None:
-        self._cancel_header_timer()
-        self._header_timer = self.loop.call_later(self.header_timeout_s, self._headers_too_slow)
+    def _headers_pending(self) -> bool:
+        return self.conn.their_state is h11.IDLE
 
-    def _cancel_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
 
-    def _headers_too_slow(self) -> None:
-        self._header_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            self.transport.close()
+def resolved_parser(parser: str) -> str:
+    """``server.http_parser`` with ``auto`` resolved: httptools where it is importable, else h11."""
+    if parser == "auto":
+        return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return parser
+
+
+def http_protocol(parser: str) -> type[asyncio.Protocol]:
+    """The protocol class for ``server.http_parser``; ``httptools`` named but not installed is an error."""
+    if resolved_parser(parser) == "h11":
+        return HeaderTimeoutH11Protocol
+    if importlib.util.find_spec("httptools") is None:
+        raise RuntimeError("server.http_parser is 'httptools' but httptools is not installed (use 'auto' or 'h11')")
+    from autbot.entrypoints.http.serving_httptools import HeaderTimeoutHttpToolsProtocol
+
+    return HeaderTimeoutHttpToolsProtocol
 
 
 def server_config(app: Any, server: ServerSettings, *, factory: bool = False) -> ServerConfig:
@@ -85,7 +126,7 @@ def server_config(app: Any, server: ServerSettings, *, factory: bool = False) ->
         host=server.host,
         port=server.port,
         workers=server.workers,
-        http=HeaderTimeoutH11Protocol,
+        http=http_protocol(server.http_parser),
         header_timeout_s=server.header_timeout_s,
         limit_concurrency=server.max_connections,
         timeout_graceful_shutdown=max(1, round(server.shutdown_grace_s)),

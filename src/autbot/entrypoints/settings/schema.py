@@ -8,7 +8,7 @@ secret, the secret store holds its value.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -76,6 +76,9 @@ class ServerSettings(Section):
     """On SIGTERM, requests in flight get this long to finish; then they are cancelled and the process exits."""
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=65536)] = 512
     """Open connections (and requests in flight) per worker; above it new requests get 503."""
+    http_parser: Literal["auto", "httptools", "h11"] = "auto"
+    """uvicorn's HTTP/1.1 parser, both with ``header_timeout_s``: ``httptools`` (C, cheaper per request),
+    ``h11`` (pure Python), ``auto`` (httptools where it is installed, else h11)."""
 
 
 class StorageSettings(Section):
