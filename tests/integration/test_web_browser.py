@@ -1,5 +1,5 @@
-"""The web page in a real browser: Debian's chromium driven by Playwright against a real ``autbot serve``
-(fake adapters). Screenshots of the main states go to the test's temp dir (``screenshots/``)."""
+"""The web page and the docs pages in a real browser: Debian's chromium driven by Playwright against a real
+``autbot serve`` (fake adapters). Screenshots of the main states go to the test's temp dir (``screenshots/``)."""
 
 from __future__ import annotations
 
@@ -188,3 +188,96 @@ def test_the_page_ingests_answers_deletes_and_asks_for_a_key(tmp_path: Path, bro
     assert outside == []  # every script, style and call went to the server itself
     csp = [p for p in problems if "Content Security Policy" in p]
     assert csp == []
+
+
+DOCS_PAGES = ["/schema", "/schema/redoc", "/schema/rapidoc", "/schema/elements", "/schema/scalar"]
+
+
+def watch(page: Any) -> tuple[list[str], list[str]]:
+    """Every URL the page requests, and every console error or uncaught exception."""
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    return requests, problems
+
+
+def test_every_docs_page_renders_offline_under_its_policy(tmp_path: Path, browser_page: Any) -> None:
+    page = browser_page
+    requests, problems = watch(page)
+    with running(AutbotServer(tmp_path / "data", env=FAKES)) as server:
+        for path in DOCS_PAGES:
+            requests.clear()
+            problems.clear()
+            with page.expect_response(lambda r: r.url == server.url + "/schema/openapi.json"):
+                page.goto(server.url + path)
+            # the API's title and a tag of its routes, rendered by the UI (not the <title> in the head)
+            expect(page.locator("body").get_by_text("AutBot").first).to_be_visible()
+            expect(page.locator("body").get_by_text("collections").first).to_be_attached()
+            page.wait_for_timeout(1_000)  # room for late requests (fonts, images) to show in the log
+            page.screenshot(path=str(tmp_path / "screenshots" / f"docs-{path.rsplit('/', 1)[-1]}.png"))
+            outside = [u for u in requests if not u.startswith((server.url + "/", "data:", "blob:"))]
+            assert outside == [], (path, requests)  # every bundle, style, font and the spec from the server itself
+            assert problems == [], path  # no CSP violation, no script error
+
+
+LONG = (
+    b"The tower stands on the Champ de Mars and was built for the World's Fair by the company of Gustave Eiffel, "
+    b"whose engineers assembled eighteen thousand iron parts held together by two and a half million rivets over "
+    b"two years, two months and five days of work in all weathers.\n"
+)
+
+
+def test_stop_ends_the_stream_and_frees_the_servers_generation_slot(tmp_path: Path, browser_page: Any) -> None:
+    page = browser_page
+    requests, problems = watch(page)
+    # one generation at a time and no queue: while an answer is still being generated, another question is
+    # refused at once (503 server_busy), so an answer to the second question shows the first one was stopped
+    env = {
+        **FAKES,
+        "AUTBOT_LLM__FAKE_TOKEN_DELAY_S": "0.5",
+        "AUTBOT_LLM__MAX_CONCURRENT": "1",
+        "AUTBOT_LLM__MAX_QUEUE": "0",
+    }
+    with running(AutbotServer(tmp_path / "data", env=env)) as server:
+        page.goto(server.url + "/")
+        page.get_by_label("Name").fill("kb")
+        page.get_by_role("button", name="Open").click()
+        page.locator("#files").set_input_files([{"name": "tower.txt", "mimeType": "text/plain", "buffer": LONG}])
+        expect(page.locator("#uploads .outcome.ok")).to_have_count(1)
+
+        answer, state, stop = page.locator("#answer"), page.locator("#ask-state"), page.locator("#stop")
+        page.get_by_label("Question").fill("Who built the tower?")
+        page.get_by_role("button", name="Ask").click()
+        expect(answer).not_to_have_text("")  # tokens are streaming in
+        expect(stop).to_be_enabled()
+        stop.click()
+
+        # the UI says so, and Ask is usable again
+        expect(state).to_have_text("Stopped.")
+        expect(stop).to_be_disabled()
+        expect(page.get_by_role("button", name="Ask")).to_be_enabled()
+        expect(answer).to_have_attribute("aria-busy", "false")
+        stopped_at = answer.inner_text()
+        page.wait_for_timeout(2_000)  # four token delays: a stream still open would have grown
+        assert answer.inner_text() == stopped_at
+        assert len(stopped_at.split()) < len(LONG.split())  # it stopped mid-answer
+        page.screenshot(path=str(tmp_path / "screenshots" / "5-stopped.png"), full_page=True)
+
+        # the server stopped generating: its only generation slot is free for the next question at once
+        page.get_by_label("Question").fill("Who built the tower?")
+        page.get_by_role("button", name="Ask").click()
+        expect(answer).not_to_have_text("")
+        expect(page.locator("#notice")).to_be_hidden()  # no 503 server_busy
+        expect(state).to_have_text("Answering…")
+        stop.click()
+        expect(state).to_have_text("Stopped.")
+
+        log = server.log.read_text(errors="replace")
+    # the access log: both streams ended (the server closed them when the page hung up), neither refused
+    queries = [line for line in log.splitlines() if "autbot.access" in line and "/query " in line]
+    assert len(queries) == 2, queries
+    assert all("/query 200 " in line for line in queries), queries
+    assert [p for p in problems if "Content Security Policy" in p or p.startswith("pageerror")] == []
+    assert [u for u in requests if not u.startswith((server.url + "/", "data:"))] == []

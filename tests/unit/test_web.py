@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.http.web import PAGE_CSP
+from autbot.entrypoints.http.web import PAGE_CSP, WEB_DIR
 from autbot.entrypoints.settings import load_settings
 from tests.support.http import loopback_client
 
@@ -70,19 +70,45 @@ def test_every_asset_the_page_references_is_served_from_here(client: TestClient)
     assert {"/web/app.js", "/web/api.js", "/web/app.css"} <= seen
 
 
-@pytest.mark.parametrize("path", ["/schema", "/schema/swagger"])
+DOCS_PAGES = ["/schema", "/schema/swagger", "/schema/redoc", "/schema/rapidoc", "/schema/elements", "/schema/scalar"]
+SPEC_ATTRIBUTE = re.compile(r"""(?:data-spec-url|spec-url|apiDescriptionUrl)=["']([^"']+)["']""")
+CONTENT_TYPES = {".js": "javascript", ".css": "text/css"}
+
+
+@pytest.mark.parametrize("path", DOCS_PAGES)
 def test_the_docs_pages_load_only_from_this_server(client: TestClient, path: str) -> None:  # type: ignore[type-arg]
     r = client.get(path)
     assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
     assert not EXTERNAL.search(r.text), r.text
-    assert "<script>" not in r.text
+    assert "<script>" not in r.text  # every script is a file
     csp = r.headers["content-security-policy"]
     assert csp.split("script-src", 1)[1].split(";", 1)[0].strip() == "'self'"
     assert "http" not in csp  # no other host anywhere in the policy
+    assert "unsafe-eval" not in csp
     refs = [ref for ref in references(r.text) if not ref.startswith("data:")]
-    assert len(refs) >= 4
+    assert any(ref.endswith(".js") for ref in refs)
+    for ref in list(refs):  # a start-up module's imports (Redoc's bundle is an ES module)
+        if ref.endswith("-init.js"):
+            folder = ref.rsplit("/", 1)[0]
+            refs += [f"{folder}/{i.removeprefix('./')}" for i in references(client.get(ref).text)]
     for ref in refs:
         assert ref.startswith("/schema/assets/"), ref
-        assert client.get(ref).status_code == 200, ref
-    spec = r.text.split('data-spec-url="', 1)[1].split('"', 1)[0]
-    assert client.get(spec).json()["info"]["title"] == "AutBot"
+        asset = client.get(ref)
+        assert asset.status_code == 200, ref
+        suffix = ref[ref.rindex(".") :]
+        assert CONTENT_TYPES[suffix] in asset.headers["content-type"], (ref, asset.headers["content-type"])
+        assert len(asset.content) > 0, ref
+    spec = SPEC_ATTRIBUTE.findall(r.text)
+    assert spec == ["/schema/openapi.json"], spec
+    assert client.get(spec[0]).json()["info"]["title"] == "AutBot"
+
+
+def test_each_vendored_bundle_has_its_licence_beside_it() -> None:
+    vendor = WEB_DIR / "docs" / "vendor"
+    pinned = (vendor / "VERSIONS").read_text().split()
+    assert pinned[::2] == ["redoc", "rapidoc", "@stoplight/elements", "@scalar/api-reference"]
+    for name in ("redoc", "rapidoc", "elements", "scalar"):
+        files = {f.name for f in (vendor / name).iterdir()}
+        assert files & {"LICENSE", "LICENSE.txt"}, name
+        assert all(f.endswith((".js", ".css", ".txt")) or f == "LICENSE" for f in files), files

@@ -1,22 +1,25 @@
 """The web page at ``/`` and the OpenAPI pages under ``/schema``, every file served by AutBot itself.
 
 Nothing is loaded from another host, so both work offline, and their Content-Security-Policy allows only
-this origin (``'self'``): the page is plain ES modules in ``web/`` (no inline script, no build step); the
-docs are Swagger UI from the pinned ``litestar-offline-docs`` package, started by ``web/docs/swagger-init.js``
-instead of Litestar's inline script. The ``security_headers`` hook keeps a policy a handler sets.
+this origin (``'self'``): the page is plain ES modules in ``web/`` (no inline script, no build step). The
+docs pages are Swagger UI (``/schema``, from the pinned ``litestar-offline-docs`` package) and Redoc,
+RapiDoc, Stoplight Elements and Scalar (``/schema/<name>``, bundles vendored from npm under
+``web/docs/vendor/`` by ``scripts/vendor-docs.sh``), each started by a script file in ``web/docs/`` or by its
+own custom element's attributes instead of Litestar's inline script. The ``security_headers`` hook gives
+them its docs policy (``'self'`` only).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import litestar_offline_docs
 from litestar import Request, Response, get
 from litestar.enums import MediaType
-from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
@@ -24,10 +27,13 @@ from litestar.types import ControllerRouterHandler
 from autbot.entrypoints.http import security as sec
 
 WEB_DIR = Path(__file__).parent / "web"
-"""index.html, app.js, api.js, app.css; docs/ holds the Swagger UI start-up script."""
+"""index.html, app.js, api.js, app.css; docs/ holds the docs pages' start-up scripts and vendor/ bundles."""
 SWAGGER_DIR = Path(litestar_offline_docs.__file__).parent / "static"
 """swagger-ui-bundle.js, swagger-ui-standalone-preset.js, swagger-ui.css (Swagger UI, Apache-2.0)."""
 DOCS_ASSETS = "/schema/assets"
+VENDOR = f"{DOCS_ASSETS}/vendor"
+"""The npm bundles, one folder each, with their licences (``web/docs/vendor/VERSIONS`` pins them)."""
+SPEC_URL = "/schema/openapi.json"
 
 PAGE_CSP = "; ".join(
     [
@@ -59,7 +65,7 @@ def page_routes() -> list[ControllerRouterHandler]:
 
 
 def docs_assets() -> Router:
-    """``/schema/assets/*``: Swagger UI's bundle and its start-up script (``/schema`` needs no key)."""
+    """``/schema/assets/*``: the docs pages' bundles and start-up scripts (``/schema`` needs no key)."""
     return create_static_files_router(
         path=DOCS_ASSETS,
         directories=[SWAGGER_DIR, WEB_DIR / "docs"],
@@ -69,22 +75,75 @@ def docs_assets() -> Router:
     )
 
 
-class OfflineSwaggerRenderPlugin(SwaggerRenderPlugin):
-    """Swagger UI from ``/schema/assets``, started by a script file (no inline script for the policy to allow)."""
+@dataclass(frozen=True)
+class DocsPage:
+    """One OpenAPI UI: its stylesheets and scripts (``/schema/assets`` paths) and its body, where ``{spec}`` is
+    the spec's URL (already escaped). Scripts load in order; the start-up script, an ES module, runs after
+    them (modules are deferred) and may import a bundle that is one."""
 
-    def __init__(self, path: str | Sequence[str] = ("/", "/swagger"), spec_url: str = "/schema/openapi.json") -> None:
-        super().__init__(
-            js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-            css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-            standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
-            path=path,
-            favicon="<link rel='icon' href='data:,'>",
-            style="",
-        )
+    paths: tuple[str, ...]
+    styles: tuple[str, ...]
+    scripts: tuple[str, ...]
+    body: str
+    start: str | None = None
+
+
+PAGES: dict[str, DocsPage] = {
+    "swagger": DocsPage(
+        paths=("/", "/swagger"),
+        styles=(f"{DOCS_ASSETS}/swagger-ui.css",),
+        scripts=(f"{DOCS_ASSETS}/swagger-ui-bundle.js", f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js"),
+        body='<div id="swagger-container" data-spec-url="{spec}"></div>',
+        start=f"{DOCS_ASSETS}/swagger-init.js",
+    ),
+    "redoc": DocsPage(
+        paths=("/redoc",),
+        styles=(),
+        scripts=(),  # an ES module, imported by redoc-init.js
+        body='<div id="redoc-container" data-spec-url="{spec}"></div>',
+        start=f"{DOCS_ASSETS}/redoc-init.js",
+    ),
+    "rapidoc": DocsPage(  # a custom element: its attributes configure it; no fonts from another host
+        paths=("/rapidoc",),
+        styles=(),
+        scripts=(f"{VENDOR}/rapidoc/rapidoc-min.js",),
+        body='<rapi-doc spec-url="{spec}" load-fonts="false" allow-spec-url-load="false" '
+        'allow-spec-file-load="false" show-header="false" render-style="read" theme="light"></rapi-doc>',
+    ),
+    "elements": DocsPage(  # a custom element too
+        paths=("/elements",),
+        styles=(f"{VENDOR}/elements/styles.min.css",),
+        scripts=(f"{VENDOR}/elements/web-components.min.js",),
+        body='<elements-api apiDescriptionUrl="{spec}" router="hash" layout="sidebar"></elements-api>',
+    ),
+    "scalar": DocsPage(
+        paths=("/scalar",),
+        styles=(),
+        scripts=(f"{VENDOR}/scalar/standalone.js",),
+        body='<div id="scalar-container" data-spec-url="{spec}"></div>',
+        start=f"{DOCS_ASSETS}/scalar-init.js",
+    ),
+}
+"""Every docs page, by name; ``/schema`` itself is Swagger UI."""
+
+
+class OfflineDocsPlugin(OpenAPIRenderPlugin):
+    """A docs page from ``/schema/assets`` only, started by a script file (no inline script for the policy to
+    allow) or by its custom element."""
+
+    def __init__(self, page: DocsPage, spec_url: str = SPEC_URL) -> None:
+        super().__init__(path=list(page.paths), favicon="<link rel='icon' href='data:,'>", style="")
+        self.page = page
         self.spec_url = spec_url
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         title = html.escape(str(openapi_schema.get("info", {}).get("title", "API")))
+        head = [f'<link rel="stylesheet" href="{url}">' for url in self.page.styles]
+        head += [f'<script src="{url}"></script>' for url in self.page.scripts]
+        if self.page.start:
+            head.append(f'<script type="module" src="{self.page.start}"></script>')
+        body = self.page.body.format(spec=html.escape(self.spec_url))
+        newline = "\n  "
         return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -92,23 +151,28 @@ class OfflineSwaggerRenderPlugin(SwaggerRenderPlugin):
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{title}</title>
   {self.favicon}
-  <link rel="stylesheet" href="{self.css_url}">
-  <script src="{self.js_url}"></script>
-  <script src="{self.standalone_preset_js_url}"></script>
-  <script src="{DOCS_ASSETS}/swagger-init.js" defer></script>
+  {newline.join(head)}
 </head>
 <body>
-  <div id="swagger-container" data-spec-url="{self.spec_url}"></div>
+  {body}
 </body>
 </html>
 """.encode()
 
 
 def docs_plugins() -> list[OpenAPIRenderPlugin]:
-    """``/schema`` and ``/schema/swagger`` (Swagger UI, offline) and ``/schema/openapi.json``. Redoc, RapiDoc,
-    Elements and Scalar are not served: no pinned package ships their bundles, and from a CDN they are blank
-    offline."""
-    return [OfflineSwaggerRenderPlugin(), JsonRenderPlugin()]
+    """``/schema`` and ``/schema/swagger`` (Swagger UI), ``/schema/redoc``, ``/schema/rapidoc``,
+    ``/schema/elements``, ``/schema/scalar``, every one offline, and ``/schema/openapi.json``."""
+    return [*(OfflineDocsPlugin(page) for page in PAGES.values()), JsonRenderPlugin()]
 
 
-__all__ = ["DOCS_ASSETS", "PAGE_CSP", "OfflineSwaggerRenderPlugin", "docs_assets", "docs_plugins", "page_routes"]
+__all__ = [
+    "DOCS_ASSETS",
+    "PAGES",
+    "PAGE_CSP",
+    "DocsPage",
+    "OfflineDocsPlugin",
+    "docs_assets",
+    "docs_plugins",
+    "page_routes",
+]
