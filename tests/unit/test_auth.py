@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from autbot.adapters.keys.memory import InMemoryKeyStore
 from autbot.domain.auth import ANONYMOUS, Principal, Scope, new_key, parse_scopes, secret_matches, split_key
 from autbot.domain.errors import CollectionNotFound, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from autbot.use_cases.authenticate import KEYS_EXIST_TTL_S, Authenticate, AuthenticateRequest
+from autbot.use_cases.authenticate import KEYS_EXIST_TTL_S, VERIFIED_KEY_TTL_S, Authenticate, AuthenticateRequest
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest, ListKeys, ListKeysRequest, RevokeKey, RevokeKeyRequest
 
 
@@ -84,8 +84,8 @@ def test_authenticate_open_locally_until_a_key_exists() -> None:
 
 
 def test_authenticate_refuses_every_bad_key_alike() -> None:
-    store = InMemoryKeyStore()
-    auth = Authenticate(keys=store, always_required=True)
+    store, clock = InMemoryKeyStore(), Clock()
+    auth = Authenticate(keys=store, always_required=True, clock=clock)
     with pytest.raises(Unauthorized):
         auth.execute(AuthenticateRequest(key=None))  # required even with no keys at all
     created = CreateKey(keys=store).execute(CreateKeyRequest(name="ci", scopes=("query", "ingest")))
@@ -100,8 +100,31 @@ def test_authenticate_refuses_every_bad_key_alike() -> None:
     assert len(messages) == 1  # one answer whatever the reason
     assert auth.execute(AuthenticateRequest(key=created.key)).name == "ci"
     RevokeKey(keys=store).execute(RevokeKeyRequest(name="ci"))
+    assert auth.execute(AuthenticateRequest(key=created.key)).name == "ci"  # trusted a moment without the store
+    clock.now += VERIFIED_KEY_TTL_S + 0.1
     with pytest.raises(Unauthorized):
         auth.execute(AuthenticateRequest(key=created.key))
+
+
+def test_a_checked_key_needs_no_store_lookup_until_it_expires() -> None:
+    store, clock = InMemoryKeyStore(), Clock()
+    auth = Authenticate(keys=store, always_required=True, clock=clock)
+    key = CreateKey(keys=store).execute(CreateKeyRequest(name="ci", scopes=("query",))).key
+    request = AuthenticateRequest(key=key)
+    assert auth.without_store(request) is None  # never checked yet: the store must be asked
+    assert auth.execute(request).name == "ci"
+    cached = auth.without_store(request)
+    assert cached is not None
+    assert cached.name == "ci"
+    assert auth.without_store(AuthenticateRequest(key=key + "x")) is None  # another key is not trusted
+    clock.now += VERIFIED_KEY_TTL_S + 0.1
+    assert auth.without_store(request) is None
+
+
+def test_an_open_server_ignores_a_presented_key() -> None:
+    auth = Authenticate(keys=InMemoryKeyStore(), always_required=False)
+    for placeholder in ("sk-unused", "abk_000000000000_" + "A" * 43, "Basic Zm9vOmJhcg=="):
+        assert auth.execute(AuthenticateRequest(key=placeholder)) is ANONYMOUS  # e.g. the OpenAI SDK's placeholder
 
 
 def test_key_use_cases() -> None:

@@ -141,7 +141,8 @@ def test_an_open_loopback_server_needs_no_key() -> None:
     app = create_app(load_settings("local", env={}, overrides=FAKES))
     with TestClient(app, base_url=LOOPBACK_BASE_URL) as client:
         assert client.get("/v1/collections").status_code == 200
-        assert client.get("/v1/collections", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        # a presented key changes nothing on an open server (the OpenAI SDK always sends a placeholder)
+        assert client.get("/v1/collections", headers={"Authorization": "Bearer wrong"}).status_code == 200
 
 
 def test_keys_are_required_beyond_loopback_and_when_asked() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +12,10 @@ from autbot.ports.key_store import KeyStore
 
 KEYS_EXIST_TTL_S = 2.0
 """How long "are there any keys?" is cached: a key created by the CLI is enforced within this delay."""
+VERIFIED_KEY_TTL_S = 2.0
+"""How long a checked key is trusted without a store round trip: a revoked key is refused within this delay."""
+VERIFIED_KEYS_MAX = 10_000
+"""Checked keys remembered at once per process (the memory is dropped whole when full)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +33,11 @@ class Authenticate:
       principal, which may do everything (a local, loopback-only server).
     - A key is checked against its salted hash in constant time; an unknown, malformed or revoked key
       is refused exactly like a missing one (``Unauthorized``, one message whatever the reason).
+    - On an open server a presented key changes nothing: no key exists that it could match, and clients
+      such as the OpenAI SDK always send one (a placeholder).
+    - A key that checked out is trusted for ``VERIFIED_KEY_TTL_S`` without asking the store again (the
+      per-request cost of a keyed request is then a hash, not a store round trip); revocation takes
+      effect within that delay, like key creation does through ``KEYS_EXIST_TTL_S``.
     """
 
     def __init__(self, *, keys: KeyStore, always_required: bool, clock: Callable[[], float] = time.monotonic) -> None:
@@ -36,21 +46,46 @@ class Authenticate:
         self._clock = clock
         self._lock = threading.Lock()
         self._keys_exist: tuple[float, bool] | None = None
+        self._verified: dict[bytes, tuple[float, Principal]] = {}
 
     @property
     def required(self) -> bool:
         return self._always_required or self._any_keys()
 
     def execute(self, request: AuthenticateRequest) -> Principal:
-        if request.key is None:
-            if self.required:
-                raise Unauthorized()
-            return ANONYMOUS
+        decided = self.without_store(request)
+        if decided is not None:
+            return decided
+        assert request.key is not None
         parts = split_key(request.key)
         record = self._keys.get(parts[0]) if parts else None
         if parts is None or record is None or record.revoked or not secret_matches(record, parts[1]):
             raise Unauthorized()
-        return Principal(name=record.name, scopes=record.scopes, collections=record.collections)
+        principal = Principal(name=record.name, scopes=record.scopes, collections=record.collections)
+        with self._lock:
+            if len(self._verified) >= VERIFIED_KEYS_MAX:
+                self._verified.clear()
+            self._verified[_digest(request.key)] = (self._clock() + VERIFIED_KEY_TTL_S, principal)
+        return principal
+
+    def without_store(self, request: AuthenticateRequest) -> Principal | None:
+        """The answer when it needs no key-store lookup (cheap enough for an event loop), else None.
+
+        The "are there any keys?" answer is cached; when it has expired, this asks the store once."""
+        if not self.required:
+            return ANONYMOUS
+        if request.key is None:
+            raise Unauthorized()
+        digest = _digest(request.key)
+        with self._lock:
+            hit = self._verified.get(digest)
+        if hit is None:
+            return None
+        if hit[0] <= self._clock():
+            with self._lock:
+                self._verified.pop(digest, None)
+            return None
+        return hit[1]
 
     def _any_keys(self) -> bool:
         now = self._clock()
@@ -62,3 +97,8 @@ class Authenticate:
         with self._lock:
             self._keys_exist = (now, exist)
         return exist
+
+
+def _digest(key: str) -> bytes:
+    """What the verified-key memory is keyed by (never the key itself)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()

@@ -20,10 +20,10 @@ from autbot.entrypoints.http.draining import Draining
 from autbot.entrypoints.http.metrics_route import MetricsController
 from autbot.entrypoints.http.openai_routes import ChatController, EmbeddingsController, ModelsController
 from autbot.entrypoints.http.problems import EXCEPTION_HANDLERS
-from autbot.entrypoints.http.protections import RequestGuard, RequestPolicy, security_headers
+from autbot.entrypoints.http.protections import RequestGuard, RequestPolicy, SecurityHeaders
 from autbot.entrypoints.http.rate_limits import RateLimitMiddleware, caller
 from autbot.entrypoints.http.routes import CollectionController, HealthController
-from autbot.entrypoints.http.security import AuthMiddleware, authorize, principal_of
+from autbot.entrypoints.http.security import AuthMiddleware, principal_of
 from autbot.entrypoints.http.session_routes import SessionController
 from autbot.entrypoints.http.web import docs_assets, docs_plugins, page_routes
 from autbot.entrypoints.observability.instruments import instrument
@@ -140,14 +140,13 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         },
         middleware=[
             DefineMiddleware(RequestGuard, policy=guard),  # first: Host, media type, CSRF, body timeout
-            DefineMiddleware(AuthMiddleware, authenticate=authenticate, exclude=["^/schema"]),
+            # then who is calling and whether the route allows them (the OpenAPI pages are open)
+            DefineMiddleware(AuthMiddleware, authenticate=authenticate, public_prefixes=("/schema",)),
             *(rate_limits if settings.limits.enabled else []),
         ],
-        guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[on_startup, watch_sighup, draining.install],
         on_shutdown=[draining.uninstall, unwatch_sighup, close_async_clients, on_shutdown, flush_telemetry],
-        before_send=[security_headers],  # every response: handlers, problems, router 404/405, preflights
         cors_config=cors,
         request_max_body_size=settings.server.max_request_bytes,
         openapi_config=OpenAPIConfig(
@@ -155,7 +154,8 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         ),
         debug=False,
     )
-    app.asgi_handler = ObservedApp(app.asgi_handler, telemetry, access_log=settings.logging.access_log)
+    # outermost: security headers on every response (handlers, problems, router 404/405, preflights)
+    app.asgi_handler = SecurityHeaders(ObservedApp(app.asgi_handler, telemetry, access_log=settings.logging.access_log))
     return app
 
 

@@ -1,4 +1,4 @@
-"""Browser-facing protections and the body-read timeout: one middleware, one ``before_send`` hook.
+"""Browser-facing protections and the body-read timeout: one middleware, one outermost ASGI layer.
 
 ``RequestGuard`` (the first route middleware, before authentication) checks, in this order:
 
@@ -17,26 +17,27 @@
 4. The request body arrives whole within ``server.body_timeout_s`` (408 ``request_timeout``, and the
    connection is closed).
 
-``security_headers`` is a ``before_send`` hook, so every response gets the headers: handler results,
-problem responses from the exception handlers, the router's 404/405 and CORS preflights.
+``SecurityHeaders`` wraps the whole app (like the observability layer), so every response gets the
+headers: handler results, problem responses from the exception handlers, the router's 404/405 and CORS
+preflights. Both work on the raw ASGI headers: no per-request header objects (request overhead,
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar.datastructures import Headers, MutableScopeHeaders
-from litestar.enums import RequestEncodingType
-from litestar.middleware import AbstractMiddleware
+from litestar.enums import RequestEncodingType, ScopeType
 from litestar.params import BodyKwarg
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from autbot.domain.auth import Principal
 from autbot.domain.errors import CsrfRejected, InvalidHost, RequestTimeout, UnsupportedMediaType
+from autbot.entrypoints.http.headers import request_headers
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORM_TYPES = frozenset({RequestEncodingType.MULTI_PART.value, RequestEncodingType.URL_ENCODED.value})
@@ -144,7 +145,7 @@ def media_type_matches(content_type: str | None, declared: str) -> bool:
     return given == declared
 
 
-def carries_api_key(headers: Headers, state: dict[str, Any]) -> bool:
+def carries_api_key(headers: Mapping[str, str], state: dict[str, Any]) -> bool:
     """An authenticated principal, or a key header a browser never adds to a cross-site form post.
     ``Authorization: Basic`` does not count: browsers replay cached Basic credentials by themselves."""
     principal = state.get("principal")
@@ -154,7 +155,7 @@ def carries_api_key(headers: Headers, state: dict[str, Any]) -> bool:
     return scheme == "bearer" or bool(headers.get("x-api-key", "").strip())
 
 
-def same_origin(headers: Headers, trusted_origins: frozenset[str]) -> bool:
+def same_origin(headers: Mapping[str, str], trusted_origins: frozenset[str]) -> bool:
     fetch_site = headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site.strip().lower() not in _SAME_ORIGIN_FETCH:
         return False
@@ -168,16 +169,19 @@ def same_origin(headers: Headers, trusted_origins: frozenset[str]) -> bool:
     return origin not in ("", "null") and bool(own) and urlsplit(origin).netloc == own
 
 
-class RequestGuard(AbstractMiddleware):
+class RequestGuard:
     """Host, media type, CSRF and body timeout checks (see the module docstring); errors go through the
     problem table like any other."""
 
-    def __init__(self, app: ASGIApp, policy: RequestPolicy, **kwargs: Any) -> None:
-        super().__init__(app, **kwargs)
+    def __init__(self, app: ASGIApp, policy: RequestPolicy) -> None:
+        self.app = app
         self._policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = Headers.from_scope(scope)
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        headers = request_headers(scope)
         host = headers.get("host")
         if scope.get("path") not in self._policy.probe_paths and not self._policy.hosts.allows(
             host, str(scope.get("scheme", "http"))
@@ -225,7 +229,8 @@ def timed_receive(receive: Receive, timeout_s: float) -> Receive:
         if deadline is None:
             deadline = loop.time() + timeout_s
         try:
-            message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            async with asyncio.timeout_at(deadline):  # no task per read, unlike wait_for
+                message = await receive()
         except TimeoutError:
             raise RequestTimeout(
                 f"The request body did not arrive within {timeout_s:g} s.", timeout_s=timeout_s
@@ -268,17 +273,49 @@ BASE_HEADERS = {
 """Every response; a handler's own ``Cache-Control`` is kept."""
 
 
-async def security_headers(message: Message, scope: Scope) -> None:
-    """Litestar ``before_send`` hook: the security headers on every response start."""
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in BASE_HEADERS.items():
-        if headers.get(name) is None:
-            headers[name] = value
-    html = (headers.get("content-type") or "").lower().startswith("text/html")
-    if headers.get("Content-Security-Policy") is None:
-        headers["Content-Security-Policy"] = DOCS_CSP if html else API_CSP
+_BASE = [(name.lower().encode(), value.encode()) for name, value in BASE_HEADERS.items()]
+_CSP = b"content-security-policy"
+_API_CSP = API_CSP.encode()
+_DOCS_CSP = DOCS_CSP.encode()
 
 
-__all__ = ["HostPolicy", "RequestGuard", "RequestPolicy", "parse_host", "security_headers", "timed_receive"]
+def with_security_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A response's raw headers plus the security headers it does not set itself."""
+    out = list(headers)
+    present = {name.lower() for name, _ in out}
+    out.extend(pair for pair in _BASE if pair[0] not in present)
+    if _CSP not in present:
+        html = any(name.lower() == b"content-type" and value.lower().startswith(b"text/html") for name, value in out)
+        out.append((_CSP, _DOCS_CSP if html else _API_CSP))
+    return out
+
+
+class SecurityHeaders:
+    """The outermost ASGI layer's share: the security headers on every response start, whoever made it
+    (handlers, problem responses, the router's 404/405, CORS preflights)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = with_security_headers(message.get("headers") or ())
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+
+__all__ = [
+    "HostPolicy",
+    "RequestGuard",
+    "RequestPolicy",
+    "SecurityHeaders",
+    "parse_host",
+    "timed_receive",
+    "with_security_headers",
+]

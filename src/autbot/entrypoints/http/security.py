@@ -1,8 +1,8 @@
-"""Who is calling (an ASGI middleware) and what they may do (a guard), both reading one Principal.
+"""Who is calling and what they may do: one ASGI middleware, reading one Principal.
 
-The middleware resolves the caller once per request through the ``Authenticate`` use case and puts
-the domain ``Principal`` in ``scope["state"]["principal"]``; later middleware (rate limits) and the
-guard read it there. Routes declare what they need in ``opt``: ``scope`` (query, ingest, admin) or
+The middleware resolves the caller once per request through the ``Authenticate`` use case, puts the
+domain ``Principal`` in ``scope["state"]["principal"]`` (later middleware, rate limits, and handlers read it
+there) and checks the route's needs. Routes declare what they need in ``opt``: ``scope`` (query, ingest, admin) or
 ``public`` (health and readiness answer everyone, with less detail for anonymous callers).
 """
 
@@ -12,13 +12,13 @@ from typing import Any
 
 import anyio
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware import AbstractMiddleware
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from autbot.domain.auth import ANONYMOUS, Principal
 from autbot.domain.auth import Scope as KeyScope
 from autbot.domain.errors import Unauthorized
+from autbot.entrypoints.http.headers import request_headers
 from autbot.use_cases.authenticate import Authenticate, AuthenticateRequest
 
 PUBLIC_ANONYMOUS = Principal(name="anonymous", scopes=frozenset(), authenticated=False)
@@ -36,29 +36,39 @@ def presented_key(headers: Any) -> str | None:
     return key.strip() if key else None
 
 
-class AuthMiddleware(AbstractMiddleware):
-    """Resolve the caller before anything else looks at the request."""
+class AuthMiddleware:
+    """Resolve the caller, then check what the route needs, before anything else looks at the request.
 
-    def __init__(self, app: ASGIApp, authenticate: Authenticate, **kwargs: Any) -> None:
-        super().__init__(app, **kwargs)
+    A plain ASGI middleware (no per-request connection object): it reads the headers parsed once for the
+    request, decides without a store round trip when it can (an open server, a key checked moments ago),
+    and asks the key store in a worker thread only otherwise. Paths under ``public_prefixes`` (the OpenAPI
+    pages) are not looked at.
+    """
+
+    def __init__(self, app: ASGIApp, authenticate: Authenticate, public_prefixes: tuple[str, ...] = ()) -> None:
+        self.app = app
         self._authenticate = authenticate
+        self._public_prefixes = public_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        key = presented_key(connection.headers)
-        request = AuthenticateRequest(key=key)
+        if scope["type"] != ScopeType.HTTP or (
+            self._public_prefixes and scope["path"].startswith(self._public_prefixes)
+        ):
+            await self.app(scope, receive, send)
+            return
         handler = scope.get("route_handler")
-        public = bool(handler is not None and handler.opt.get("public"))
+        opt: dict[str, Any] = handler.opt if handler is not None else {}
+        request = AuthenticateRequest(key=presented_key(request_headers(scope)))
         try:
-            if key is None:
-                principal = self._authenticate.execute(request)  # no store round trip unless it is cached out
-            else:
+            principal = self._authenticate.without_store(request)
+            if principal is None:
                 principal = await anyio.to_thread.run_sync(self._authenticate.execute, request)
         except Unauthorized:
-            if not public:
+            if not opt.get("public"):
                 raise
             principal = PUBLIC_ANONYMOUS
         scope.setdefault("state", {})["principal"] = principal
+        authorize(principal, opt, scope.get("path_params") or {})
         await self.app(scope, receive, send)
 
 
@@ -69,15 +79,15 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """Litestar guard: the route's scope is held (403 otherwise), and a collection outside the key's
-    list is invisible (404). Async, though it never waits: Litestar runs a sync guard in a thread."""
-    needed = handler.opt.get("scope")
+def authorize(principal: Principal, opt: dict[str, Any], path_params: dict[str, Any]) -> None:
+    """The route's scope is held (403 otherwise), and a collection outside the key's list is invisible
+    (404). Checked in the middleware, once the caller is known (a Litestar guard would copy the route
+    handler on every request)."""
+    needed = opt.get("scope")
     if needed is None:
         return
-    principal = principal_of(connection)
     principal.require(KeyScope(needed))
-    collection = connection.path_params.get("collection")
+    collection = path_params.get("collection")
     if isinstance(collection, str):
         principal.check_collection(collection)
 

@@ -13,18 +13,19 @@ import time
 from typing import Any
 
 import anyio
-from loguru import logger
 
 from autbot.domain.auth import Principal
 from autbot.domain.correlation import REQUEST_ID, accepted_request_id
+from autbot.entrypoints.observability.logs import access_line
 from autbot.entrypoints.observability.telemetry import Telemetry
 
 CLIENT_CLOSED = 499
 """nginx's status for a request whose client went away before the response."""
 STATE_DISCONNECTED = "client_disconnected"
 STATE_ERROR_CODE = "error_code"
-
-_access = logger.bind(logger_name="autbot.access")
+STATE_STATUS = "status"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+"""Method label values; any other method a client invents is counted as ``OTHER``."""
 
 
 class ObservedApp:
@@ -32,61 +33,93 @@ class ObservedApp:
         self.app = app
         self.telemetry = telemetry
         self.access_log = access_log
+        self.tracing = telemetry.provider is not None
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[str, Any] = {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or ())
-        raw = headers.get(b"x-request-id")
+        raw = next((value for name, value in scope.get("headers") or () if name.lower() == b"x-request-id"), None)
         rid = accepted_request_id(raw.decode("latin-1") if raw is not None else None)
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = rid
-        sent = {"status": 0, "bytes": 0}
-        m = self.telemetry.metrics
-        method = scope.get("method", "GET")
+        sent = [0, 0]  # status, body bytes
+        rid_header = (b"x-request-id", rid.encode())
 
         async def receive_watch() -> Any:
             message = await receive()
-            if message.get("type") == "http.disconnect" and not sent["status"]:
+            if message["type"] == "http.disconnect" and not sent[0]:
                 state[STATE_DISCONNECTED] = True
             return message
 
         async def send_tagged(message: Any) -> None:
             if message["type"] == "http.response.start":
-                sent["status"] = message["status"]
-                message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid.encode())]
+                sent[0] = message["status"]
+                message["headers"] = [*message.get("headers", ()), rid_header]
             elif message["type"] == "http.response.body":
-                sent["bytes"] += len(message.get("body", b""))
+                sent[1] += len(message.get("body", b""))
             await send(message)
 
         token = REQUEST_ID.set(rid)
         started = time.perf_counter()
-        m.in_flight.inc()
-        gone = False
-        with self.telemetry.tracer.start_as_current_span(method, kind=_server_kind()) as span:
-            span.set_attribute("autbot.request_id", rid)
-            span.set_attribute("http.request.method", method)
-            try:
-                await self.app(scope, receive_watch, send_tagged)
-            except (asyncio.CancelledError, anyio.EndOfStream, anyio.BrokenResourceError):
-                gone = True
-                raise
-            finally:
-                m.in_flight.dec()
-                route = str(scope.get("path_template") or "unmatched")
-                status = CLIENT_CLOSED if gone or state.get(STATE_DISCONNECTED) else sent["status"] or 500
-                elapsed = time.perf_counter() - started
-                span.update_name(f"{method} {route}")
-                span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status)
-                m.requests.labels(route, method, str(status)).inc()
-                m.duration.labels(route).observe(elapsed)
-                if status == 429:
-                    self._count_limited(scope, state)
-                if self.access_log:
-                    self._log(method, route, status, elapsed, sent["bytes"], state)
-                REQUEST_ID.reset(token)
+        self.telemetry.metrics.in_flight.inc()
+        error: BaseException | None = None
+        span = self._span(scope["method"], rid)
+        try:
+            await self.app(scope, receive_watch, send_tagged)
+        except BaseException as e:
+            error = e
+            raise
+        finally:
+            gone = isinstance(error, (asyncio.CancelledError, anyio.EndOfStream, anyio.BrokenResourceError))
+            self._observe(scope, state, gone=gone, status=sent[0], size=sent[1], started=started)
+            if span is not None:
+                self._end_span(span, scope, error)
+            REQUEST_ID.reset(token)
+
+    def _span(self, method: str, rid: str) -> Any:
+        """The request's span, made current; None when tracing is off (no per-request work at all then)."""
+        if not self.tracing:
+            return None
+        manager = self.telemetry.tracer.start_as_current_span(method, kind=_server_kind())
+        span = manager.__enter__()
+        span.set_attribute("autbot.request_id", rid)
+        span.set_attribute("http.request.method", method)
+        return (manager, span)
+
+    @staticmethod
+    def _end_span(span: Any, scope: Any, error: BaseException | None) -> None:
+        manager, current = span
+        current.update_name(f"{scope['method']} {scope.get('path_template') or 'unmatched'}")
+        current.set_attribute("http.route", str(scope.get("path_template") or "unmatched"))
+        current.set_attribute("http.response.status_code", scope["state"].get(STATE_STATUS, 500))
+        if error is None:
+            manager.__exit__(None, None, None)
+        else:
+            manager.__exit__(type(error), error, error.__traceback__)
+
+    def _observe(
+        self, scope: Any, state: dict[str, Any], *, gone: bool, status: int, size: int, started: float
+    ) -> None:
+        m = self.telemetry.metrics
+        m.in_flight.dec()
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # bounded label values
+        route = str(scope.get("path_template") or "unmatched")
+        status = CLIENT_CLOSED if gone or state.get(STATE_DISCONNECTED) else status or 500
+        elapsed = time.perf_counter() - started
+        counter = self._counters.get((route, method, status))
+        if counter is None:  # a child per (route, method, status): looked up once, not on every request
+            counter = self._counters[(route, method, status)] = m.requests.labels(route, method, str(status))
+            self._histograms[route] = m.duration.labels(route)
+        counter.inc()
+        self._histograms[route].observe(elapsed)
+        if status == 429:
+            self._count_limited(scope, state)
+        state[STATE_STATUS] = status
+        if self.access_log:
+            self._log(method, route, status, elapsed, size, state)
 
     def _count_limited(self, scope: Any, state: dict[str, Any]) -> None:
         handler = scope.get("route_handler")
@@ -108,7 +141,7 @@ class ObservedApp:
         }
         level = "WARNING" if status == CLIENT_CLOSED else "INFO"
         text = f"{method} {route} {status} {fields['duration_ms']} ms"
-        _access.bind(**fields).log(level, "client closed the connection: " + text if status == CLIENT_CLOSED else text)
+        access_line(level, "client closed the connection: " + text if status == CLIENT_CLOSED else text, fields)
 
 
 def _server_kind() -> Any:
