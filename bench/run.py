@@ -170,7 +170,9 @@ def pct(values: list[float], p: float) -> float:
     return float(np.percentile(values, p))
 
 
-def bench_search(sizes: list[int], n_queries: int) -> dict[str, Any]:
+def bench_search(sizes: list[int], n_queries: int, *, weaviate: bool = True) -> dict[str, Any]:
+    """Every store at every size (filled incrementally); ``weaviate=False``: the embedded store alone (the
+    1M-chunk run: a Weaviate node of that size needs more than this machine's time budget)."""
     from autbot.adapters.weaviate.chunks import WeaviateChunkIndex
     from autbot.adapters.weaviate.connection import WeaviateConnection
 
@@ -187,7 +189,7 @@ def bench_search(sizes: list[int], n_queries: int) -> dict[str, Any]:
         embedder.embed([text])
         emb_ms.append((time.perf_counter() - t) * 1000)
 
-    node = WeaviateNodes(Path(tempfile.mkdtemp(prefix="autbot-bench-weaviate-"))).start()
+    node = WeaviateNodes(Path(tempfile.mkdtemp(prefix="autbot-bench-weaviate-"))).start() if weaviate else None
     results: dict[str, Any] = {
         "query_embedding_ms_p50": pct(emb_ms, 50),
         "dimension": dim,
@@ -195,11 +197,10 @@ def bench_search(sizes: list[int], n_queries: int) -> dict[str, Any]:
         "sizes": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
-        connection = WeaviateConnection(**node.settings())  # type: ignore[arg-type]
-        stores: dict[str, ChunkIndex] = {
-            "embedded (Chroma)": ChromaChunkIndex(path=tmp),
-            "Weaviate": WeaviateChunkIndex(connection),
-        }
+        connection = WeaviateConnection(**node.settings()) if node is not None else None  # type: ignore[arg-type]
+        stores: dict[str, ChunkIndex] = {"embedded (Chroma)": ChromaChunkIndex(path=tmp)}
+        if connection is not None:
+            stores["Weaviate"] = WeaviateChunkIndex(connection)
         try:
             for store in stores.values():
                 store.drop("bench")
@@ -238,8 +239,9 @@ def bench_search(sizes: list[int], n_queries: int) -> dict[str, Any]:
                 results["sizes"][str(size)] = row
         finally:
             stores["embedded (Chroma)"].close()  # type: ignore[attr-defined]
-            connection.close()
-            node.stop()
+            if connection is not None and node is not None:
+                connection.close()
+                node.stop()
     return results
 
 
@@ -279,20 +281,28 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--part", choices=["all", "ingest", "search"], default="all")
+    parser.add_argument("--sizes", help="comma-separated corpus sizes for the search part (default 10000,100000)")
+    parser.add_argument("--no-weaviate", action="store_true", help="search part: the embedded store alone")
+    parser.add_argument("--queries", type=int, help="search queries per size (default 300)")
+    parser.add_argument("--out", default="latest.json", help="file name under bench/results")
     args = parser.parse_args()
+    sizes = (
+        [int(x) for x in args.sizes.split(",")] if args.sizes else ([1_000, 5_000] if args.quick else [10_000, 100_000])
+    )
+    n_queries = args.queries or (50 if args.quick else 300)
     previous = ROOT / "bench" / "results" / "latest.json"
     old = json.loads(previous.read_text()) if previous.exists() else {}
     res: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "ingest": bench_ingest(40 if args.quick else 300) if args.part != "search" else old["ingest"],
-        "search": bench_search([1_000, 5_000] if args.quick else [10_000, 100_000], 50 if args.quick else 300)
+        "search": bench_search(sizes, n_queries, weaviate=not args.no_weaviate)
         if args.part != "ingest"
         else old["search"],
     }
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(res, indent=2))
+    (out / args.out).write_text(json.dumps(res, indent=2))
     print(markdown(res))
     return 0
 
