@@ -1,4 +1,5 @@
-"""The RateLimiter contract: LimitsRateLimiter in memory and on a real Redis, both window strategies.
+"""The RateLimiter contract, both window strategies: InProcessRateLimiter; LimitsRateLimiter on a real
+Redis; and LimitsRateLimiter on a Redis that is down, counting in its in-process fallback.
 
 The arithmetic is a property: for a limit of N per window, of ``hits`` requests in one window exactly
 ``min(N, hits)`` are allowed, ``remaining`` counts down to 0 and never below, and the reset is within
@@ -16,17 +17,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from autbot.adapters.quotas.in_process import InProcessRateLimiter
 from autbot.adapters.quotas.limits import LimitsRateLimiter
 from autbot.adapters.quotas.redis_link import RedisLink
 from autbot.domain.errors import ConfigurationError
 from autbot.domain.quotas import RateDecision
 from autbot.ports.rate_limiter import RateLimiter
+from tests.support.processes import free_port
 
 Make = Callable[[Mapping[str, str]], Awaitable[tuple[RateLimiter, Callable[[], Awaitable[None]]]]]
 
 PARAMS = [
     "memory-moving",
     "memory-fixed",
+    "fallback-moving",
+    "fallback-fixed",
     pytest.param("redis-moving", marks=[pytest.mark.slow, pytest.mark.redis]),
     pytest.param("redis-fixed", marks=[pytest.mark.slow, pytest.mark.redis]),
 ]
@@ -41,14 +46,15 @@ def make(request: pytest.FixtureRequest) -> Make:
 
     async def build(rates: Mapping[str, str]) -> tuple[RateLimiter, Callable[[], Awaitable[None]]]:
         prefix = f"test:{uuid.uuid4().hex}"  # a private key space per limiter
-        if url is None:
-            limiter = LimitsRateLimiter(rates, strategy=strategy)
+        if storage == "memory":
 
             async def nothing() -> None:
                 return None
 
-            return limiter, nothing
-        link = RedisLink.connect(url, password=None, timeout_s=0.25, max_connections=16, recheck_s=1.0)
+            return InProcessRateLimiter(rates, strategy=strategy), nothing
+        # the fallback's Redis is a loopback port nothing listens on: refused at once, every hit falls back
+        target = f"redis://127.0.0.1:{free_port()}/0" if url is None else url
+        link = RedisLink.connect(target, password=None, timeout_s=0.25, max_connections=16, recheck_s=1.0)
         return LimitsRateLimiter(rates, strategy=strategy, redis=link, key_prefix=prefix), link.aclose
 
     return build

@@ -262,9 +262,9 @@ def _rates(s: Settings) -> dict[str, str]:
 
 
 def _memory_rate_limiter(s: Settings) -> Any:
-    from autbot.adapters.quotas.limits import LimitsRateLimiter
+    from autbot.adapters.quotas.in_process import InProcessRateLimiter
 
-    return LimitsRateLimiter(_rates(s), strategy=s.limits.strategy)
+    return InProcessRateLimiter(_rates(s), strategy=s.limits.strategy)
 
 
 def _redis_rate_limiter(s: Settings, link: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The ``RateLimiter`` port on the ``limits`` library, in memory or in Redis."""
+"""The ``RateLimiter`` port on Redis through the ``limits`` library, falling back to this process."""
 
 from __future__ import annotations
 
@@ -6,22 +6,22 @@ import time
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from autbot.adapters.quotas.in_process import InProcessRateLimiter, Strategy
 from autbot.adapters.quotas.redis_link import RedisDown, RedisLink
 from autbot.domain.errors import ConfigurationError, RateLimiterUnavailable
 from autbot.domain.quotas import RateDecision
 
-Strategy = Literal["moving-window", "fixed-window"]
 OnFailure = Literal["memory", "closed"]
 
 
 class LimitsRateLimiter:
-    """Request limits per limit name and caller, counted by the ``limits`` library.
+    """Request limits per limit name and caller, counted in Redis by the ``limits`` library.
 
-    ``rates`` maps a limit name to a rate string (``600/minute``). Without ``redis`` the counts live in
-    this process (exact for one process). With ``redis`` every replica and worker shares one count
-    (the moving window is one Lua script, the fixed window one INCR: exact under concurrency). When
-    Redis fails, ``on_failure="memory"`` counts in a per-process memory limiter of the same rates until
-    Redis answers again (fail open, still bounded); ``"closed"`` raises ``RateLimiterUnavailable``.
+    ``rates`` maps a limit name to a rate string (``600/minute``). With ``redis`` every replica and worker
+    shares one count (the moving window is one Lua script, the fixed window one INCR: exact under
+    concurrency). When Redis fails, ``on_failure="memory"`` counts in ``fallback`` (by default an
+    ``InProcessRateLimiter`` of the same rates and strategy) until Redis answers again (fail open, still
+    bounded); ``"closed"`` raises ``RateLimiterUnavailable``. Without ``redis`` every hit is the fallback's.
     """
 
     def __init__(
@@ -32,17 +32,14 @@ class LimitsRateLimiter:
         redis: RedisLink | None = None,
         key_prefix: str = "autbot:rl",
         on_failure: OnFailure = "memory",
+        fallback: InProcessRateLimiter | None = None,
     ) -> None:
         from limits import parse
 
-        try:
-            self._items = {name: parse(rate) for name, rate in rates.items()}
-        except ValueError as e:
-            raise ConfigurationError(f"Bad rate limit in {dict(rates)}: {e}") from e
-        self._strategy = strategy
+        self._memory = fallback if fallback is not None else InProcessRateLimiter(rates, strategy=strategy)
+        self._items = {name: parse(rate) for name, rate in rates.items()}
         self._redis = redis
         self._on_failure = on_failure
-        self._memory = _limiter(strategy, _memory_storage())
         self._shared = _limiter(strategy, _redis_storage(redis, key_prefix)) if redis is not None else None
 
     async def hit(self, limit_name: str, identity: str) -> RateDecision:
@@ -50,14 +47,14 @@ class LimitsRateLimiter:
         if item is None:
             raise ConfigurationError(f"No rate limit named '{limit_name}' (configured: {sorted(self._items)}).")
         if self._shared is None or self._redis is None:
-            return await _decide(self._memory, item, limit_name, identity)
+            return self._memory.hit_now(limit_name, identity)
         shared = self._shared
         try:
             return await self._redis.call(lambda: _decide(shared, item, limit_name, identity), what="a rate limit")
         except RedisDown as e:
             if self._on_failure == "closed":
                 raise RateLimiterUnavailable(retry_after_s=self._redis.recheck_s) from e
-            return await _decide(self._memory, item, limit_name, identity)
+            return self._memory.hit_now(limit_name, identity)
 
 
 async def _decide(limiter: Any, item: Any, limit_name: str, identity: str) -> RateDecision:
@@ -77,12 +74,6 @@ def _limiter(strategy: Strategy, storage: Any) -> Any:
     from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
     return (MovingWindowRateLimiter if strategy == "moving-window" else FixedWindowRateLimiter)(storage)
-
-
-def _memory_storage() -> Any:
-    from limits.aio.storage import MemoryStorage
-
-    return MemoryStorage()
 
 
 def _redis_storage(link: RedisLink, key_prefix: str) -> Any:
