@@ -142,6 +142,7 @@ def test_the_page_ingests_answers_deletes_and_asks_for_a_key(tmp_path: Path, bro
         # a conversation (the server has /v1/sessions)
         expect(page.locator("#conversation-row")).to_be_visible()
         page.get_by_role("button", name="New conversation").click()
+        expect(page.locator("#session")).not_to_have_value("")  # the new conversation is chosen
         page.get_by_label("Question").fill("When was Python first released?")
         page.get_by_role("button", name="Ask").click()
         expect(page.locator("#ask-state")).to_contain_text("Done")

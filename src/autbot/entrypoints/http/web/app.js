@@ -339,6 +339,9 @@ $("#session").addEventListener("change", (e) => {
 });
 
 $("#new-session").addEventListener("click", async () => {
+  // Ask waits until the conversation exists and is chosen: a question asked meanwhile would go nowhere.
+  $("#ask").disabled = true;
+  $("#new-session").disabled = true;
   try {
     const created = await call("POST", "/v1/sessions", { collection: state.collection });
     await loadSessions();
@@ -346,6 +349,9 @@ $("#new-session").addEventListener("click", async () => {
     await showSession(created.id);
   } catch (error) {
     fail(error);
+  } finally {
+    $("#ask").disabled = false;
+    $("#new-session").disabled = false;
   }
 });
 
