@@ -11,6 +11,7 @@ import pytest
 
 from autbot.domain import limits
 from autbot.domain.errors import CollectionNotFound, ConfigurationError, IndexWriteFailed, UnsupportedSearchMode
+from autbot.domain.fusion import cosine
 from autbot.domain.model import ChunkQuery, SearchMode, parse_filters
 from autbot.ports.chunk_index import ChunkIndex
 from tests.support.backends import BACKENDS, EMB, WEAVIATE, chunk_index_class, chunks_for, storage
@@ -201,6 +202,41 @@ def test_keyword_and_hybrid_honour_filters_versions_and_drops(
         index.ensure(name)
         assert found() == set()
         index.drop(name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_relevance_floor_holds_on_both_sides_of_hybrid(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """``min_vector_score``: no hit less similar to the query than the floor, in vector and hybrid modes; a
+    keyword match below it is not fused in. Keyword mode ignores it."""
+    with storage(backend, request, tmp_path) as (index, _):
+        name = f"c-{uuid.uuid4().hex[:12]}"
+        index.ensure(name)
+        for doc, text in TEXTS.items():
+            put(index, name, doc, "v1", [text])
+        query = "penguins swim"
+        sims = {doc: cosine(EMB.embed([query])[0], EMB.embed([text])[0]) for doc, text in TEXTS.items()}
+        assert sims["close"] > 0.3 > 0.1 > sims["wordy"] > sims["far"]  # the premise: one similar, one only a match
+
+        def docs(mode: SearchMode, floor: float | None) -> set[str]:
+            return {h.chunk.document_id for h in index.search(name, near(query, mode=mode, min_vector_score=floor))}
+
+        assert docs(SearchMode.HYBRID, None) == {"close", "wordy", "far"}  # no floor: every vector hit fuses
+        assert docs(SearchMode.HYBRID, 0.2) == {"close"}  # "wordy" matches the words, not the meaning
+        assert docs(SearchMode.VECTOR, 0.2) == {"close"}
+        assert all(h.score >= 0.2 for h in index.search(name, near(query, min_vector_score=0.2)))
+        assert docs(SearchMode.HYBRID, 0.9) == set()  # nothing similar enough: words alone bring nothing
+        assert docs(SearchMode.VECTOR, 0.9) == set()
+        assert docs(SearchMode.KEYWORD, 0.9) == {"close", "wordy"}  # keyword mode has no vector to hold
+        index.drop(name)
+
+
+TEXTS = {
+    "close": "penguins swim in cold antarctic water",
+    "wordy": "penguins are named once among lorry carpet violin harbour tulip words",
+    "far": "dogs bark at the postman",
+}
 
 
 _UNDECLARED = _modes(supported=False)

@@ -7,7 +7,7 @@ import pytest
 from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.domain.answers import CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.errors import InvalidInput, LanguageModelUnavailable
-from autbot.domain.model import DocumentInput, SearchHit
+from autbot.domain.model import DocumentInput, SearchHit, SearchMode
 from autbot.domain.prompting import (
     NO_ANSWER,
     NOTHING_FOUND,
@@ -54,6 +54,29 @@ async def test_nothing_retrieved_means_the_model_is_not_called() -> None:
     assert isinstance(events[0], CitationsEvent)
     assert events[0].citations == ()
     assert llm.calls == []
+
+
+@pytest.mark.parametrize("mode", [SearchMode.VECTOR, SearchMode.HYBRID])
+async def test_the_relevance_floor_holds_in_vector_and_hybrid_modes(mode: SearchMode) -> None:
+    """A question that shares words ("the", "is") but no meaning with the documents finds nothing in hybrid mode
+    too: keyword matches are held to the same floor as the vector side, so the model is not called."""
+    llm = ScriptedLanguageModel()
+    w = World(llm=llm, limits=AnswerLimits(min_vector_score=0.5))
+    w.add("kb", *FACTS)
+    question = "What is the colour of the sky in the Eiffel novel by Python?"
+    assert w.search.execute(SearchRequest(collection="kb", query=question, mode=SearchMode.HYBRID))  # words match
+    answer = await w.answer.execute(ask("kb", question, mode=mode))
+    assert (answer.text, answer.citations, llm.calls) == (NOTHING_FOUND, (), [])
+    answer = await w.answer.execute(ask("kb", "How tall is the Eiffel Tower?", mode=mode))
+    assert answer.citations[0].hit.chunk.document_id == "eiffel"
+    assert all(c.hit.chunk.document_id == "eiffel" for c in answer.citations)  # the Python chunk is below it
+
+
+async def test_keyword_mode_has_no_vector_floor() -> None:
+    w = World(limits=AnswerLimits(min_vector_score=0.99))
+    w.add("kb", *FACTS)
+    answer = await w.answer.execute(ask("kb", "Eiffel Tower height", mode=SearchMode.KEYWORD))
+    assert answer.citations[0].hit.chunk.document_id == "eiffel"
 
 
 async def test_stream_event_order_and_content() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autbot.domain.fusion import fuse
+from autbot.domain.fusion import above_floor, cosine, fuse
 from autbot.domain.model import Chunk, Fusion, SearchHit
 
 
@@ -62,3 +62,14 @@ def test_alpha_1_keeps_the_vector_order(method: Fusion, vector: dict[str, float]
     fused = fuse(hits(vector), hits(keyword), alpha=1.0, method=method, top_k=10)
     in_vector = [h.chunk.id for h in fused if h.chunk.id in vector]
     assert in_vector[: len(vector) - 1] == list(vector)[: len(vector) - 1]  # the last may tie a keyword-only 0
+
+
+def test_cosine_and_the_relevance_floor() -> None:
+    assert cosine([1.0, 0.0], [2.0, 0.0]) == pytest.approx(1.0)
+    assert cosine([1.0, 0.0], [0.0, 3.0]) == pytest.approx(0.0)
+    assert cosine([1.0, 1.0], [-1.0, -1.0]) == pytest.approx(-1.0)
+    assert cosine([0.0, 0.0], [1.0, 0.0]) == 0.0  # a zero vector is similar to nothing
+    ranked = hits({"a": 0.9, "b": 0.2, "c": 0.1999})
+    assert [h.chunk.id for h in above_floor(ranked, 0.2)] == ["a", "b"]  # the floor itself passes
+    assert above_floor(ranked, None) == ranked
+    assert above_floor(ranked, 0.95) == []

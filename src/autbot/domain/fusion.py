@@ -12,6 +12,7 @@ Both methods give scores in [0, 1], higher is better, so hybrid scores compare a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from autbot.domain import limits
@@ -58,3 +59,16 @@ def fuse(
         scores = {cid: alpha * nv.get(cid, 0.0) + (1 - alpha) * nk.get(cid, 0.0) for cid in chunks}
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
     return [SearchHit(chunk=chunks[cid], score=score) for cid, score in best]
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    """Cosine similarity (0 for a zero vector)."""
+    dot = math.fsum(x * y for x, y in zip(a, b, strict=False))
+    norm = math.sqrt(math.fsum(x * x for x in a)) * math.sqrt(math.fsum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def above_floor(hits: Sequence[SearchHit], floor: float | None) -> list[SearchHit]:
+    """The hits scoring at least ``floor`` (all of them when it is None): a vector ranking's relevance floor
+    (``ChunkQuery.min_vector_score``)."""
+    return list(hits) if floor is None else [h for h in hits if h.score >= floor]

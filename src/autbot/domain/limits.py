@@ -20,6 +20,12 @@ DEFAULT_HYBRID_ALPHA = 0.5
 """Weight of the vector side in hybrid search (``search.hybrid_alpha``)."""
 DEFAULT_FUSION: Final = "relative_score"
 """How hybrid search merges its two rankings (``search.fusion``): ``relative_score`` or ``reciprocal_rank``."""
+DEFAULT_ANSWER_MODE: Final = "hybrid"
+"""How ``/query``, sessions and ``/v1/chat/completions`` over a collection retrieve when the request does not
+say: vector and BM25 fused, both sides held to ``llm.min_vector_score`` (docs/benchmarks.md, sections 8 and 10)."""
+DEFAULT_SEARCH_MODE: Final = "vector"
+"""How ``/search`` (and ``autbot search``, ``autbot eval``) search when the request does not say: its scores are
+then cosine similarities, which clients may threshold; fused scores are relative to each query's best hit."""
 RERANK_CANDIDATES = 50
 """Hits a reranker re-orders when a search asks for reranking (the best ``top_k`` of them are kept)."""
 RRF_K = 60
@@ -80,7 +86,8 @@ DEFAULT_OUTPUT_TOKENS = 160
 LLM_TIMEOUT_S = 120.0
 """``llm.timeout_s``."""
 MIN_VECTOR_SCORE = 0.2
-"""``llm.min_vector_score``: vector-mode chunks less similar than this are not given to the model."""
+"""``llm.min_vector_score``: the answer path's relevance floor: in vector and hybrid modes, chunks less similar to
+the question than this (cosine) are not given to the model (``ChunkQuery.min_vector_score``)."""
 MAX_TEMPERATURE = 2.0
 
 # --- request rates, token budgets, load -------------------------------------------------------------

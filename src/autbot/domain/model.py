@@ -204,6 +204,8 @@ class Fusion(enum.StrEnum):
 
 
 DEFAULT_FUSION = Fusion(limits.DEFAULT_FUSION)
+ANSWER_MODE = SearchMode(limits.DEFAULT_ANSWER_MODE)
+"""How answers retrieve when the request does not say (``limits.DEFAULT_ANSWER_MODE``)."""
 
 
 FilterValue = MetadataValue | list[MetadataValue]
@@ -232,6 +234,11 @@ class ChunkQuery:
     mode: SearchMode = SearchMode.VECTOR
     alpha: float = limits.DEFAULT_HYBRID_ALPHA
     fusion: Fusion = DEFAULT_FUSION
+    min_vector_score: float | None = None
+    """The relevance floor (None: none). In vector and hybrid modes no chunk less similar to ``vector``
+    than this (cosine) is returned: the vector side is cut before fusion, and a keyword match is fused
+    only if its own similarity clears the floor too, so words shared with an off-topic question ("the",
+    "is") bring nothing. Keyword mode ignores it."""
 
 
 def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:

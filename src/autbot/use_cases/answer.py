@@ -62,7 +62,8 @@ class AnswerLimits:
     default_output_tokens: int = limits.DEFAULT_OUTPUT_TOKENS
     timeout_s: float = limits.LLM_TIMEOUT_S
     min_vector_score: float = limits.MIN_VECTOR_SCORE
-    """In vector mode, chunks scoring below this cosine similarity are not given to the model."""
+    """The relevance floor: in vector and hybrid modes, chunks less similar to the question than this (cosine)
+    are not given to the model, whatever their rank or fused score (``SearchRequest.min_vector_score``)."""
     daily_tokens_per_key: int = limits.DAILY_TOKENS_PER_KEY
     """Prompt + completion tokens per caller per UTC day; 0 = unlimited."""
 
@@ -71,7 +72,8 @@ RULES = """Rules:
 - Retrieves ``top_k`` chunks (as SearchChunks; default 4), keeps the best-scored ones that fit the
   prompt budget whole, numbers them, and gives them to the model as labelled untrusted data.
 - Citations are exactly the chunks the model was given; none can name anything else.
-- In vector mode, chunks below the minimum similarity are dropped: they only distract the model.
+- In vector and hybrid modes, chunks less similar to the question than ``llm.min_vector_score`` are
+  dropped before fusion (keyword matches too): they only distract the model.
 - Nothing retrieved: the model is not called and the answer says nothing relevant was found.
 - With earlier turns, the question is first rewritten by the model as a standalone question (one short
   call, charged like an answer, its tokens included in the usage); retrieval and the answer use it.
@@ -124,10 +126,9 @@ class _Grounding(Metering):
             request.search,
             query=question,
             top_k=self.limits.default_top_k if request.search.top_k is None else request.search.top_k,
+            min_vector_score=None if request.search.mode is SearchMode.KEYWORD else self.limits.min_vector_score,
         )
         hits = await asyncio.to_thread(self.search.execute, search)
-        if search.mode is SearchMode.VECTOR:
-            hits = [h for h in hits if h.score >= self.limits.min_vector_score]
         prompt = build_prompt(
             question, hits, max_prompt_tokens=self.limits.max_prompt_tokens, instructions=request.instructions
         )

@@ -20,7 +20,7 @@ from autbot.domain.answers import (
 )
 from autbot.domain.auth import Principal
 from autbot.domain.conversation import check_messages, split_conversation
-from autbot.domain.model import MetadataFilter, SearchMode
+from autbot.domain.model import ANSWER_MODE, MetadataFilter, SearchMode
 from autbot.domain.models import route_chat_model
 from autbot.domain.prompting import estimate_tokens
 from autbot.ports.generation_slots import GenerationSlots
@@ -37,7 +37,7 @@ class Retrieval:
 
     top_k: int | None = None
     filters: tuple[MetadataFilter, ...] = ()
-    mode: SearchMode = SearchMode.VECTOR
+    mode: SearchMode = ANSWER_MODE
     alpha: float | None = None
 
 

@@ -37,6 +37,9 @@ class SearchRequest:
     """None: the configured ``search.hybrid_alpha``."""
     rerank: bool = False
     """Re-order the best ``limits.RERANK_CANDIDATES`` hits with the configured reranker, keep ``top_k``."""
+    min_vector_score: float | None = None
+    """The relevance floor (``ChunkQuery.min_vector_score``): in vector and hybrid modes, no chunk less
+    similar to the query (cosine) is returned. None: no floor (``/search``); answers use ``llm.min_vector_score``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +60,8 @@ class SearchChunks:
     - ``mode`` is ``vector`` (semantic), ``keyword`` (BM25) or ``hybrid`` (both, fused with weight
       ``alpha``, 1 = pure vector, by the configured ``search.fusion``: ``domain.fusion``); the configured
       index must support the mode.
+    - ``min_vector_score`` (optional) is a relevance floor: in vector and hybrid modes, chunks less similar
+      to the query are not returned, on the keyword side of hybrid too.
     - ``rerank`` re-orders the best ``limits.RERANK_CANDIDATES`` hits with the configured reranker.
     - Searching a collection built with another embedding model is refused.
     """
@@ -125,6 +130,9 @@ class SearchChunks:
         alpha = self._limits.default_alpha if request.alpha is None else request.alpha
         if not 0.0 <= alpha <= 1.0:
             raise InvalidInput("alpha must be between 0 and 1.", field="alpha")
+        floor = request.min_vector_score
+        if floor is not None and not -1.0 <= floor <= 1.0:
+            raise InvalidInput("min_vector_score must be between -1 and 1.", field="min_vector_score")
         if request.mode not in self._chunks.search_modes:
             supported = sorted(m.value for m in self._chunks.search_modes)
             raise UnsupportedSearchMode(
@@ -134,7 +142,13 @@ class SearchChunks:
                 supported=supported,
             )
         return ChunkQuery(
-            top_k=top_k, text=text, filters=request.filters, mode=request.mode, alpha=alpha, fusion=self._limits.fusion
+            top_k=top_k,
+            text=text,
+            filters=request.filters,
+            mode=request.mode,
+            alpha=alpha,
+            fusion=self._limits.fusion,
+            min_vector_score=floor,
         )
 
     def _live(self, collection: str, hits: list[SearchHit]) -> tuple[list[tuple[SearchHit, Document]], bool]:

@@ -12,7 +12,7 @@ from autbot.domain import limits
 from autbot.domain.answers import Answer, AnswerEvent, Citation, CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.auth import Principal
 from autbot.domain.errors import CollectionNotFound, InvalidInput
-from autbot.domain.model import CollectionName, MetadataFilter, SearchMode
+from autbot.domain.model import ANSWER_MODE, CollectionName, MetadataFilter, SearchMode
 from autbot.domain.sessions import Session, SessionMessage, history_of, new_session_id, owned, validate_title
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.session_store import SessionStore
@@ -54,7 +54,7 @@ class SessionQuestion:
     question: str
     top_k: int | None = None
     filters: tuple[MetadataFilter, ...] = ()
-    mode: SearchMode = SearchMode.VECTOR
+    mode: SearchMode = ANSWER_MODE
     alpha: float | None = None
     max_tokens: int | None = None
     temperature: float | None = None

@@ -7,17 +7,16 @@ safe to share). The document registry beside it is ``SqliteDocumentRegistry``.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from loguru import logger
 
 from autbot.adapters.chunk_index.keywords import SqliteKeywordIndex, chunk_from_metadata
+from autbot.adapters.chunk_index.rwlock import ReadWriteLock
 from autbot.domain.errors import (
     AutbotError,
     CollectionNotFound,
@@ -26,7 +25,7 @@ from autbot.domain.errors import (
     IndexWriteFailed,
     UnsupportedSearchMode,
 )
-from autbot.domain.fusion import fuse
+from autbot.domain.fusion import above_floor, cosine, fuse
 from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, MetadataFilter, SearchHit, SearchMode
 
 T = TypeVar("T")
@@ -145,7 +144,16 @@ class ChromaChunkIndex:
         if query.mode is SearchMode.KEYWORD:
             return keyword
         vector = self._vector(col, query)
+        if query.min_vector_score is not None and keyword:
+            keyword = self._similar(col, query, keyword, query.min_vector_score)
         return fuse(vector, keyword, alpha=query.alpha, method=query.fusion, top_k=query.top_k)
+
+    def _similar(self, col: Any, query: ChunkQuery, hits: list[SearchHit], floor: float) -> list[SearchHit]:
+        """The keyword hits whose own vector clears the relevance floor (``ChunkQuery.min_vector_score``)."""
+        with self._rw.reading():
+            got = self._call(lambda: col.get(ids=[h.chunk.id for h in hits], include=["embeddings"]))
+        vectors = dict(zip(got["ids"], got["embeddings"], strict=True))
+        return [h for h in hits if h.chunk.id in vectors and cosine(query.vector, vectors[h.chunk.id]) >= floor]
 
     def _vector(self, col: Any, query: ChunkQuery) -> list[SearchHit]:
         with self._rw.reading():
@@ -164,7 +172,7 @@ class ChromaChunkIndex:
             chunk = chunk_from_metadata(cid, text, meta)
             if chunk is not None:  # None: a chunk caught half-written by a concurrent upsert, not ours yet
                 hits.append(SearchHit(chunk=chunk, score=1.0 - float(dist)))
-        return hits
+        return above_floor(hits, query.min_vector_score)
 
     def count(self, collection: str) -> int:
         col = self._collection(collection)
@@ -233,42 +241,6 @@ class ChromaChunkIndex:
 def _log_failure(error: Exception) -> None:
     """The store's own words go to the log, never to a client: they quote queries and internal state."""
     logger.warning("The embedded vector store failed: {}: {}", type(error).__name__, str(error)[:2000])
-
-
-class ReadWriteLock:
-    """Many readers or one writer; a waiting writer holds new readers back, so writes are not starved."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writing = False
-        self._waiting_writers = 0
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
-        with self._cond:
-            self._cond.wait_for(lambda: not self._writing and not self._waiting_writers)
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextlib.contextmanager
-    def writing(self) -> Iterator[None]:
-        with self._cond:
-            self._waiting_writers += 1
-            self._cond.wait_for(lambda: not self._writing and not self._readers)
-            self._waiting_writers -= 1
-            self._writing = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writing = False
-                self._cond.notify_all()
 
 
 def _name(collection: str) -> str:

@@ -73,11 +73,18 @@ class InMemoryChunkIndex:
         by_id = {ch.id: ch for ch, _ in items}
         if query.mode is SearchMode.KEYWORD:
             return _best(_keyword(query.text, items), by_id, query.top_k)
-        vector = _best({ch.id: _dot(query.vector, v) for ch, v in items}, by_id, query.top_k)
+        similarity = {ch.id: _dot(query.vector, v) for ch, v in items}
+        floor = query.min_vector_score
+        if floor is not None:  # the relevance floor: nothing less similar, on either side
+            similarity = {cid: s for cid, s in similarity.items() if s >= floor}
+        vector = _best(similarity, by_id, query.top_k)
         if query.mode is SearchMode.VECTOR:
             return vector
         if query.mode is SearchMode.HYBRID:
-            keyword = _best(_keyword(query.text, items), by_id, query.top_k)
+            matches = _keyword(query.text, items)
+            if floor is not None:
+                matches = {cid: s for cid, s in matches.items() if cid in similarity}
+            keyword = _best(matches, by_id, query.top_k)
             return fuse(vector, keyword, alpha=query.alpha, method=query.fusion, top_k=query.top_k)
         raise UnsupportedSearchMode(f"Unknown search mode {query.mode!r}.")  # pragma: no cover
 

@@ -9,6 +9,7 @@ from typing import Any
 from autbot.adapters.weaviate.connection import WeaviateConnection, is_missing_class, is_transient
 from autbot.adapters.weaviate.schema import ChunkSchema, create_chunk_collection, kv_token, weaviate_name
 from autbot.domain.errors import CollectionNotFound, IndexWriteFailed
+from autbot.domain.fusion import above_floor, cosine
 from autbot.domain.ids import object_uuid
 from autbot.domain.model import Chunk, ChunkQuery, Fusion, HealthStatus, MetadataFilter, SearchHit, SearchMode
 
@@ -124,6 +125,7 @@ class WeaviateChunkIndex:
                         query=query.text, limit=query.top_k, filters=where, return_metadata=MetadataQuery(score=True)
                     )
                 else:
+                    floor = query.min_vector_score
                     res = q.hybrid(
                         query=query.text,
                         vector=list(query.vector),
@@ -133,13 +135,16 @@ class WeaviateChunkIndex:
                         fusion_type=HybridFusion.RANKED
                         if query.fusion is Fusion.RECIPROCAL_RANK
                         else HybridFusion.RELATIVE_SCORE,
+                        max_vector_distance=None if floor is None else 1.0 - floor,  # the vector side's floor
+                        include_vector=floor is not None,  # the keyword side's: each hit's own similarity
                         return_metadata=MetadataQuery(score=True),
                     )
             except Exception as e:
                 if is_missing_class(e):  # not created yet, or deleted meanwhile
                     return []
                 raise
-            return [_hit(o, query) for o in res.objects]
+            hits = [_hit(o, query) for o in res.objects if _clears_floor(o, query)]
+            return above_floor(hits, query.min_vector_score) if query.mode is SearchMode.VECTOR else hits
 
         return self._conn.call(run)
 
@@ -157,6 +162,14 @@ class WeaviateChunkIndex:
 
     def health(self) -> HealthStatus:
         return self._conn.health()
+
+
+def _clears_floor(o: Any, query: ChunkQuery) -> bool:
+    """In hybrid mode with a relevance floor, whether the hit's own vector is similar enough to the query."""
+    if query.mode is not SearchMode.HYBRID or query.min_vector_score is None:
+        return True
+    vector = o.vector.get("default") if isinstance(o.vector, dict) else o.vector
+    return vector is not None and cosine(query.vector, vector) >= query.min_vector_score
 
 
 def _hit(o: Any, query: ChunkQuery) -> SearchHit:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autbot.domain.errors import AutbotError, ConfigurationError
+from autbot.domain.limits import DEFAULT_SEARCH_MODE
 from autbot.entrypoints.cli import client, keys, server
 from autbot.entrypoints.cli import eval as eval_command
 
@@ -77,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     search = client_command("search", "search a collection")
     search.add_argument("query")
     search.add_argument("--top-k", type=int, help="results (default: the server's)")
-    search.add_argument("--mode", choices=["vector", "hybrid", "keyword"], default="vector")
+    search.add_argument("--mode", choices=["vector", "hybrid", "keyword"], default=DEFAULT_SEARCH_MODE)
     search.add_argument("--json", action="store_true", help="print the raw JSON response")
     search.set_defaults(func=client.search)
 

@@ -11,6 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from autbot.domain.limits import DEFAULT_SEARCH_MODE
+
 
 def run(args: argparse.Namespace) -> int:
     from autbot.domain.errors import ConfigurationError
@@ -18,8 +20,8 @@ def run(args: argparse.Namespace) -> int:
     from autbot.entrypoints.evaluation.dataset import load_beir
     from autbot.entrypoints.evaluation.runner import EvalOptions, run_eval
 
-    if args.url and args.rerank:
-        raise ConfigurationError("--rerank works in-process only: the HTTP API has no rerank option yet.")
+    if args.url and (args.rerank or args.min_score is not None):
+        raise ConfigurationError("--rerank and --min-score work in-process only: the search API has neither.")
     dataset = load_beir(args.dataset, split=args.split, limit_queries=args.limit_queries)
     collection = CollectionName(args.collection or f"eval-{uuid.uuid4().hex[:12]}").value
     options = EvalOptions(
@@ -27,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
         mode=SearchMode(args.mode),
         alpha=args.alpha,
         rerank=args.rerank,
+        min_vector_score=args.min_score,
         progress=not args.json,
     )
     target = _target(args)
@@ -61,10 +64,12 @@ def _text(r: dict[str, Any]) -> str:
     q = r["quality"]
     ingest = f"{r['ingest_s']:.1f} s" if r["ingest_s"] is not None else "reused (already ingested)"
     alpha = "" if r["alpha"] is None else f", alpha {r['alpha']}"
+    rerank = ", reranked" if r["rerank"] else ""
+    floor = "" if r["min_vector_score"] is None else f", floor {r['min_vector_score']}"
     return "\n".join(
         [
             f"dataset     {r['dataset']}: {r['documents']} documents, {q['queries']} judged queries",
-            f"search      mode {r['mode']}{alpha}{', reranked' if r['rerank'] else ''}; collection {r['collection']}",
+            f"search      mode {r['mode']}{alpha}{rerank}{floor}; collection {r['collection']}",
             f"NDCG@10     {q['ndcg_at_10']:.4f}",
             f"Recall@10   {q['recall_at_10']:.4f}",
             f"Recall@100  {q['recall_at_100']:.4f}",
@@ -78,9 +83,10 @@ def _text(r: dict[str, Any]) -> str:
 def add_parser(sub: Any) -> None:
     e = sub.add_parser("eval", help="measure retrieval quality and speed on a BEIR-layout dataset")
     e.add_argument("dataset", type=Path, help="directory with corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
-    e.add_argument("--mode", choices=["vector", "hybrid", "keyword"], default="vector")
+    e.add_argument("--mode", choices=["vector", "hybrid", "keyword"], default=DEFAULT_SEARCH_MODE)
     e.add_argument("--alpha", type=float, help="hybrid: weight of the vector side (default: the configured one)")
     e.add_argument("--rerank", action="store_true", help="rerank the hits with the configured reranker")
+    e.add_argument("--min-score", type=float, help="in-process: the answer path's relevance floor (cosine), e.g. 0.2")
     e.add_argument("--json", action="store_true", help="print the report as JSON (no progress bars)")
     e.add_argument("--collection", help="use (and keep) this collection; a full one is reused, not re-ingested")
     e.add_argument("--limit-queries", type=int, metavar="N", help="evaluate the first N judged queries")

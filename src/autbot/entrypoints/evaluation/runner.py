@@ -23,6 +23,8 @@ class EvalOptions:
     mode: SearchMode = SearchMode.VECTOR
     alpha: float | None = None
     rerank: bool = False
+    min_vector_score: float | None = None
+    """The relevance floor of the answer path (``SearchRequest.min_vector_score``); None: none, as ``/search``."""
     top_k: int = limits.MAX_TOP_K
     """Chunks asked per query: their distinct documents form the ranking (so Recall@100 is over at most
     100 chunks' documents)."""
@@ -38,6 +40,7 @@ class EvalReport:
     mode: str
     alpha: float | None
     rerank: bool
+    min_vector_score: float | None
     ingested: bool
     """False when the collection already held the corpus and was reused."""
     ingest_s: float | None
@@ -83,6 +86,7 @@ def run_eval(target: EvalTarget, dataset: BeirDataset, options: EvalOptions) -> 
         mode=options.mode.value,
         alpha=options.alpha,
         rerank=options.rerank,
+        min_vector_score=options.min_vector_score,
         ingested=not reuse,
         ingest_s=ingest_s,
         quality=evaluate(runs, dataset.qrels),
@@ -93,5 +97,11 @@ def run_eval(target: EvalTarget, dataset: BeirDataset, options: EvalOptions) -> 
 
 def _search(target: EvalTarget, text: str, options: EvalOptions) -> list[str]:
     return target.search(
-        options.collection, text, top_k=options.top_k, mode=options.mode, alpha=options.alpha, rerank=options.rerank
+        options.collection,
+        text,
+        top_k=options.top_k,
+        mode=options.mode,
+        alpha=options.alpha,
+        rerank=options.rerank,
+        min_vector_score=options.min_vector_score,
     )

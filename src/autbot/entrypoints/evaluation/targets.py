@@ -18,7 +18,15 @@ class EvalTarget(Protocol):
     def ingest(self, collection: str, documents: Sequence[DocumentInput]) -> None: ...
 
     def search(
-        self, collection: str, query: str, *, top_k: int, mode: SearchMode, alpha: float | None, rerank: bool
+        self,
+        collection: str,
+        query: str,
+        *,
+        top_k: int,
+        mode: SearchMode,
+        alpha: float | None,
+        rerank: bool,
+        min_vector_score: float | None = None,
     ) -> list[str]:
         """Document ids of the hits, best first (one per chunk hit: repeats possible)."""
         ...
@@ -52,11 +60,27 @@ class InProcessTarget:
         self._ingest.execute(IngestRequest(collection=collection, documents=tuple(documents)))
 
     def search(
-        self, collection: str, query: str, *, top_k: int, mode: SearchMode, alpha: float | None, rerank: bool
+        self,
+        collection: str,
+        query: str,
+        *,
+        top_k: int,
+        mode: SearchMode,
+        alpha: float | None,
+        rerank: bool,
+        min_vector_score: float | None = None,
     ) -> list[str]:
         from autbot.use_cases.search import SearchRequest
 
-        request = SearchRequest(collection=collection, query=query, top_k=top_k, mode=mode, alpha=alpha, rerank=rerank)
+        request = SearchRequest(
+            collection=collection,
+            query=query,
+            top_k=top_k,
+            mode=mode,
+            alpha=alpha,
+            rerank=rerank,
+            min_vector_score=min_vector_score,
+        )
         return [h.chunk.document_id for h in self._search.execute(request)]
 
     def drop(self, collection: str) -> None:
@@ -89,13 +113,21 @@ class HttpTarget:
         self._ok(self._http.post(f"/v1/collections/{collection}/documents", json=body))
 
     def search(
-        self, collection: str, query: str, *, top_k: int, mode: SearchMode, alpha: float | None, rerank: bool
+        self,
+        collection: str,
+        query: str,
+        *,
+        top_k: int,
+        mode: SearchMode,
+        alpha: float | None,
+        rerank: bool,
+        min_vector_score: float | None = None,
     ) -> list[str]:
         body: dict[str, Any] = {"query": query, "top_k": top_k, "mode": mode.value}
         if alpha is not None:
             body["alpha"] = alpha
-        if rerank:
-            raise ConfigurationError("--rerank works in-process only: the HTTP API has no rerank option yet.")
+        if rerank or min_vector_score is not None:
+            raise ConfigurationError("--rerank and --min-score work in-process only: the search API has neither.")
         r = self._ok(self._http.post(f"/v1/collections/{collection}/search", json=body))
         return [str(hit["document_id"]) for hit in r.json()["results"]]
 

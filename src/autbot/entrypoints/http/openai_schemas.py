@@ -68,7 +68,7 @@ class AutbotOptions(_Strict):
 
     top_k: s.TopK | None = None
     filters: dict[str, s.Scalar | list[s.Scalar]] | None = None
-    mode: Literal["vector", "hybrid", "keyword"] = "vector"
+    mode: Literal["vector", "hybrid", "keyword"] = limits.DEFAULT_ANSWER_MODE
     alpha: s.Alpha | None = None
 
 

@@ -61,7 +61,7 @@ class SearchBody(_Body):
     query: Query
     top_k: TopK = limits.DEFAULT_SEARCH_TOP_K
     filters: Filters | None = None
-    mode: Literal["vector", "hybrid", "keyword"] = "vector"
+    mode: Literal["vector", "hybrid", "keyword"] = limits.DEFAULT_SEARCH_MODE
     alpha: Alpha | None = None
 
 
@@ -81,7 +81,7 @@ class QueryBody(_Body):
     question: Query
     top_k: TopK | None = None
     filters: Filters | None = None
-    mode: Literal["vector", "hybrid", "keyword"] = "vector"
+    mode: Literal["vector", "hybrid", "keyword"] = limits.DEFAULT_ANSWER_MODE
     alpha: Alpha | None = None
     stream: bool = False
     max_tokens: Annotated[int, Meta(ge=1)] | None = None

@@ -25,7 +25,7 @@ class SessionMessageBody(_Body):
     question: s.Query
     top_k: s.TopK | None = None
     filters: dict[str, s.Scalar | list[s.Scalar]] | None = None
-    mode: Literal["vector", "hybrid", "keyword"] = "vector"
+    mode: Literal["vector", "hybrid", "keyword"] = limits.DEFAULT_ANSWER_MODE
     alpha: s.Alpha | None = None
     stream: bool = False
     max_tokens: Annotated[int, Meta(ge=1)] | None = None
