@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autbot.adapters.llm.openai import OpenAILanguageModel, retry_after_seconds
+from autbot.adapters.llm.openai_http import env_proxy
 from autbot.domain.answers import ChatMessage, GenerationParams
 from autbot.domain.errors import LanguageModelTimeout, LanguageModelUnavailable
 from tests.support.processes import free_port
@@ -26,6 +27,7 @@ class Script:
         self.steps = steps
         self.calls: list[float] = []
         self.keys: list[str] = []
+        self.paths: list[str] = []
         self.stream_break = stream_break
         self.stall = False  # read the request, then answer nothing until the test ends
         self.released = threading.Event()
@@ -67,6 +69,7 @@ def server() -> Iterator[tuple[str, Script]]:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            script.paths.append(self.path)
             script.calls.append(time.monotonic())
             script.keys.append(self.headers.get("authorization", ""))
             if script.stall:
@@ -127,6 +130,20 @@ async def test_retries_429_honouring_retry_after(server: tuple[str, Script]) -> 
     assert len(script.calls) == 3
     assert script.calls[1] - script.calls[0] >= 0.3
     assert script.keys[0] == "Bearer sk-test"
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(
+    server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, script = server
+    proxy = url.removesuffix("/v1")  # the fake endpoint plays the proxy: it answers whatever URL it is asked for
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    assert env_proxy(url) is None  # NO_PROXY
+    assert env_proxy("http://llm.internal.example:8000/v1/chat/completions") == proxy
+    out = await model("http://llm.internal.example:8000/v1").complete(MSG, PARAMS)
+    assert out.text == "hello there"
+    assert script.paths == ["http://llm.internal.example:8000/v1/chat/completions"]  # an absolute URI: proxied
 
 
 async def test_gives_up_after_max_retries(server: tuple[str, Script]) -> None:
