@@ -118,3 +118,19 @@ def test_micro_batching_hands_the_embedders_error_to_every_caller() -> None:
     with pytest.raises(EmbedderUnavailable):
         batching.embed(["x"])
     batching.close()
+
+
+def test_an_unknown_memory_arena_is_a_configuration_error() -> None:
+    from autbot.domain.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="memory_arena"):
+        OnnxEmbedder(memory_arena="grow")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arena", ["keep", "off"])
+def test_every_memory_arena_gives_the_default_vectors(onnx_embedder: OnnxEmbedder, arena: str) -> None:
+    texts = ["a short query", "a longer passage about rivers, deltas and the sediment they carry " * 8]
+    other = OnnxEmbedder(threads=2, batch_size=8, memory_arena=arena)
+    for a, b in zip(onnx_embedder.embed(texts), other.embed(texts), strict=True):
+        assert cos(a, b) > 0.9999

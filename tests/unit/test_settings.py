@@ -131,6 +131,7 @@ def test_backends_table_is_what_the_container_offers() -> None:
         ({"AUTBOT_INDEX__CHROMA__HNSW_EF_SEARCH": "0"}, "index.chroma.hnsw_ef_search", ">= 1"),
         ({"AUTBOT_INDEX__WEAVIATE__CONSISTENCY_LEVEL": "TWO"}, "index.weaviate.consistency_level", "ALL, ONE, QUORUM"),
         ({"AUTBOT_INDEX__WEAVIATE__QUANTIZATION": "zip"}, "index.weaviate.quantization", "bq, none, pq, sq"),
+        ({"AUTBOT_EMBEDDER__MEMORY_ARENA": "grow"}, "embedder.memory_arena", "keep, off, shrink"),
         ({"AUTBOT_LOGGING__LEVEL": "LOUD"}, "logging.level", "matching regex"),
         ({"AUTBOT_LLM__OPENAI__BASE_URL": "api.example"}, "llm.openai.base_url", "matching regex"),
         ({"AUTBOT_LLM__DEFAULT_OUTPUT_TOKENS": "600"}, "llm.default_output_tokens", "llm.max_output_tokens"),

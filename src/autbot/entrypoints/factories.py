@@ -33,7 +33,11 @@ def _onnx_embedder(s: Settings) -> Any:
 
     e = s.embedder
     onnx = OnnxEmbedder(
-        model_path=e.model_path, tokenizer_path=e.tokenizer_path, threads=e.threads, batch_size=e.batch_size
+        model_path=e.model_path,
+        tokenizer_path=e.tokenizer_path,
+        threads=e.threads,
+        batch_size=e.batch_size,
+        memory_arena=e.memory_arena,
     )
     return micro_batched(onnx, window_ms=e.micro_batch_ms)
 

@@ -14,6 +14,8 @@ from autbot.domain.model import HealthStatus
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSION = 384
+MEMORY_ARENAS = ("shrink", "keep", "off")
+"""What onnxruntime's CPU memory arena does with the buffers of a call (``embedder.memory_arena``)."""
 
 
 def _package_dir(name: str) -> Path:
@@ -42,6 +44,7 @@ class OnnxEmbedder:
         threads: int = 0,
         batch_size: int = 32,
         max_tokens: int = 256,
+        memory_arena: str = "shrink",
     ) -> None:
         try:
             import numpy as np
@@ -49,6 +52,8 @@ class OnnxEmbedder:
             from tokenizers import Tokenizer
         except ImportError as e:  # pragma: no cover - dependency hint
             raise ConfigurationError("The ONNX embedder needs onnxruntime and tokenizers: `uv sync`.") from e
+        if memory_arena not in MEMORY_ARENAS:
+            raise ConfigurationError(f"embedder.memory_arena must be one of {', '.join(MEMORY_ARENAS)}.")
         self._np = np
         model = Path(model_path) if model_path else default_model_path()
         tok = Path(tokenizer_path) if tokenizer_path else default_tokenizer_path()
@@ -56,6 +61,10 @@ class OnnxEmbedder:
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+            options.enable_cpu_mem_arena = memory_arena != "off"
+            self._run_options = ort.RunOptions()
+            if memory_arena == "shrink":  # the arena's chunks go back after each call: RSS stays flat
+                self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
             self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
             self._tokenizer = Tokenizer.from_file(str(tok))
         except Exception as e:
@@ -99,7 +108,7 @@ class OnnxEmbedder:
             feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feeds["token_type_ids"] = np.zeros_like(ids)
-            hidden = self._session.run(None, feeds)[0]
+            hidden = self._session.run(None, feeds, self._run_options)[0]
         except Exception as e:
             raise EmbedderUnavailable(f"Embedding failed: {e}") from e
         m = mask[:, :, None].astype(np.float32)

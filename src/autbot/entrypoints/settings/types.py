@@ -9,6 +9,7 @@ import msgspec
 from autbot.entrypoints.settings.chat import SessionsBackend
 
 EmbedderBackend = Literal["onnx", "hashing"]
+MemoryArena = Literal["shrink", "keep", "off"]
 IndexBackend = Literal["chroma", "weaviate", "memory"]
 LlmBackend = Literal["local", "openai", "fake"]
 SecretsBackend = Literal["env", "file"]
