@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dependency_injector import containers, providers
-
 from autbot.adapters.rerankers.identity import NoReranker  # a tiny module: no SDK behind it
 from autbot.domain.errors import ConfigurationError
 from autbot.domain.model import Fusion
 from autbot.entrypoints import factories as f
 from autbot.entrypoints import session_stores
+from autbot.entrypoints.injection import containers, providers
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, StreamAnswer
