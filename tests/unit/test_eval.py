@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,9 @@ def test_runs_the_real_paths_in_process_and_reuses_a_full_collection() -> None:
     assert not again.ingested
     assert again.ingest_s is None
     assert again.quality == first.quality
+    floored = run_eval(target, data, replace(options, min_vector_score=0.99))  # the answer path's floor, raised
+    assert floored.min_vector_score == 0.99
+    assert floored.quality.recall_at_100 < first.quality.recall_at_100  # pages below it are no longer found
     target.drop("tiny")
     assert target.documents("tiny") == 0
     target.close()
@@ -98,6 +102,8 @@ def test_runs_through_the_http_api(tmp_path: Path) -> None:
         assert target.documents("tiny") == report.documents
         with pytest.raises(ConfigurationError, match="in-process only"):
             target.search("tiny", "q", top_k=5, mode=SearchMode.VECTOR, alpha=None, rerank=True)
+        with pytest.raises(ConfigurationError, match="in-process only"):  # /search has no floor
+            target.search("tiny", "q", top_k=5, mode=SearchMode.VECTOR, alpha=None, rerank=False, min_vector_score=0.2)
         target.drop("tiny")
         assert target.documents("tiny") == 0
         target.drop("tiny")  # already gone: fine
