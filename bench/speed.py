@@ -8,8 +8,10 @@
   vs ``MicroBatchingEmbedder`` around it; baselines: one text per call, and 16 texts per call, sequential.
 - startup: ``autbot serve`` from process start until ``/ready`` answers 200, with the fakes and with the
   local models; RSS of the server process once ready.
+- rss: RSS of ``autbot serve`` with the local models after a load (ingestion, searches, answers), for each
+  ``embedder.memory_arena`` and ``embedder.batch_size``; ingestion speed against the old defaults, same run.
 
-    uv run python bench/speed.py [--suite all|overhead|batching|startup] [--quick]
+    uv run python bench/speed.py [--suite all|overhead|batching|startup|rss] [--quick]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -290,9 +293,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _rss_mb(pid: int) -> float:
+def _rss_mb(pid: int, field: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -304,11 +307,19 @@ def _cpu_s(pid: int) -> float:
 
 
 SERVE = "from autbot.entrypoints.cli import main; main(['serve'])"
-EAGER_SPLITTER = "import llama_index.core.node_parser; " + SERVE
-"""How the server started before the splitter imported llama-index lazily (for the before/after figures)."""
+EAGER_DI = "import dependency_injector.containers; " + SERVE
+"""How the server started before ``entrypoints.injection`` (dependency-injector imported pydantic-settings,
+pydantic, yaml and werkzeug for integrations AutBot does not use)."""
+LEAN_APP = "import litestar; from autbot.entrypoints.http.lean import LeanLitestar; litestar.Litestar = LeanLitestar; "
+"""``create_app`` building a ``LeanLitestar`` (no Pydantic/attrs plugins): patched here until app.py uses it."""
 
 
-def _serve(env_extra: dict[str, str], timeout_s: float = 300, code: str = SERVE) -> dict[str, float]:
+def _serve(
+    env_extra: dict[str, str],
+    timeout_s: float = 300,
+    code: str = SERVE,
+    load: Callable[[str, int], dict[str, float]] | None = None,
+) -> dict[str, float]:
     import httpx
 
     port = _free_port()
@@ -330,7 +341,8 @@ def _serve(env_extra: dict[str, str], timeout_s: float = 300, code: str = SERVE)
                 if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5).status_code == 200:
                     ready, cpu = time.perf_counter() - start, _cpu_s(proc.pid)
                     time.sleep(0.5)
-                    return {"ready_s": ready, "cpu_s": cpu, "rss_mb": _rss_mb(proc.pid)}
+                    out = {"ready_s": ready, "cpu_s": cpu, "rss_mb": _rss_mb(proc.pid)}
+                    return {**out, **(load(f"http://127.0.0.1:{port}", proc.pid) if load else {})}
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
@@ -349,9 +361,12 @@ def bench_startup(quick: bool) -> dict[str, Any]:
         "AUTBOT_SESSIONS__BACKEND": "memory",
     }
     runs = 1 if quick else 3
-    fake = [_serve(fakes) for _ in range(runs)]
-    fake_eager = [_serve(fakes, code=EAGER_SPLITTER) for _ in range(runs)]
-    local = [_serve({}) for _ in range(1 if quick else 2)]
+    variants = {"fakes_before": EAGER_DI, "fakes": SERVE, "fakes_lean_app": LEAN_APP + SERVE}
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+    for _ in range(runs):  # interleaved rounds: load from elsewhere hits every variant alike
+        for name, code in variants.items():
+            rows[name].append(_serve(fakes, code=code))
+    local = [_serve({}, code=code) for code in (SERVE, LEAN_APP + SERVE) for _ in range(1 if quick else 2)]
 
     def best(rows: list[dict[str, float]]) -> dict[str, float]:
         return {
@@ -360,11 +375,12 @@ def bench_startup(quick: bool) -> dict[str, Any]:
             "rss_mb": statistics.median(r["rss_mb"] for r in rows),
         }
 
+    half = len(local) // 2
     return {
-        "fakes": best(fake),
-        "fakes_eager_llama_index": best(fake_eager),
-        "local_models": best(local),
-        "runs": {"fakes": fake, "fakes_eager_llama_index": fake_eager, "local_models": local},
+        **{name: best(r) for name, r in rows.items()},
+        "local_models": best(local[:half]),
+        "local_models_lean_app": best(local[half:]),
+        "runs": {**rows, "local_models": local},
         "memory_steps_mb": _memory_steps(),
     }
 
@@ -381,6 +397,8 @@ out.append(("import the app (litestar, dependency-injector, loguru, prometheus, 
 from autbot.adapters.embedders.onnx import OnnxEmbedder
 e = OnnxEmbedder(); e.embed(["warm up"])
 out.append(("ONNX MiniLM embedder loaded (onnxruntime, tokenizers, numpy)", rss()))
+e.embed([("The river carries sediment to the delta. " * 40)[: 1000 + i] for i in range(32)])
+out.append(("one ingestion batch embedded (32 chunks of 256 tokens)", rss()))
 from autbot.adapters.chunk_index.chroma import ChromaChunkIndex
 c = ChromaChunkIndex(path=tempfile.mkdtemp()); c.ensure("x")
 out.append(("Chroma + SQLite keyword index opened", rss()))
@@ -402,7 +420,67 @@ def _memory_steps() -> list[tuple[str, float]]:
     return [tuple(step) for step in json.loads(out.stdout.strip().splitlines()[-1])]  # type: ignore[misc]
 
 
-SUITES = {"overhead": bench_overhead, "batching": bench_batching, "startup": bench_startup}
+def _load(documents: int, searches: int, questions: int) -> Callable[[str, int], dict[str, float]]:
+    """Ingest ``documents`` (6 paragraphs each, 50 per request), run ``searches`` and ``questions``; RSS after each."""
+    import httpx
+
+    from bench.run import corpus
+
+    docs = [{"id": d.id, "text": d.text} for d in corpus(documents)]
+
+    def run(base: str, pid: int) -> dict[str, float]:
+        out: dict[str, float] = {}
+        with httpx.Client(base_url=base, timeout=600) as client:
+            t = time.perf_counter()
+            for i in range(0, len(docs), 50):
+                r = client.post("/v1/collections/kb/documents", json={"documents": docs[i : i + 50]})
+                assert r.status_code == 201, r.text
+            out["ingest_s"] = time.perf_counter() - t
+            out["rss_after_ingest_mb"] = _rss_mb(pid)
+            t = time.perf_counter()
+            for q in _queries(searches):
+                assert client.post("/v1/collections/kb/search", json={"query": q, "top_k": 5}).status_code == 200
+            out["search_ms"] = (time.perf_counter() - t) * 1000 / max(1, searches)
+            out["rss_after_search_mb"] = _rss_mb(pid)
+            for q in _queries(questions):
+                r = client.post("/v1/collections/kb/query", json={"question": q, "max_tokens": 32})
+                assert r.status_code == 200, r.text
+            out["rss_after_query_mb"] = _rss_mb(pid)
+            out["peak_rss_mb"] = _rss_mb(pid, "VmHWM")
+        return out
+
+    return run
+
+
+RSS_ENV = {"AUTBOT_LIMITS__ENABLED": "false", "AUTBOT_LLM__LOCAL__THREADS": "1"}
+"""No request rates (the load would hit them); one llama.cpp thread (two spin on a shared 2-core machine)."""
+RSS_VARIANTS: dict[str, dict[str, str]] = {
+    "before: arena keep, batch 32": {"AUTBOT_EMBEDDER__MEMORY_ARENA": "keep", "AUTBOT_EMBEDDER__BATCH_SIZE": "32"},
+    "arena shrink, batch 32": {"AUTBOT_EMBEDDER__MEMORY_ARENA": "shrink", "AUTBOT_EMBEDDER__BATCH_SIZE": "32"},
+    "arena off, batch 8": {"AUTBOT_EMBEDDER__MEMORY_ARENA": "off", "AUTBOT_EMBEDDER__BATCH_SIZE": "8"},
+    "after: arena shrink, batch 8 (defaults)": {},
+}
+"""``embedder.memory_arena`` and ``embedder.batch_size``; the first is onnxruntime's and the old defaults."""
+
+
+def bench_rss(quick: bool, rounds: int = 1) -> dict[str, Any]:
+    """The default server (ONNX embedder, Chroma, SmolLM2) after a load, once per variant."""
+    load = _load(20 if quick else 100, 20 if quick else 100, 1 if quick else 3)
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in RSS_VARIANTS}
+    for _ in range(rounds):  # interleaved rounds: load from elsewhere hits every variant alike
+        for name, env in RSS_VARIANTS.items():
+            rows[name].append(_serve({**RSS_ENV, **env}, timeout_s=900, load=load))
+    out: dict[str, Any] = {"runs": rows}
+    before = rows[next(iter(RSS_VARIANTS))]
+    for name, runs in rows.items():
+        out[name] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        out[name]["ingest_speed_vs_before"] = statistics.median(
+            b["ingest_s"] / r["ingest_s"] for b, r in zip(before, runs, strict=True)
+        )
+    return out
+
+
+SUITES = {"overhead": bench_overhead, "batching": bench_batching, "startup": bench_startup, "rss": bench_rss}
 
 
 def main() -> int:

@@ -42,7 +42,7 @@ class OnnxEmbedder:
         model_path: str | None = None,
         tokenizer_path: str | None = None,
         threads: int = 0,
-        batch_size: int = 32,
+        batch_size: int = 8,
         max_tokens: int = 256,
         memory_arena: str = "shrink",
     ) -> None:

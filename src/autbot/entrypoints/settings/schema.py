@@ -93,8 +93,9 @@ class EmbedderSettings(Section):
     """``onnx`` (all-MiniLM-L6-v2 int8, 384 dims) or ``hashing`` (deterministic, for tests)."""
     threads: NonNegative = 0
     """onnxruntime intra-op threads; 0 lets onnxruntime choose."""
-    batch_size: Positive = 32
-    """Texts per inference batch."""
+    batch_size: Positive = 8
+    """Texts per inference batch. 8 peaks at about 60 MB of activations for 256-token chunks where 32 peaked
+    at about 430 MB, at the same speed on CPU (docs/benchmarks.md, "Start-up and memory")."""
     memory_arena: MemoryArena = "shrink"
     """onnxruntime's CPU memory arena: ``keep`` holds the buffers of the largest batch for good (RSS grew to
     about 1 GB after ingestion), ``shrink`` frees them after each call, ``off`` allocates without an arena.
