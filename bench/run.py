@@ -247,18 +247,22 @@ def bench_search(sizes: list[int], n_queries: int, *, weaviate: bool = True) -> 
 
 def markdown(res: dict[str, Any]) -> str:
     ing = res["ingest"]
-    lines = [
-        f"Machine: {res['machine']}; run {res['when']}.",
-        "",
-        "### Ingestion vs the raw embedder (same chunk texts)",
-        "",
-        "| documents | chunks | raw embedder (chunks/s) | ingestion (chunks/s) | ratio |",
-        "|---:|---:|---:|---:|---:|",
-        f"| {ing['documents']} | {ing['chunks']} | {ing['raw_embed_chunks_per_s']:.0f} | "
-        f"{ing['ingest_chunks_per_s']:.0f} | **{ing['ratio_ingest_vs_raw_embedder']:.2f}** |",
-        "",
-        f"Re-ingesting 50 unchanged documents (idempotent no-op): {ing['reingest_50_unchanged_docs_s'] * 1000:.0f} ms.",
-        "",
+    lines = [f"Machine: {res['machine']}; run {res['when']}.", ""]
+    if ing:
+        lines += [
+            "### Ingestion vs the raw embedder (same chunk texts)",
+            "",
+            "| documents | chunks | raw embedder (chunks/s) | ingestion (chunks/s) | ratio |",
+            "|---:|---:|---:|---:|---:|",
+            f"| {ing['documents']} | {ing['chunks']} | {ing['raw_embed_chunks_per_s']:.0f} | "
+            f"{ing['ingest_chunks_per_s']:.0f} | **{ing['ratio_ingest_vs_raw_embedder']:.2f}** |",
+            "",
+            f"Re-ingesting 50 unchanged documents (no-op): {ing['reingest_50_unchanged_docs_s'] * 1000:.0f} ms.",
+            "",
+        ]
+    if not res["search"]:
+        return "\n".join(lines)
+    lines += [
         "### Search latency, top-10, same vectors and queries",
         "",
         f"{res['search']['queries']} queries, {res['search']['dimension']}-d clustered unit vectors. Query embedding "
@@ -295,10 +299,10 @@ def main() -> int:
     res: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "ingest": bench_ingest(40 if args.quick else 300) if args.part != "search" else old["ingest"],
+        "ingest": bench_ingest(40 if args.quick else 300) if args.part != "search" else old.get("ingest"),
         "search": bench_search(sizes, n_queries, weaviate=not args.no_weaviate)
         if args.part != "ingest"
-        else old["search"],
+        else old.get("search"),
     }
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -15,8 +15,10 @@ from autbot import __version__
 from autbot.domain.auth import Principal
 from autbot.domain.errors import ConfigurationError
 from autbot.entrypoints.container import USE_CASES, Container, aclose, build_container, start, stop
+from autbot.entrypoints.http.answering import Answering
 from autbot.entrypoints.http.bodies import AutbotRequest
 from autbot.entrypoints.http.draining import Draining
+from autbot.entrypoints.http.lean import LeanLitestar
 from autbot.entrypoints.http.metrics_route import MetricsController
 from autbot.entrypoints.http.openai_routes import ChatController, EmbeddingsController, ModelsController
 from autbot.entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -52,6 +54,17 @@ def _constant(value: Any) -> Any:
         return value
 
     return dependency
+
+
+def _answering(container: Container, draining: Draining) -> Answering:
+    return Answering(
+        answer_question=container.answer_question(),
+        stream_answer=container.stream_answer(),
+        ask_in_session=container.ask_in_session(),
+        stream_in_session=container.stream_in_session(),
+        chat_completions=container.chat_completions(),
+        draining=draining,
+    )
 
 
 def _principal(request: Request[Any, Any, Any]) -> Principal:
@@ -118,7 +131,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     rate_limits = [DefineMiddleware(RateLimitMiddleware, limiter=container.rate_limiter())]
 
     cors = CORSConfig(allow_origins=settings.server.cors_origins) if settings.server.cors_origins else None
-    app = Litestar(
+    app = LeanLitestar(  # no Pydantic/attrs plugins: AutBot has none of their models (lean.py)
         route_handlers=[
             HealthController,
             CollectionController,
@@ -137,6 +150,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             "caller": Provide(caller, sync_to_thread=False),
             "telemetry": Provide(_constant(telemetry), use_cache=True, sync_to_thread=False),
             "draining": Provide(_constant(draining), use_cache=True, sync_to_thread=False),
+            "answering": Provide(_constant(_answering(container, draining)), use_cache=True, sync_to_thread=False),
         },
         middleware=[
             DefineMiddleware(RequestGuard, policy=guard),  # first: Host, media type, CSRF, body timeout

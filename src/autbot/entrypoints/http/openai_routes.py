@@ -28,7 +28,7 @@ from autbot.domain.models import RAG_PREFIX
 from autbot.entrypoints.http import openai_schemas as o
 from autbot.entrypoints.http import schemas as s
 from autbot.entrypoints.http import security as sec
-from autbot.entrypoints.http.draining import Draining
+from autbot.entrypoints.http.answering import Answering
 from autbot.entrypoints.http.openai_errors import (
     OPENAI_EXCEPTION_HANDLERS,
     error_of,
@@ -60,22 +60,22 @@ class ChatController(Controller):
     async def completions(
         self,
         data: JSONBody[o.ChatBody],
-        chat_completions: NamedDependency[ChatCompletions],
-        draining: NamedDependency[Draining],
+        answering: NamedDependency[Answering],
         request: Request[Any, Any, Any],
     ) -> Response[Any]:
-        # Few dependencies, the principal and caller read from the request: Litestar resolves several
-        # dependencies in an anyio task group, whose cost grows with their number (see bench/relay.py).
+        # One dependency, the principal and caller read from the request (answering.py says why).
         chat = o.chat_request(data, principal=principal_of(request), caller=caller_of(request.scope))
         completion_id, created, rag = f"chatcmpl-{os.urandom(12).hex()}", int(time.time()), _is_rag(data.model)
-        result = await chat_completions.execute(chat)
+        result = await answering.chat_completions.execute(chat)
         if isinstance(result, Answer):
             out = o.completion_out(result, completion_id=completion_id, created=created, model=data.model, rag=rag)
             return Response(out)
         first = await anext(result)  # validation, retrieval and upstream errors: an ordinary error response
         frames = _Frames(completion_id, created, data.model)
         return Stream(
-            _chunks(first, draining.until_drained(result), frames, rag=rag, include_usage=o.include_usage(data)),
+            _chunks(
+                first, answering.draining.until_drained(result), frames, rag=rag, include_usage=o.include_usage(data)
+            ),
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, Parameter
@@ -18,11 +18,12 @@ from autbot.domain.model import DocumentInput, SearchMode, parse_filters
 from autbot.entrypoints.http import schemas as s
 from autbot.entrypoints.http import security as sec
 from autbot.entrypoints.http.answer_events import SSE_HEADERS, answer_stream
+from autbot.entrypoints.http.answering import Answering
 from autbot.entrypoints.http.bodies import decode_json, read_form
 from autbot.entrypoints.http.draining import Draining
 from autbot.entrypoints.http.openapi import problem_responses
-from autbot.entrypoints.http.rate_limits import limited
-from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
+from autbot.entrypoints.http.rate_limits import caller_of, limited
+from autbot.use_cases.answer import AnswerQuestion, AnswerRequest
 from autbot.use_cases.documents import (
     CollectionRef,
     DeleteCollection,
@@ -216,15 +217,9 @@ class CollectionController(Controller):
         responses=problem_responses(404, 409, body=True),
     )
     async def query(
-        self,
-        collection: str,
-        data: s.QueryBody,
-        answer_question: AnswerQuestion,
-        stream_answer: StreamAnswer,
-        caller: str,
-        draining: Draining,
+        self, collection: str, data: s.QueryBody, answering: Answering, request: Request[Any, Any, Any]
     ) -> Response[Any]:
-        request = AnswerRequest(
+        question = AnswerRequest(
             search=SearchRequest(
                 collection=collection,
                 query=data.question,
@@ -235,10 +230,10 @@ class CollectionController(Controller):
             ),
             max_tokens=data.max_tokens,
             temperature=data.temperature,
-            caller=caller,
+            caller=caller_of(request.scope),
         )
         if not data.stream:
-            a = await answer_question.execute(request)
+            a = await answering.answer_question.execute(question)
             return Response(
                 s.QueryResponse(
                     answer=a.text,
@@ -247,10 +242,10 @@ class CollectionController(Controller):
                     model=a.model,
                 )
             )
-        events = stream_answer.execute(request)
+        events = answering.stream_answer.execute(question)
         first = await anext(events)  # validation and retrieval errors become a plain problem response
         return ServerSentEvent(
-            answer_stream(first, draining.until_drained(events), f"/v1/collections/{collection}/query"),
+            answer_stream(first, answering.draining.until_drained(events), f"/v1/collections/{collection}/query"),
             headers=SSE_HEADERS,
         )
 

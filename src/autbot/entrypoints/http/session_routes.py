@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import ServerSentEvent
@@ -19,9 +19,10 @@ from autbot.entrypoints.http import schemas as s
 from autbot.entrypoints.http import security as sec
 from autbot.entrypoints.http import session_schemas as ss
 from autbot.entrypoints.http.answer_events import SSE_HEADERS, answer_stream
-from autbot.entrypoints.http.draining import Draining
+from autbot.entrypoints.http.answering import Answering
 from autbot.entrypoints.http.openai_errors import OPENAI_EXCEPTION_HANDLERS, openai_error_responses
-from autbot.entrypoints.http.rate_limits import limited
+from autbot.entrypoints.http.rate_limits import caller_of, limited
+from autbot.entrypoints.http.security import principal_of
 from autbot.use_cases.sessions import (
     AskInSession,
     CreateSession,
@@ -32,7 +33,6 @@ from autbot.use_cases.sessions import (
     ListSessionsRequest,
     SessionQuestion,
     SessionRef,
-    StreamInSession,
 )
 
 
@@ -119,14 +119,11 @@ class SessionController(Controller):
         self,
         session_id: FromPath[str],
         data: JSONBody[ss.SessionMessageBody],
-        ask_in_session: NamedDependency[AskInSession],
-        stream_in_session: NamedDependency[StreamInSession],
-        principal: NamedDependency[Principal],
-        caller: NamedDependency[str],
-        draining: NamedDependency[Draining],
+        answering: NamedDependency[Answering],
+        request: Request[Any, Any, Any],
     ) -> Response[Any]:
-        request = SessionQuestion(
-            principal=principal,
+        question = SessionQuestion(
+            principal=principal_of(request),
             session_id=session_id,
             question=data.question,
             top_k=data.top_k,
@@ -135,14 +132,14 @@ class SessionController(Controller):
             alpha=data.alpha,
             max_tokens=data.max_tokens,
             temperature=data.temperature,
-            caller=caller,
+            caller=caller_of(request.scope),
         )
         if not data.stream:
-            a = await ask_in_session.execute(request)
+            a = await answering.ask_in_session.execute(question)
             usage = s.UsageOut(prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens)
             citations = [s.citation_out(c) for c in a.citations]
             return Response(s.QueryResponse(answer=a.text, citations=citations, usage=usage, model=a.model))
-        events = stream_in_session.execute(request)
+        events = answering.stream_in_session.execute(question)
         first = await anext(events)  # unknown session, validation and retrieval errors: an ordinary error response
-        stream = answer_stream(first, draining.until_drained(events), f"/v1/sessions/{session_id}/messages")
+        stream = answer_stream(first, answering.draining.until_drained(events), f"/v1/sessions/{session_id}/messages")
         return ServerSentEvent(stream, headers=SSE_HEADERS)

@@ -11,8 +11,6 @@ import time
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
-from dependency_injector import providers
-
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams
 from autbot.domain.errors import (
     DependencyUnavailable,
@@ -22,6 +20,7 @@ from autbot.domain.errors import (
 )
 from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, SearchHit, SearchMode
 from autbot.domain.resilience import BreakerState, CircuitBreaker
+from autbot.entrypoints.injection import providers
 from autbot.entrypoints.observability.guards import Guard
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.ports.chunk_index import ChunkIndex
