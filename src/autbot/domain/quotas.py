@@ -9,6 +9,7 @@ the errors they raise, so that every adapter and entrypoint reports a spent quot
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +56,45 @@ def rate_limited(limit_name: str, decision: RateDecision) -> RateLimited:
         window_s=decision.window_s,
         retry_after_s=wait,
     )
+
+
+# --- request rates in the ``limits`` library's notation -------------------------------------------------
+_ONE_RATE = r"\s*([0-9]+)\s*(/|\s*per\s*)\s*([0-9]+)?\s*([a-z]+)\s*"
+_ONE = re.compile(_ONE_RATE, re.IGNORECASE)
+_MANY = re.compile(rf"^{_ONE_RATE}(:?[,;|]{{1}}{_ONE_RATE})*$", re.IGNORECASE)  # as ``limits`` writes it
+_SEPARATORS = re.compile(r"[,;|]{1}")
+_GRANULARITY_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400, "month": 2_592_000, "year": 31_104_000}
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """``amount`` requests per ``window_s`` seconds."""
+
+    amount: int
+    window_s: int
+
+
+def parse_rates(text: str) -> list[Rate]:
+    """Rates written as ``limits.parse_many`` reads them (``600/minute``, ``10 per second``, ``5/2 hours``,
+    several joined by ``,``, ``;`` or ``|``), with the same results and the same ``ValueError`` for anything
+    else: the request limits are read here without importing ``limits`` (only the Redis limiter needs it)."""
+    if not (isinstance(text, str) and _MANY.match(text)):
+        raise ValueError(f"couldn't parse rate limit string '{text}'")
+    rates = []
+    for part in _SEPARATORS.split(text):
+        match = _ONE.match(part)
+        if match:
+            amount, _, multiples, granularity = match.groups()
+            seconds = _GRANULARITY_S.get(granularity.lower().removesuffix("s"))  # "minute" or "minutes"
+            if seconds is None:
+                raise ValueError(f"no granularity matched for {granularity}")
+            rates.append(Rate(int(amount), seconds * ((multiples and int(multiples)) or 1)))
+    return rates
+
+
+def parse_rate(text: str) -> Rate:
+    """The first rate of ``text`` (``limits.parse``)."""
+    return parse_rates(text)[0]
 
 
 # --- daily token budgets ------------------------------------------------------------------------------

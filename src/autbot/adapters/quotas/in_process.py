@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Literal
 
 from autbot.domain.errors import ConfigurationError
-from autbot.domain.quotas import RateDecision
+from autbot.domain.quotas import RateDecision, parse_rate
 
 Strategy = Literal["moving-window", "fixed-window"]
 
@@ -46,11 +46,12 @@ class _Limit:
 class InProcessRateLimiter:
     """Request limits per limit name and caller, counted exactly for one process.
 
-    ``rates`` maps a limit name to a rate string, parsed by ``limits.parse`` (``600/minute``, ``10 per
-    second``) so a rate means what it means for the Redis adapter. ``moving-window`` keeps, per limit and
-    caller, the times of at most ``amount`` allowed hits: a hit is refused while ``amount`` of them are
-    inside the window, and ``reset_after_s`` is when the oldest leaves it. ``fixed-window`` keeps a window
-    start (the caller's first hit after the previous window ended, as ``limits`` does) and a count.
+    ``rates`` maps a limit name to a rate string in the ``limits`` library's notation (``600/minute``, ``10
+    per second``; read by ``domain.quotas.parse_rate``), so a rate means what it means for the Redis adapter.
+    ``moving-window`` keeps, per limit and caller, the times of at most ``amount`` allowed hits: a hit is
+    refused while ``amount`` of them are inside the window, and ``reset_after_s`` is when the oldest leaves it.
+    ``fixed-window`` keeps a window start (the caller's first hit after the previous window ended, as
+    ``limits`` does) and a count.
 
     Nothing runs between hits. A hit may sweep its limit: at most once per window, and only after as many
     hits as the last sweep kept callers, it drops the callers whose newest hit is outside the window. So
@@ -68,13 +69,11 @@ class InProcessRateLimiter:
         strategy: Strategy = "moving-window",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from limits import parse
-
         limits: dict[str, _Limit] = {}
         try:
             for name, rate in rates.items():
-                item = parse(rate)
-                limits[name] = _Limit(int(item.amount), int(item.get_expiry()), clock())
+                item = parse_rate(rate)
+                limits[name] = _Limit(item.amount, item.window_s, clock())
         except ValueError as e:
             raise ConfigurationError(f"Bad rate limit in {dict(rates)}: {e}") from e
         if strategy not in ("moving-window", "fixed-window"):

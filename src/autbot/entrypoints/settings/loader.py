@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from autbot.domain.errors import ConfigurationError
+from autbot.domain.quotas import parse_rates
 from autbot.entrypoints.settings.schema import BACKENDS, Settings, redact_url
 
 PROFILES_DIR = Path(__file__).parent.parent / "profiles"
@@ -248,10 +249,8 @@ def _check(s: Settings) -> None:
 
 def _is_rate(text: str) -> bool:
     """One rate of at least 1 request, in the ``limits`` library's notation (what the rate limiter parses)."""
-    from limits import parse_many
-
     try:
-        items = parse_many(text)
+        items = parse_rates(text)
     except ValueError:
         return False
     return len(items) == 1 and items[0].amount >= 1
