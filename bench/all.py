@@ -313,7 +313,8 @@ def summary(suites: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
         ready = _get(r, "speed", "startup", name, "ready_s")
         rss = _get(r, "speed", "startup", name, "rss_mb")
         rows.append((f"start-up to ready, {label}", _fmt(ready, ".1f", " s"), f"RSS once ready {_fmt(rss, '.0f')} MB"))
-    after = _get(r, "speed", "rss", "after: arena shrink, batch 8 (defaults)") or {}
+    rss_runs = _get(r, "speed", "rss") or {}
+    after = next((v for k, v in rss_runs.items() if k.endswith("(defaults)")), {})  # the current defaults' row
     rows.append(
         (
             "RSS after a load, default server (local models)",

@@ -308,11 +308,9 @@ def _cpu_s(pid: int) -> float:
 
 
 SERVE = "from autbot.entrypoints.cli import main; main(['serve'])"
-EAGER_DI = "import dependency_injector.containers; " + SERVE
-"""How the server started before ``entrypoints.injection`` (dependency-injector imported pydantic-settings,
-pydantic, yaml and werkzeug for integrations AutBot does not use)."""
-LEAN_APP = "import litestar; from autbot.entrypoints.http.lean import LeanLitestar; litestar.Litestar = LeanLitestar; "
-"""``create_app`` building a ``LeanLitestar`` (no Pydantic/attrs plugins): patched here until app.py uses it."""
+EAGER_LIMITS = "import limits; " + SERVE
+"""How the server started before ``domain.quotas.parse_rates``: the settings loader imported ``limits`` (and with
+it every storage backend) to check the rate settings."""
 
 
 def _serve(
@@ -362,12 +360,12 @@ def bench_startup(quick: bool) -> dict[str, Any]:
         "AUTBOT_SESSIONS__BACKEND": "memory",
     }
     runs = 1 if quick else 3
-    variants = {"fakes_before": EAGER_DI, "fakes": SERVE, "fakes_lean_app": LEAN_APP + SERVE}
+    variants = {"fakes_before": EAGER_LIMITS, "fakes": SERVE}
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     for _ in range(runs):  # interleaved rounds: load from elsewhere hits every variant alike
         for name, code in variants.items():
             rows[name].append(_serve(fakes, code=code))
-    local = [_serve({}, code=code) for code in (SERVE, LEAN_APP + SERVE) for _ in range(1 if quick else 2)]
+    local = [_serve({}) for _ in range(1 if quick else 2)]
 
     def best(rows: list[dict[str, float]]) -> dict[str, float]:
         return {
@@ -376,11 +374,9 @@ def bench_startup(quick: bool) -> dict[str, Any]:
             "rss_mb": statistics.median(r["rss_mb"] for r in rows),
         }
 
-    half = len(local) // 2
     return {
         **{name: best(r) for name, r in rows.items()},
-        "local_models": best(local[:half]),
-        "local_models_lean_app": best(local[half:]),
+        "local_models": best(local),
         "runs": {**rows, "local_models": local},
         "memory_steps_mb": _memory_steps(),
     }
@@ -456,15 +452,17 @@ def _load(documents: int, searches: int, questions: int) -> Callable[[str, int],
 RSS_ENV = {"AUTBOT_LIMITS__ENABLED": "false", "AUTBOT_LLM__LOCAL__THREADS": "1"}
 """No request rates (the load would hit them); one llama.cpp thread (two spin on a shared 2-core machine)."""
 RSS_VARIANTS: dict[str, dict[str, str]] = {
-    "before: arena keep, batch 32, glibc's malloc arenas": {
-        "AUTBOT_EMBEDDER__MEMORY_ARENA": "keep",
-        "AUTBOT_EMBEDDER__BATCH_SIZE": "32",
-        "AUTBOT_SERVER__MALLOC_ARENAS": "0",
+    "before: no malloc_trim, llama.cpp's prompt cache (8 GiB)": {
+        "AUTBOT_SERVER__MALLOC_TRIM": "false",
+        "AUTBOT_LLM__LOCAL__PROMPT_CACHE_MB": "8192",
     },
-    "arena shrink, batch 8, glibc's malloc arenas": {"AUTBOT_SERVER__MALLOC_ARENAS": "0"},
-    "after: arena shrink, batch 8, 2 malloc arenas (defaults)": {},
+    "malloc_trim after each ingestion": {"AUTBOT_LLM__LOCAL__PROMPT_CACHE_MB": "8192"},
+    "after: malloc_trim, no prompt cache (defaults)": {},
+    "malloc_trim, no prompt cache, q8_0 KV cache": {"AUTBOT_LLM__LOCAL__KV_CACHE": "q8_0"},
 }
-"""``embedder.memory_arena``, ``embedder.batch_size``, ``server.malloc_arenas``; the first are the old defaults."""
+"""``server.malloc_trim``, ``llm.local.prompt_cache_mb``, ``llm.local.kv_cache``; the first are the previous
+defaults. All four with the embedder arena ``shrink``, ``embedder.batch_size`` 8, ``server.malloc_arenas`` 2 (the
+older ``keep``/32/glibc variants: docs/benchmarks.md, "Start-up and memory")."""
 
 
 def bench_rss(quick: bool, rounds: int = 2) -> dict[str, Any]:

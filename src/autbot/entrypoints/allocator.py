@@ -1,26 +1,62 @@
-"""glibc's malloc arenas: each thread that allocates may get its own, and freed memory stays in it.
+"""glibc's malloc: how many arenas it keeps, and handing its free pages back to the OS.
 
 The server's threads (request workers, onnxruntime's pool, Chroma's and llama.cpp's) each kept freed
 ingestion buffers in their own arena: capping the arenas (``server.malloc_arenas``) returned about 120 MB
-after a load in ``bench/speed.py --suite rss`` (docs/benchmarks.md, "Start-up and memory").
+after a load in ``bench/speed.py --suite rss`` (docs/benchmarks.md, "Start-up and memory"). What an arena
+keeps after an ingestion request is freed but still resident; ``server.malloc_trim`` returns it after each
+ingestion request (``MemoryReleasingIngest``), so RSS after a load is what the server still uses.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
+from typing import Any
+
+from autbot.domain.model import IngestOutcome
+from autbot.use_cases.ingest import IngestDocuments, IngestRequest
 
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+@functools.cache
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6")  # glibc's name on Linux
+    except OSError:
+        return None
 
 
 def limit_malloc_arenas(arenas: int) -> bool:
     """Cap this process's malloc arenas (0: glibc's default, 8 per core); worker processes started later get
     the same cap through ``MALLOC_ARENA_MAX``. False where the C library ignores it."""
-    if arenas <= 0:
-        return False
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt  # glibc's name on Linux
-    except (OSError, AttributeError):
+    mallopt = getattr(_libc(), "mallopt", None)
+    if arenas <= 0 or mallopt is None:
         return False
     os.environ.setdefault("MALLOC_ARENA_MAX", str(arenas))
     return bool(mallopt(_M_ARENA_MAX, arenas))  # musl and others: a no-op returning 0
+
+
+def release_free_memory() -> bool:
+    """Return the free pages of every malloc arena to the OS (glibc's ``malloc_trim(0)``; thread-safe, a few
+    milliseconds). True when some memory was released; False when none was or the C library lacks it."""
+    trim = getattr(_libc(), "malloc_trim", None)
+    return bool(trim(0)) if trim is not None else False
+
+
+class MemoryReleasingIngest(IngestDocuments):
+    """``IngestDocuments`` that releases the freed C heap after each request when ``release_memory`` is set:
+    the embedder's and the vector store's transient buffers are freed by then, but stay resident without it.
+    """
+
+    def __init__(self, *, release_memory: bool, **ports: Any) -> None:
+        super().__init__(**ports)
+        self._release_memory = release_memory
+
+    def execute(self, request: IngestRequest) -> list[IngestOutcome]:
+        try:
+            return super().execute(request)
+        finally:
+            if self._release_memory:
+                release_free_memory()

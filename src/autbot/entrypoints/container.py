@@ -14,6 +14,7 @@ from autbot.domain.errors import ConfigurationError
 from autbot.domain.model import Fusion
 from autbot.entrypoints import factories as f
 from autbot.entrypoints import session_stores
+from autbot.entrypoints.allocator import MemoryReleasingIngest
 from autbot.entrypoints.injection import containers, providers
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
@@ -22,7 +23,7 @@ from autbot.use_cases.authenticate import Authenticate
 from autbot.use_cases.chat import ChatCompletions
 from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
 from autbot.use_cases.embeddings import EmbedTexts
-from autbot.use_cases.ingest import IngestDocuments, IngestLimits
+from autbot.use_cases.ingest import IngestLimits
 from autbot.use_cases.ingest_files import IngestFiles
 from autbot.use_cases.keys import CreateKey, ListKeys, RevokeKey
 from autbot.use_cases.models import DescribeModel, ListModels
@@ -132,7 +133,8 @@ class Container(containers.DeclarativeContainer):
 
     # Use cases are stateless: built once, shared by every request.
     ingest_documents = providers.Singleton(
-        IngestDocuments,
+        MemoryReleasingIngest,
+        release_memory=providers.Callable(lambda s: s.server.malloc_trim, settings),
         embedder=embedder,
         chunks=chunk_index,
         registry=registry,

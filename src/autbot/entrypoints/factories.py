@@ -133,6 +133,8 @@ def _local_llm(s: Settings) -> Any:
         threads=c.threads,
         context_tokens=c.context_tokens,
         parallel=c.parallel,
+        kv_cache=c.kv_cache,
+        prompt_cache_mb=c.prompt_cache_mb,
         preload=c.preload,
     )
 

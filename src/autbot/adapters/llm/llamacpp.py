@@ -51,6 +51,8 @@ class LlamaCppLanguageModel:
         threads: int = 0,
         context_tokens: int = 2048,
         parallel: int = 2,
+        kv_cache: str = "f16",
+        prompt_cache_mb: int = 0,
         preload: bool = True,
     ) -> None:
         self._path = Path(model_path) if model_path else default_model_path()
@@ -60,6 +62,8 @@ class LlamaCppLanguageModel:
         self._threads = threads
         self._context = context_tokens
         self._parallel = max(1, parallel)
+        self._kv_cache = kv_cache  # "f16" or "q8_0" (half the memory; needs flash attention, which it turns on)
+        self._prompt_cache_mb = prompt_cache_mb  # llama.cpp's default (8 GiB) kept every distinct prompt's state
         self._server: Any = None
         self._load_error: Exception | None = None
         self._lock = threading.Lock()
@@ -83,6 +87,10 @@ class LlamaCppLanguageModel:
                 params.model.path = str(self._path)
                 params.n_ctx = self._context * self._parallel
                 params.n_parallel = self._parallel
+                params.cache_ram_mib = self._prompt_cache_mb
+                if self._kv_cache == "q8_0":
+                    params.cache_type_k = params.cache_type_v = xllamacpp.ggml_type.GGML_TYPE_Q8_0
+                    params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_ENABLED
                 threads = self._threads or max(1, (os.cpu_count() or 2))
                 params.cpuparams.n_threads = threads
                 params.cpuparams_batch.n_threads = threads
