@@ -452,17 +452,22 @@ def _load(documents: int, searches: int, questions: int) -> Callable[[str, int],
 RSS_ENV = {"AUTBOT_LIMITS__ENABLED": "false", "AUTBOT_LLM__LOCAL__THREADS": "1"}
 """No request rates (the load would hit them); one llama.cpp thread (two spin on a shared 2-core machine)."""
 RSS_VARIANTS: dict[str, dict[str, str]] = {
-    "before: no malloc_trim, llama.cpp's prompt cache (8 GiB)": {
+    "before: no malloc_trim, llama.cpp's prompt cache (8 GiB), micro-batch 512": {
         "AUTBOT_SERVER__MALLOC_TRIM": "false",
         "AUTBOT_LLM__LOCAL__PROMPT_CACHE_MB": "8192",
+        "AUTBOT_LLM__LOCAL__MICRO_BATCH": "512",
     },
-    "malloc_trim after each ingestion": {"AUTBOT_LLM__LOCAL__PROMPT_CACHE_MB": "8192"},
-    "after: malloc_trim, no prompt cache (defaults)": {},
+    "malloc_trim after each ingestion": {
+        "AUTBOT_LLM__LOCAL__PROMPT_CACHE_MB": "8192",
+        "AUTBOT_LLM__LOCAL__MICRO_BATCH": "512",
+    },
+    "malloc_trim, no prompt cache, micro-batch 512": {"AUTBOT_LLM__LOCAL__MICRO_BATCH": "512"},
+    "after: malloc_trim, no prompt cache, micro-batch 256 (defaults)": {},
     "malloc_trim, no prompt cache, q8_0 KV cache": {"AUTBOT_LLM__LOCAL__KV_CACHE": "q8_0"},
 }
-"""``server.malloc_trim``, ``llm.local.prompt_cache_mb``, ``llm.local.kv_cache``; the first are the previous
-defaults. All four with the embedder arena ``shrink``, ``embedder.batch_size`` 8, ``server.malloc_arenas`` 2 (the
-older ``keep``/32/glibc variants: docs/benchmarks.md, "Start-up and memory")."""
+"""``server.malloc_trim``, ``llm.local.prompt_cache_mb``, ``llm.local.micro_batch``, ``llm.local.kv_cache``; the
+first are the previous defaults. All with the embedder arena ``shrink``, ``embedder.batch_size`` 8,
+``server.malloc_arenas`` 2 (the older ``keep``/32/glibc variants: docs/benchmarks.md, "Start-up and memory")."""
 
 
 def bench_rss(quick: bool, rounds: int = 2) -> dict[str, Any]:

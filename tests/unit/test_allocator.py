@@ -100,7 +100,7 @@ def test_malloc_trim_off_leaves_the_heap_alone(monkeypatch: pytest.MonkeyPatch) 
     assert calls == []
 
 
-def test_the_local_model_keeps_no_prompt_cache_and_an_f16_kv_cache_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_local_model_keeps_no_prompt_cache_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """llama.cpp's own prompt cache (8 GiB by default) kept every distinct question's state: off unless asked."""
     xllamacpp = pytest.importorskip("xllamacpp")
     from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
@@ -108,11 +108,12 @@ def test_the_local_model_keeps_no_prompt_cache_and_an_f16_kv_cache_by_default(mo
     built: list[object] = []
     monkeypatch.setattr(xllamacpp, "Server", built.append)
     local = load_settings(env={}).llm.local
-    assert (local.kv_cache, local.prompt_cache_mb) == ("f16", 0)
-    LlamaCppLanguageModel(kv_cache=local.kv_cache, prompt_cache_mb=local.prompt_cache_mb)
+    assert (local.kv_cache, local.prompt_cache_mb, local.micro_batch) == ("f16", 0, 256)
+    LlamaCppLanguageModel(kv_cache=local.kv_cache, prompt_cache_mb=local.prompt_cache_mb, micro_batch=local.micro_batch)
     LlamaCppLanguageModel(kv_cache="q8_0", prompt_cache_mb=64)
     default, small = built
     assert default.cache_ram_mib == 0  # type: ignore[attr-defined]
+    assert default.n_ubatch == 256  # type: ignore[attr-defined]
     assert default.cache_type_v == xllamacpp.ggml_type.GGML_TYPE_F16  # type: ignore[attr-defined]
     assert small.cache_ram_mib == 64  # type: ignore[attr-defined]
     assert small.cache_type_k == small.cache_type_v == xllamacpp.ggml_type.GGML_TYPE_Q8_0  # type: ignore[attr-defined]

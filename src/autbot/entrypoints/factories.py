@@ -135,6 +135,7 @@ def _local_llm(s: Settings) -> Any:
         parallel=c.parallel,
         kv_cache=c.kv_cache,
         prompt_cache_mb=c.prompt_cache_mb,
+        micro_batch=c.micro_batch,
         preload=c.preload,
     )
 

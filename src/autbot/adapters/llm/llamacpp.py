@@ -53,6 +53,7 @@ class LlamaCppLanguageModel:
         parallel: int = 2,
         kv_cache: str = "f16",
         prompt_cache_mb: int = 0,
+        micro_batch: int = 256,
         preload: bool = True,
     ) -> None:
         self._path = Path(model_path) if model_path else default_model_path()
@@ -64,6 +65,7 @@ class LlamaCppLanguageModel:
         self._parallel = max(1, parallel)
         self._kv_cache = kv_cache  # "f16" or "q8_0" (half the memory; needs flash attention, which it turns on)
         self._prompt_cache_mb = prompt_cache_mb  # llama.cpp's default (8 GiB) kept every distinct prompt's state
+        self._micro_batch = micro_batch  # n_ubatch: the compute buffers grow with it
         self._server: Any = None
         self._load_error: Exception | None = None
         self._lock = threading.Lock()
@@ -88,6 +90,7 @@ class LlamaCppLanguageModel:
                 params.n_ctx = self._context * self._parallel
                 params.n_parallel = self._parallel
                 params.cache_ram_mib = self._prompt_cache_mb
+                params.n_ubatch = self._micro_batch
                 if self._kv_cache == "q8_0":
                     params.cache_type_k = params.cache_type_v = xllamacpp.ggml_type.GGML_TYPE_Q8_0
                     params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_ENABLED
