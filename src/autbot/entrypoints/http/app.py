@@ -22,10 +22,11 @@ from autbot.entrypoints.http.lean import LeanLitestar
 from autbot.entrypoints.http.metrics_route import MetricsController
 from autbot.entrypoints.http.openai_routes import ChatController, EmbeddingsController, ModelsController
 from autbot.entrypoints.http.problems import EXCEPTION_HANDLERS
-from autbot.entrypoints.http.protections import RequestGuard, RequestPolicy, SecurityHeaders
+from autbot.entrypoints.http.protections import RequestGuard, RequestPolicy
 from autbot.entrypoints.http.rate_limits import RateLimitMiddleware, caller
 from autbot.entrypoints.http.routes import CollectionController, HealthController
 from autbot.entrypoints.http.security import AuthMiddleware, principal_of
+from autbot.entrypoints.http.security_headers import SecurityHeaders
 from autbot.entrypoints.http.session_routes import SessionController
 from autbot.entrypoints.http.web import docs_assets, docs_plugins, page_routes
 from autbot.entrypoints.observability.instruments import instrument

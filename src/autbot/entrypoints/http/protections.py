@@ -1,4 +1,4 @@
-"""Browser-facing protections and the body-read timeout: one middleware, one outermost ASGI layer.
+"""Browser-facing protections and the body-read timeout: one middleware (response headers: security_headers.py).
 
 ``RequestGuard`` (the first route middleware, before authentication) checks, in this order:
 
@@ -17,10 +17,8 @@
 4. The request body arrives whole within ``server.body_timeout_s`` (408 ``request_timeout``, and the
    connection is closed).
 
-``SecurityHeaders`` wraps the whole app (like the observability layer), so every response gets the
-headers: handler results, problem responses from the exception handlers, the router's 404/405 and CORS
-preflights. Both work on the raw ASGI headers: no per-request header objects (request overhead,
-docs/benchmarks.md).
+It works on the raw ASGI headers (parsed once per request, ``headers.py``): no per-request header objects
+(request overhead, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -33,7 +31,7 @@ from urllib.parse import urlsplit
 
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.params import BodyKwarg
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from autbot.domain.auth import Principal
 from autbot.domain.errors import CsrfRejected, InvalidHost, RequestTimeout, UnsupportedMediaType
@@ -242,80 +240,4 @@ def timed_receive(receive: Receive, timeout_s: float) -> Receive:
     return wrapped
 
 
-# --- headers on every response ----------------------------------------------------------------------
-
-API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-"""JSON, SSE and problem responses: nothing may load, frame or submit anything."""
-
-DOCS_CSP = "; ".join(
-    [
-        "default-src 'none'",
-        # The OpenAPI pages (Swagger UI) load their bundles and start-up script from /schema/assets (web.py)
-        # and read the spec from this server; Swagger UI sets inline styles and data: images.
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-    ]
-)
-"""Other HTML (the /schema pages): this origin only. A handler's own policy (the page at ``/``) is kept."""
-
-BASE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-"""Every response; a handler's own ``Cache-Control`` is kept."""
-
-
-_BASE = [(name.lower().encode(), value.encode()) for name, value in BASE_HEADERS.items()]
-_CSP = b"content-security-policy"
-_API_CSP = API_CSP.encode()
-_DOCS_CSP = DOCS_CSP.encode()
-
-
-def with_security_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """A response's raw headers plus the security headers it does not set itself."""
-    out = list(headers)
-    present = {name.lower() for name, _ in out}
-    out.extend(pair for pair in _BASE if pair[0] not in present)
-    if _CSP not in present:
-        html = any(name.lower() == b"content-type" and value.lower().startswith(b"text/html") for name, value in out)
-        out.append((_CSP, _DOCS_CSP if html else _API_CSP))
-    return out
-
-
-class SecurityHeaders:
-    """The outermost ASGI layer's share: the security headers on every response start, whoever made it
-    (handlers, problem responses, the router's 404/405, CORS preflights)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
-
-        async def send_secured(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = with_security_headers(message.get("headers") or ())
-            await send(message)
-
-        await self.app(scope, receive, send_secured)
-
-
-__all__ = [
-    "HostPolicy",
-    "RequestGuard",
-    "RequestPolicy",
-    "SecurityHeaders",
-    "parse_host",
-    "timed_receive",
-    "with_security_headers",
-]
+__all__ = ["HostPolicy", "RequestGuard", "RequestPolicy", "parse_host", "timed_receive"]

@@ -5,7 +5,7 @@ this origin (``'self'``): the page is plain ES modules in ``web/`` (no inline sc
 docs pages are Swagger UI (``/schema``, from the pinned ``litestar-offline-docs`` package) and Redoc,
 RapiDoc, Stoplight Elements and Scalar (``/schema/<name>``, bundles vendored from npm under
 ``web/docs/vendor/`` by ``scripts/vendor-docs.sh``), each started by a script file in ``web/docs/`` or by its
-own custom element's attributes instead of Litestar's inline script. The ``security_headers`` hook gives
+own custom element's attributes instead of Litestar's inline script. ``SecurityHeaders`` (security_headers.py) gives
 them its docs policy (``'self'`` only).
 """
 
