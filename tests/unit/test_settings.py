@@ -20,6 +20,9 @@ from autbot.entrypoints.settings import (
     settings_from_dict,
 )
 
+SETTING_PORT = 9001
+"""A port number as a setting value: read and shown by these tests, never bound."""
+
 
 def test_local_profile_is_the_offline_default() -> None:
     s = load_settings(env={})
@@ -72,8 +75,8 @@ def test_unknown_profile_and_toml_file_profiles(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="production"):
         load_settings("prod", env={})
     f = tmp_path / "mine.toml"
-    f.write_text('[server]\nport = 8123\n[index]\nbackend = "memory"\n')
-    assert load_settings(str(f), env={}).server.port == 8123
+    f.write_text(f'[server]\nport = {SETTING_PORT}\n[index]\nbackend = "memory"\n')  # a value read, never bound
+    assert load_settings(str(f), env={}).server.port == SETTING_PORT
     f.write_text("[server\n")
     with pytest.raises(ConfigurationError, match="TOML"):
         load_settings(str(f), env={})
@@ -202,7 +205,7 @@ def test_config_command_shows_values_and_sources_and_hides_credentials(
     clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clean_env.setenv("AUTBOT_LLM__OPENAI__BASE_URL", "https://user:secret@host/v1")
-    clean_env.setenv("AUTBOT_SERVER__PORT", "9001")
+    clean_env.setenv("AUTBOT_SERVER__PORT", str(SETTING_PORT))  # a value shown, never bound
     assert main(["config", "--profile", "weaviate", "--host", "0.0.0.0"]) == 0
     out = capsys.readouterr().out
     lines = {line.split(" = ")[0]: line for line in out.splitlines()}
