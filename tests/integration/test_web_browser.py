@@ -275,9 +275,15 @@ def test_stop_ends_the_stream_and_frees_the_servers_generation_slot(tmp_path: Pa
         stop.click()
         expect(state).to_have_text("Stopped.")
 
-        log = server.log.read_text(errors="replace")
-    # the access log: both streams ended (the server closed them when the page hung up), neither refused
-    queries = [line for line in log.splitlines() if "autbot.access" in line and "/query " in line]
+        # the access log: both streams ended (the server closes one when it notices the page hung up: a line
+        # is written then, moments after the click), neither refused
+        deadline = time.monotonic() + 15
+        while True:
+            log = server.log.read_text(errors="replace")
+            queries = [line for line in log.splitlines() if "autbot.access" in line and "/query " in line]
+            if len(queries) >= 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
     assert len(queries) == 2, queries
     assert all("/query 200 " in line for line in queries), queries
     assert [p for p in problems if "Content Security Policy" in p or p.startswith("pageerror")] == []
