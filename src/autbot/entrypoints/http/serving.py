@@ -40,16 +40,28 @@ class ServerConfig(uvicorn.Config):
 
 class HeaderDeadline:
     """The header timer both protocols share: armed at the connection and at a next request's first byte,
-    cancelled once the headers are complete; when it fires the connection is closed without an answer."""
+    cancelled once the headers are complete; when it fires the connection is closed without an answer.
+    A mixin before uvicorn's protocol class."""
 
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
     header_timeout_s: float
     _header_timer: asyncio.TimerHandle | None
 
-    def _init_header_deadline(self, config: uvicorn.Config) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]  # uvicorn's protocol
         self.header_timeout_s = float(getattr(config, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S))
         self._header_timer = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]  # uvicorn's protocol
+        self._arm_header_timer()
 
     def _arm_header_timer(self) -> None:
         self._cancel_header_timer()
@@ -71,20 +83,6 @@ class HeaderDeadline:
 
 class HeaderTimeoutH11Protocol(HeaderDeadline, H11Protocol):
     """uvicorn's h11 protocol that closes a connection whose request headers are late."""
-
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self._init_header_deadline(config)
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_header_timer()
 
     def data_received(self, data: bytes) -> None:
         if self._header_timer is None and self.conn.their_state is h11.IDLE:

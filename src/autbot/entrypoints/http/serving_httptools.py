@@ -6,12 +6,7 @@ A module of its own because it imports ``httptools`` (a C parser, installed with
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.server import ServerState
 
 from autbot.entrypoints.http.serving import HeaderDeadline
 
@@ -22,20 +17,6 @@ class HeaderTimeoutHttpToolsProtocol(HeaderDeadline, HttpToolsProtocol):
     The timer is armed at the connection and by the parser's ``on_message_begin`` (the first byte of a
     request; kept alive, of the next one) unless already running, and cancelled by ``on_headers_complete``.
     """
-
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self._init_header_deadline(config)
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm_header_timer()
 
     def on_message_begin(self) -> None:
         if self._header_timer is None:  # a next request on a kept-alive connection: its first byte is here
