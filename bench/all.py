@@ -105,15 +105,32 @@ SUITES: list[Suite] = [
         fixed_outputs=("speed.json",),
     ),
     Suite(
+        "overhead_http",
+        "/search app vs bare handler through uvicorn, Go load generator on the other core",
+        lambda q, tmp: [
+            Step(
+                [
+                    PY,
+                    "bench/overhead_http.py",
+                    *(["--rounds", "2", "--seconds", "1"] if q else []),
+                    "--out",
+                    str(_out(q, tmp, "overhead_http")),
+                ],
+                _out(q, tmp, "overhead_http"),
+            )
+        ],
+        (240, 600),
+    ),
+    Suite(
         "latency",
-        "/query app vs bare; streaming TTFB over the model's first token",
+        "/query app vs bare; streaming TTFB over the model's first token (local model; llama.cpp's server)",
         lambda q, tmp: [
             Step(
                 [PY, "bench/latency.py", *(["--quick"] if q else []), "--out", str(_out(q, tmp, "latency"))],
                 _out(q, tmp, "latency"),
             )
         ],
-        (420, 1500),
+        (600, 1800),
     ),
     Suite(
         "relay",
@@ -291,6 +308,8 @@ def summary(suites: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
             )
     search = _get(r, "speed", "overhead", "default", "ratio_app_vs_bare")
     rows.append(("/search app / bare handler", _fmt(search, ".2f"), "requests/s, fakes, raw ASGI"))
+    served = _get(r, "overhead_http", "ratio_app_vs_bare")
+    rows.append(("/search app / bare handler, served", _fmt(served, ".2f"), "requests/s through uvicorn, fakes"))
     query = _get(r, "latency", "query", "ratio_app_vs_bare")
     share = _get(r, "latency", "query", "http_layer_share")
     rows.append(
@@ -303,6 +322,15 @@ def summary(suites: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
             "stream TTFB added over the model's first token",
             _fmt(added, ".0f", " ms"),
             f"p50; model alone {_fmt(ttft, '.0f')} ms",
+        )
+    )
+    added = _get(r, "latency", "ttfb_upstream", "added_p50_ms")
+    ttft = _get(r, "latency", "ttfb_upstream", "model_ttft_p50_ms")
+    rows.append(
+        (
+            "stream TTFB added over llama.cpp server's first token",
+            _fmt(added, ".0f", " ms"),
+            f"p50; server alone {_fmt(ttft, '.0f')} ms",
         )
     )
     batched = _get(r, "speed", "batching", "micro_batched_2ms", "per_s")

@@ -12,8 +12,12 @@
   AutBot builds for the same question (the use case's own prompt building over the same documents and
   embedder). Per question both are measured back to back (alternating which goes first); the headline is
   the p50 of the per-question difference.
+- ttfb_upstream: the same against a real OpenAI-compatible server: llama.cpp's own HTTP server (through
+  xllamacpp, ``tests.support.openai_server``, same GGUF) on loopback, AutBot with ``llm.backend = openai``
+  pointed at it; the baseline is the server called directly (streamed, the same request body AutBot's
+  adapter sends for the same question), time to its first content delta.
 
-    uv run python bench/latency.py [--suite all|query|ttfb] [--quick] [--questions N] [--max-tokens N]
+    uv run python bench/latency.py [--suite all|query|ttfb|ttfb_upstream] [--quick] [--questions N] [--max-tokens N]
 
 Results: bench/results/latency.json (``--out`` to write elsewhere).
 """
@@ -182,9 +186,10 @@ def _say(text: str) -> None:
     print(f"ttfb: {text}", file=sys.stderr, flush=True)
 
 
-def _serve(port: int, data_dir: str) -> subprocess.Popen[bytes]:
+def _serve(port: int, data_dir: str, extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **(extra or {}),
         "AUTBOT_SERVER__PORT": str(port),
         "AUTBOT_STORAGE__DATA_DIR": data_dir,
         "AUTBOT_LIMITS__QUERY": "100000/minute",
@@ -256,7 +261,48 @@ async def _model_ttft_ms(stream_answer: Any, llm: Any, request: Any) -> tuple[fl
     return first, prompt_tokens
 
 
-async def _ttfb(questions_n: int, max_tokens: int) -> dict[str, Any]:
+async def _upstream_ttft_ms(stream_answer: Any, llm: Any, request: Any, client: Any) -> tuple[float, int]:
+    """The OpenAI-compatible server called directly (streamed) with the body AutBot's adapter sends for the
+    messages the use case builds for this question: milliseconds to the first content delta, prompt tokens."""
+    prompt, params, _ = await stream_answer._grounding.prepare(request)
+    assert prompt.citations, "nothing retrieved: the model would not be called"
+    body = llm._body(prompt.messages, params, stream=True)
+    t = time.perf_counter()
+    first: float | None = None
+    prompt_tokens = -1
+    async with client.stream("POST", "/chat/completions", json=body) as r:
+        assert r.status_code == 200, r.status_code
+        async for line in r.aiter_lines():
+            if not line.startswith("data: ") or line == "data: [DONE]":
+                continue
+            chunk = json.loads(line[6:])
+            if first is None and any((c.get("delta") or {}).get("content") for c in chunk.get("choices") or []):
+                first = (time.perf_counter() - t) * 1000
+            if chunk.get("usage"):
+                prompt_tokens = int(chunk["usage"]["prompt_tokens"])
+    if first is None:
+        raise RuntimeError("the upstream produced no text")
+    return first, prompt_tokens
+
+
+def _start_upstream() -> tuple[subprocess.Popen[bytes], str]:
+    """llama.cpp's OpenAI-compatible server (tests.support.openai_server) on a free port: (process, /v1 URL)."""
+    from tests.support.processes import wait_http
+
+    port = _free_port()
+    log = Path(tempfile.mkdtemp(prefix="autbot-bench-upstream-")) / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.openai_server", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=str(ROOT),
+        )
+    wait_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, proc=proc, log=log)
+    return proc, f"http://127.0.0.1:{port}/v1"
+
+
+async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) -> dict[str, Any]:
     import httpx
 
     from autbot.domain import limits
@@ -267,12 +313,28 @@ async def _ttfb(questions_n: int, max_tokens: int) -> dict[str, Any]:
     from autbot.use_cases.ingest import IngestRequest
     from autbot.use_cases.search import SearchRequest
 
-    docs, questions = _fact_docs(questions_n)
+    # An OpenAI-compatible llama.cpp server reuses a slot's cached prompt: the second of two calls with the
+    # same question would skip the prompt. Against it each side gets a question of its own (same template).
+    docs, questions = _fact_docs(questions_n * 2 if upstream else questions_n)
+    pairs = [(questions[2 * i], questions[2 * i + 1]) for i in range(questions_n)] if upstream else None
     port = _free_port()
-    proc = _serve(port, tempfile.mkdtemp(prefix="autbot-bench-ttfb-server-"))
+    llm_env: dict[str, str] = {}
+    if upstream:
+        llm_env = {
+            "AUTBOT_LLM__BACKEND": "openai",
+            "AUTBOT_LLM__OPENAI__BASE_URL": upstream,
+            "AUTBOT_LLM__OPENAI__MODEL": "smollm2",
+        }
+    proc = _serve(port, tempfile.mkdtemp(prefix="autbot-bench-ttfb-server-"), llm_env)
+    direct = httpx.AsyncClient(base_url=upstream or "http://127.0.0.1:9", timeout=300)
     try:
+        llm_settings = {"backend": "openai", "openai": {"base_url": upstream, "model": "smollm2"}} if upstream else {}
         settings = settings_from_dict(
-            {"storage": {"data_dir": tempfile.mkdtemp(prefix="autbot-bench-ttfb-")}, "logging": {"level": "WARNING"}}
+            {
+                "storage": {"data_dir": tempfile.mkdtemp(prefix="autbot-bench-ttfb-")},
+                "logging": {"level": "WARNING"},
+                "llm": llm_settings,
+            }
         )
         container = build_container(settings)  # the same default local adapters as the server
         start(container)
@@ -289,30 +351,37 @@ async def _ttfb(questions_n: int, max_tokens: int) -> dict[str, Any]:
                 search = SearchRequest(collection="kb", query=q, mode=SearchMode(limits.DEFAULT_ANSWER_MODE))
                 return AnswerRequest(search=search, max_tokens=max_tokens, temperature=0.0)
 
+            async def model_ttft(q: str) -> tuple[float, int]:
+                if upstream:
+                    return await _upstream_ttft_ms(stream_answer, llm, request(q), direct)
+                return await _model_ttft_ms(stream_answer, llm, request(q))
+
             _say("documents ingested in both")
             warm = "Which guild built the old harbour?"  # warm-up both (first-call allocations, system prompt)
             await _server_ttfb_ms(client, warm, max_tokens)
-            await _model_ttft_ms(stream_answer, llm, request(warm))
+            await model_ttft(warm)
             rows: list[dict[str, Any]] = []
-            for i, q in enumerate(questions):
+            for i, (q, mq) in enumerate(pairs or [(q, q) for q in questions]):
                 if i % 2 == 0:
-                    model, model_prompt = await _model_ttft_ms(stream_answer, llm, request(q))
+                    model, model_prompt = await model_ttft(mq)
                     server, server_prompt = await _server_ttfb_ms(client, q, max_tokens)
                 else:
                     server, server_prompt = await _server_ttfb_ms(client, q, max_tokens)
-                    model, model_prompt = await _model_ttft_ms(stream_answer, llm, request(q))
+                    model, model_prompt = await model_ttft(mq)
                 rows.append(
                     {
                         "question": q,
+                        "model_question": mq,
                         "model_ttft_ms": model,
                         "server_ttfb_ms": server,
                         "model_prompt_tokens": model_prompt,
                         "server_prompt_tokens": server_prompt,
                     }
                 )
-                _say(f"{i + 1}/{len(questions)}: model {model:.0f} ms, server {server:.0f} ms")
+                _say(f"{i + 1}/{questions_n}: model {model:.0f} ms, server {server:.0f} ms")
         container.shutdown_resources()
     finally:
+        await direct.aclose()
         proc.terminate()
         proc.wait(30)
     added = [r["server_ttfb_ms"] - r["model_ttft_ms"] for r in rows]
@@ -320,13 +389,19 @@ async def _ttfb(questions_n: int, max_tokens: int) -> dict[str, Any]:
         "questions": len(rows),
         "max_tokens": max_tokens,
         "temperature": 0.0,
-        "llama_cpp_threads": "settings default (llm.local.threads = 0: one per CPU)",
+        "model": "llama.cpp server (xllamacpp) on loopback, llm.backend = openai"
+        if upstream
+        else "in process (llm.backend = local)",
+        "llama_cpp_threads": "2 (tests.support.openai_server)"
+        if upstream
+        else "settings default (llm.local.threads = 0: one per CPU)",
         "model_ttft_p50_ms": statistics.median(r["model_ttft_ms"] for r in rows),
         "server_ttfb_p50_ms": statistics.median(r["server_ttfb_ms"] for r in rows),
         "added_p50_ms": statistics.median(added),
         "added_min_ms": min(added),
         "added_max_ms": max(added),
         "same_prompt_tokens": sum(r["model_prompt_tokens"] == r["server_prompt_tokens"] for r in rows),
+        "questions_differ": bool(upstream),
         "ratio_p50": statistics.median(r["server_ttfb_ms"] / r["model_ttft_ms"] for r in rows),
         "rows": rows,
     }
@@ -336,7 +411,16 @@ def bench_ttfb(quick: bool, questions: int | None = None, max_tokens: int = 8, *
     return asyncio.run(_ttfb(questions or (4 if quick else 20), max_tokens))
 
 
-SUITES = {"query": bench_query, "ttfb": bench_ttfb}
+def bench_ttfb_upstream(quick: bool, questions: int | None = None, max_tokens: int = 8, **_: Any) -> dict[str, Any]:
+    upstream, url = _start_upstream()
+    try:
+        return asyncio.run(_ttfb(questions or (4 if quick else 20), max_tokens, url))
+    finally:
+        upstream.terminate()
+        upstream.wait(30)
+
+
+SUITES = {"query": bench_query, "ttfb": bench_ttfb, "ttfb_upstream": bench_ttfb_upstream}
 
 
 def main() -> int:

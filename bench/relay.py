@@ -8,11 +8,12 @@ the same client (aiohttp, one keep-alive connection per concurrent worker), in i
 background load hits them alike. AutBot runs one worker process pinned to CPU 0 (``taskset``) when it can;
 the upstream and the client share the other CPU.
 
-    uv run python bench/relay.py [--requests 2000] [--concurrency 8] [--litellm /path/to/litellm] [--lean]
+    uv run python bench/relay.py [--requests 2000] [--concurrency 8] [--repeat 1] [--litellm PATH] [--lean]
 
 Measured: p50/p99 latency of a non-streamed completion (one request at a time), time to the first body byte
-of a streamed completion (one at a time), and requests/s with ``--concurrency`` requests in flight. Results go
-to ``bench/results/relay.json``.
+of a streamed completion (one at a time), and requests/s with ``--concurrency`` requests in flight. Figures
+move from one process start to the next (by 0.3 ms here on a quiet machine): ``--repeat N`` runs the whole
+thing N times with fresh processes and reports medians across runs. Results go to ``bench/results/relay.json``.
 """
 
 from __future__ import annotations
@@ -245,20 +246,8 @@ def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("command", nargs="?", default="bench", choices=["bench", "upstream"])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--litellm", help="a litellm executable (pip install 'litellm[proxy]') to measure too")
-    parser.add_argument("--lean", action="store_true", help="AutBot without its access log and metrics")
-    args = parser.parse_args()
-    if args.command == "upstream":
-        asyncio.run(serve_upstream(args.port))
-        return 0
-
+def run_once(args: argparse.Namespace) -> dict[str, Any]:
+    """Start the upstream, AutBot (and LiteLLM), measure them, stop them."""
     tmp = Path(tempfile.mkdtemp(prefix="autbot-relay-"))
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -345,6 +334,52 @@ def main() -> int:
                 stop(p)
         shutil.rmtree(tmp, ignore_errors=True)
 
+    return results
+
+
+def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median across repeats (fresh processes each time), and each repeat's added p50/TTFB."""
+    out: dict[str, Any] = {}
+    for name, first in runs[0].items():
+        out[name] = {
+            key: statistics.median(r[name][key] for r in runs) if isinstance(value, float | int) else value
+            for key, value in first.items()
+        }
+    base = "upstream direct (baseline)"
+    for name in out:
+        if name in (base, "AutBot GET /health (floor)"):
+            continue
+        out[name]["repeats"] = [
+            {
+                "added_p50_ms": r[name]["p50_ms"] - r[base]["p50_ms"],
+                "added_ttfb_ms": r[name]["ttfb_p50_ms"] - r[base]["ttfb_p50_ms"],
+                "requests_per_s": r[name]["requests_per_s"],
+                "server_cpu_ms_per_request": r[name]["server_cpu_ms_per_request"],
+            }
+            for r in runs
+        ]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", nargs="?", default="bench", choices=["bench", "upstream"])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--litellm", help="a litellm executable (pip install 'litellm[proxy]') to measure too")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="whole runs with fresh processes; figures are medians across them"
+    )
+    parser.add_argument("--lean", action="store_true", help="AutBot without its access log and metrics")
+    args = parser.parse_args()
+    if args.command == "upstream":
+        asyncio.run(serve_upstream(args.port))
+        return 0
+
+    runs = [run_once(args) for _ in range(args.repeat)]
+    results = _median_of(runs) if len(runs) > 1 else runs[0]
     base = results["upstream direct (baseline)"]
     print(
         f"{'target':<28} {'p50 ms':>8} {'p99 ms':>8} {'TTFB p50 ms':>12} {'req/s':>8} {'+p50 ms':>8} {'+TTFB ms':>9}"
@@ -352,12 +387,18 @@ def main() -> int:
     )
     floor = results.pop("AutBot GET /health (floor)")
     for name, r in results.items():
-        r["added_p50_ms"] = r["p50_ms"] - base["p50_ms"]
-        r["added_ttfb_ms"] = r["ttfb_p50_ms"] - base["ttfb_p50_ms"]
+        repeats = r.get("repeats")
+        for key, own, theirs in (("added_p50_ms", "p50_ms", "p50_ms"), ("added_ttfb_ms", "ttfb_p50_ms", "ttfb_p50_ms")):
+            r[key] = statistics.median(x[key] for x in repeats) if repeats else r[own] - base[theirs]
         print(
             f"{name:<28} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} {r['ttfb_p50_ms']:>12.3f} {r['requests_per_s']:>8.0f} "
             f"{r['added_p50_ms']:>8.3f} {r['added_ttfb_ms']:>9.3f} {r['server_cpu_ms_per_request'] or 0:>10.3f}"
         )
+        for i, x in enumerate(repeats or []):
+            print(
+                f"  run {i + 1}: +p50 {x['added_p50_ms']:.3f} ms, +TTFB {x['added_ttfb_ms']:.3f} ms, "
+                f"{x['requests_per_s']:.0f} req/s, {x['server_cpu_ms_per_request'] or 0:.3f} ms CPU"
+            )
     print(
         f"AutBot answering GET /health (no relay): {floor['requests_per_s']:.0f} req/s, "
         f"{floor['server_cpu_ms_per_request']:.3f} ms CPU a request"
@@ -369,6 +410,7 @@ def main() -> int:
         "requests": args.requests,
         "concurrency": args.concurrency,
         "rounds": args.rounds,
+        "repeat": args.repeat,
         "cpus": os.cpu_count(),
         "lean": args.lean,
     }

@@ -1,0 +1,3 @@
+module autbot/bench/loadgen
+
+go 1.22
