@@ -133,8 +133,8 @@ class ObservedLanguageModel:
         span.set_attribute("gen_ai.response.model", model)
         span.set_attribute("gen_ai.usage.input_tokens", prompt)
         span.set_attribute("gen_ai.usage.output_tokens", completion)
-        self._t.metrics.tokens.labels(model, "prompt").inc(prompt)
-        self._t.metrics.tokens.labels(model, "completion").inc(completion)
+        self._t.metrics.token_child(model, "prompt").inc(prompt)
+        self._t.metrics.token_child(model, "completion").inc(completion)
 
     async def complete(self, messages: Sequence[ChatMessage], params: GenerationParams) -> Completion:
         with self._t.stage("generate", **self._attributes(params)) as span:
@@ -175,7 +175,7 @@ class ObservedLanguageModel:
             raise
         finally:
             self.guard.outcome(failed if isinstance(failed, DependencyUnavailable) else None)
-            self._t.metrics.stage.labels("generate").observe(time.perf_counter() - started)
+            self._t.metrics.stage_child("generate").observe(time.perf_counter() - started)
             span.end()
 
     def health(self) -> HealthStatus:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from opentelemetry.trace import INVALID_SPAN
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -66,6 +67,24 @@ class Metrics:
             "autbot_build_info", "The running version.", ["version"], registry=r, multiprocess_mode="max"
         )
         self.build.labels(__version__).set(1)
+        self._stage_children: dict[str, Any] = {}
+        self._token_children: dict[tuple[str, str], Any] = {}
+
+    def stage_child(self, name: str) -> Any:
+        """``stage.labels(name)``, looked up once per stage (``labels`` takes a lock and builds a tuple)."""
+        child = self._stage_children.get(name)
+        if child is None:
+            child = self._stage_children[name] = self.stage.labels(name)
+        return child
+
+    def token_child(self, model: str, kind: str) -> Any:
+        """``tokens.labels(model, kind)``, looked up once per model and kind (a handful: the configured ones)."""
+        child = self._token_children.get((model, kind))
+        if child is None:
+            if len(self._token_children) >= 256:  # an upstream naming a new model per call stays bounded
+                return self.tokens.labels(model, kind)
+            child = self._token_children[(model, kind)] = self.tokens.labels(model, kind)
+        return child
 
     def circuit_changed(self, dependency: str, state: BreakerState) -> None:
         self.circuit.labels(dependency).set(int(state))
@@ -116,13 +135,17 @@ class Telemetry:
 
     @contextmanager
     def stage(self, name: str, **attributes: Any) -> Iterator[Any]:
-        """A child span of the current one and a sample of ``autbot_stage_duration_seconds``."""
+        """A child span of the current one (none when tracing is off: a span that records nothing, without
+        touching the trace context) and a sample of ``autbot_stage_duration_seconds``."""
         started = time.perf_counter()
         try:
-            with self.tracer.start_as_current_span(name, attributes=attributes or None) as span:
-                yield span
+            if self.provider is None:
+                yield INVALID_SPAN
+            else:
+                with self.tracer.start_as_current_span(name, attributes=attributes or None) as span:
+                    yield span
         finally:
-            self.metrics.stage.labels(name).observe(time.perf_counter() - started)
+            self.metrics.stage_child(name).observe(time.perf_counter() - started)
 
     def shutdown(self) -> None:
         if self.provider is not None:
