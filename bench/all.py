@@ -136,7 +136,10 @@ SUITES: list[Suite] = [
         "relay",
         "OpenAI-compatible relay overhead against a fake upstream",
         lambda q, tmp: [
-            Step([PY, "bench/relay.py", *(["--requests", "300", "--rounds", "2"] if q else [])], RESULTS / "relay.json")
+            Step(
+                [PY, "bench/relay.py", *(["--requests", "300", "--rounds", "2"] if q else ["--repeat", "3"])],
+                RESULTS / "relay.json",
+            )
         ],
         (240, 1200),
         fixed_outputs=("relay.json",),
