@@ -287,19 +287,9 @@ async def _upstream_ttft_ms(stream_answer: Any, llm: Any, request: Any, client: 
 
 def _start_upstream() -> tuple[subprocess.Popen[bytes], str]:
     """llama.cpp's OpenAI-compatible server (tests.support.openai_server) on a free port: (process, /v1 URL)."""
-    from tests.support.processes import wait_http
+    from tests.support.openai_server import launch
 
-    port = _free_port()
-    log = Path(tempfile.mkdtemp(prefix="autbot-bench-upstream-")) / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.openai_server", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=str(ROOT),
-        )
-    wait_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, proc=proc, log=log)
-    return proc, f"http://127.0.0.1:{port}/v1"
+    return launch(Path(tempfile.mkdtemp(prefix="autbot-bench-upstream-")) / "server.log")
 
 
 async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) -> dict[str, Any]:

@@ -43,25 +43,14 @@ QUERY = {"query": "where do penguins live", "top_k": 5}
 
 
 def serve_bare(port: int, canned_file: str, parser: str) -> None:
-    """The baseline: one Litestar handler, same body and response types, under the same uvicorn protocol."""
-    import msgspec
+    """The baseline (``bench/speed.py``'s bare handler: same body and response types) under the same uvicorn
+    protocol."""
     import uvicorn
-    from litestar import Litestar, post
 
-    from autbot.entrypoints.http.schemas import SearchBody, SearchResponse
     from autbot.entrypoints.http.serving import http_protocol
+    from bench.speed import _bare_app
 
-    response = msgspec.json.decode(Path(canned_file).read_bytes(), type=SearchResponse)
-
-    @post(
-        "/v1/collections/{collection:str}/search",
-        status_code=200,
-        signature_namespace={"SearchBody": SearchBody, "SearchResponse": SearchResponse},
-    )
-    async def search(collection: str, data: SearchBody) -> SearchResponse:
-        return response
-
-    app = Litestar(route_handlers=[search], debug=False)
+    app = _bare_app(Path(canned_file).read_bytes())
     uvicorn.run(app, host="127.0.0.1", port=port, http=http_protocol(parser), log_level="warning", access_log=False)
 
 

@@ -39,23 +39,12 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def openai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real OpenAI-compatible server (llama.cpp's, same GGUF) on loopback; yields its /v1 base URL."""
-    import subprocess
-    import sys
+    from tests.support.openai_server import launch
+    from tests.support.processes import stop
 
-    from tests.support.processes import ROOT, free_port, stop, wait_http
-
-    port = free_port()
-    log = tmp_path_factory.mktemp("openai") / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.openai_server", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=str(ROOT),
-        )
+    proc, url = launch(tmp_path_factory.mktemp("openai") / "server.log")
     try:
-        wait_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, proc=proc, log=log)
-        yield f"http://127.0.0.1:{port}/v1"
+        yield url
     finally:
         stop(proc)
 

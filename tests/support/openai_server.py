@@ -2,14 +2,39 @@
 serving the same SmolLM2 GGUF on 127.0.0.1.
 
     uv run python -m tests.support.openai_server --port 8081
+
+``launch`` starts it in a process of its own on a free port (the tests' fixture and ``bench/latency.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import sys
 import threading
+from pathlib import Path
+
+
+def launch(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """This server in its own process on a free loopback port, once it answers: (process, its /v1 base URL).
+    Its output goes to ``log``; the caller stops it (``tests.support.processes.stop``)."""
+    from tests.support.processes import ROOT, free_port, stop, wait_http
+
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.openai_server", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=str(ROOT),
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, proc=proc, log=log)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, f"http://127.0.0.1:{port}/v1"
 
 
 def main() -> int:
