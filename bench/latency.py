@@ -316,7 +316,7 @@ async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) 
             "AUTBOT_LLM__OPENAI__MODEL": "smollm2",
         }
     proc = _serve(port, tempfile.mkdtemp(prefix="autbot-bench-ttfb-server-"), llm_env)
-    direct = httpx.AsyncClient(base_url=upstream or "http://127.0.0.1:9", timeout=300)
+    direct = httpx.AsyncClient(base_url=upstream, timeout=300) if upstream else None
     try:
         llm_settings = {"backend": "openai", "openai": {"base_url": upstream, "model": "smollm2"}} if upstream else {}
         settings = settings_from_dict(
@@ -342,7 +342,7 @@ async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) 
                 return AnswerRequest(search=search, max_tokens=max_tokens, temperature=0.0)
 
             async def model_ttft(q: str) -> tuple[float, int]:
-                if upstream:
+                if direct is not None:
                     return await _upstream_ttft_ms(stream_answer, llm, request(q), direct)
                 return await _model_ttft_ms(stream_answer, llm, request(q))
 
@@ -371,7 +371,8 @@ async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) 
                 _say(f"{i + 1}/{questions_n}: model {model:.0f} ms, server {server:.0f} ms")
         container.shutdown_resources()
     finally:
-        await direct.aclose()
+        if direct is not None:
+            await direct.aclose()
         proc.terminate()
         proc.wait(30)
     added = [r["server_ttfb_ms"] - r["model_ttft_ms"] for r in rows]

