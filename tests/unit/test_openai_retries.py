@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autbot.adapters.llm import openai_http
 from autbot.adapters.llm.openai import OpenAILanguageModel, retry_after_seconds
 from autbot.adapters.llm.openai_http import env_proxy
 from autbot.domain.answers import ChatMessage, GenerationParams
@@ -30,6 +32,7 @@ class Script:
         self.paths: list[str] = []
         self.stream_break = stream_break
         self.stall = False  # read the request, then answer nothing until the test ends
+        self.garbage: bytes | None = None  # answer 200 with this body instead
         self.released = threading.Event()
 
 
@@ -74,6 +77,12 @@ def server() -> Iterator[tuple[str, Script]]:
             script.keys.append(self.headers.get("authorization", ""))
             if script.stall:
                 script.released.wait(30)
+                return
+            if script.garbage is not None:
+                self.send_response(200)
+                self.send_header("content-length", str(len(script.garbage)))
+                self.end_headers()
+                self.wfile.write(script.garbage)
                 return
             status, headers = script.steps.pop(0) if script.steps else (200, {})
             if status != 200:
@@ -242,3 +251,44 @@ async def test_credentials_in_the_base_url_never_show() -> None:
     assert "http://***@127.0.0.1" in shown
     assert "url-canary-pw" not in shown
     assert "sk-key-canary" not in shown
+
+
+async def test_credentials_in_the_base_url_are_sent_as_basic_auth_unless_a_key_is_set(
+    server: tuple[str, Script],
+) -> None:
+    url, script = server
+    with_credentials = url.replace("http://", "http://user:p%40ss@")
+    await OpenAILanguageModel(base_url=with_credentials, model="m", max_retries=0).complete(MSG, PARAMS)
+    await OpenAILanguageModel(base_url=with_credentials, model="m", api_key="sk-k", max_retries=0).complete(MSG, PARAMS)
+    assert script.keys == ["Basic " + base64.b64encode(b"user:p@ss").decode(), "Bearer sk-k"]
+
+
+@pytest.mark.parametrize("through_proxy", [False, True])
+async def test_answers_that_are_not_json_are_unavailable_errors(
+    server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch, through_proxy: bool
+) -> None:
+    url, script = server
+    if through_proxy:  # the aiohttp wire; else the lean one
+        monkeypatch.setenv("HTTP_PROXY", url.removesuffix("/v1"))
+        url = "http://llm.internal.example:8000/v1"
+    script.garbage = b"<html>not json</html>"
+    with pytest.raises(LanguageModelUnavailable, match="other than JSON"):
+        await model(url, max_retries=0).complete(MSG, PARAMS)
+    script.garbage = b"data: {nope\n\n"
+    with pytest.raises(LanguageModelUnavailable, match="not JSON"):
+        async for _ in model(url, max_retries=0).stream(MSG, PARAMS):
+            pass
+    script.garbage = b"x" * 100
+    monkeypatch.setattr(openai_http, "MAX_RESPONSE_BYTES", 10)
+    with pytest.raises(LanguageModelUnavailable, match="larger than 10 bytes"):
+        await model(url, max_retries=0).complete(MSG, PARAMS)
+
+
+async def test_streams_go_through_the_proxy_too(server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch) -> None:
+    url, script = server
+    monkeypatch.setenv("HTTP_PROXY", url.removesuffix("/v1"))
+    llm = model("http://llm.internal.example:8000/v1")
+    deltas = [d async for d in llm.stream(MSG, PARAMS)]
+    assert "".join(d.text for d in deltas) == "hello"
+    assert script.paths == ["http://llm.internal.example:8000/v1/chat/completions"]
+    await llm.aclose()

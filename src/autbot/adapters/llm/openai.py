@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
-from autbot.adapters.llm.openai_http import ChatEndpoint, UpstreamError, UpstreamStatus, retryable, unreachable
+from autbot.adapters.llm.openai_http import ChatEndpoint, UpstreamStatus, broken, retryable, unreachable
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
 from autbot.domain.errors import LanguageModelTimeout, LanguageModelUnavailable
 from autbot.domain.model import HealthStatus
@@ -173,10 +173,10 @@ class OpenAILanguageModel:
             return LanguageModelUnavailable(
                 f"{url} answered HTTP {error.status}.", endpoint=url, upstream_status=error.status
             )
-        if isinstance(error, (StreamTruncated, UpstreamError)):
-            return LanguageModelUnavailable(f"{url}: {error}.", endpoint=url)
         if unreachable(error):
             return LanguageModelUnavailable(f"Could not reach {url}.", endpoint=url)
+        if isinstance(error, StreamTruncated) or broken(error):
+            return LanguageModelUnavailable(f"{url}: {error}.", endpoint=url)
         # Not the error's text: an unexpected error may quote the request (its URL, its headers).
         return LanguageModelUnavailable(f"The language model call failed: {type(error).__name__}.", endpoint=url)
 
