@@ -36,6 +36,7 @@ class Step:
     data: bytes = b""
     close: bool = False
     stall: bool = False
+    later: bytes = b""  # sent a moment after the answer, unasked
 
 
 @dataclass
@@ -71,6 +72,8 @@ class _ServerSide(asyncio.Protocol):
         if step.stall:
             return
         self.transport.write(step.data)  # type: ignore[attr-defined]
+        if step.later:
+            asyncio.get_running_loop().call_later(0.02, self.transport.write, step.later)  # type: ignore[attr-defined]
         if step.close:
             self.transport.close()
 
@@ -152,6 +155,19 @@ async def test_a_connection_closed_by_the_server_while_idle_is_not_reused(upstre
     assert await fetch(pool) == (200, b"b")
     assert upstream.connections == 2
     assert len(upstream.requests) == 2
+
+
+async def test_bytes_on_an_idle_connection_retire_it(upstream: Scripted) -> None:
+    upstream.steps = [
+        Step(ok(b"a") + b"HTTP/1.1 200 OK\r\n"),  # a stray piece of a second answer with the first
+        Step(ok(b"b"), later=b"HTTP/1.1 200 OK\r\n"),  # and one that comes while the connection is idle
+    ]
+    pool = pool_for(upstream)
+    assert await fetch(pool) == (200, b"a")
+    assert await fetch(pool) == (200, b"b")
+    await asyncio.sleep(0.05)
+    assert await fetch(pool) == (200, b"{}")
+    assert upstream.connections == 3
 
 
 async def test_idle_connections_expire_and_the_pool_is_bounded(
@@ -331,3 +347,10 @@ def test_lines_come_out_whole_however_the_bytes_are_split(
 
     expected = [*lines, tail] if tail else lines
     assert asyncio.run(read_all()) == expected
+
+
+async def test_the_host_header_names_the_origin_as_a_url_would() -> None:
+    loop = asyncio.get_running_loop()
+    assert b"\r\nHost: llm.example\r\n" in Http1Pool("llm.example", 80, loop=loop).head("/v1", {}, 0)
+    assert b"\r\nHost: [::1]:8080\r\n" in Http1Pool("::1", 8080, loop=loop).head("/v1", {}, 0)
+    assert b"\r\nHost: [::1]\r\n" in Http1Pool("::1", 80, loop=loop).head("/v1", {}, 0)

@@ -85,6 +85,9 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # a stream transport (uvloop's is no subclass)
 
     def data_received(self, data: bytes) -> None:
+        if self.complete:  # bytes nobody asked for (on an idle connection): its state is unknown now
+            self.close()
+            return
         self.received += len(data)
         try:
             self._parser.feed_data(data)
@@ -106,6 +109,10 @@ class _Connection(asyncio.Protocol):
             self._fail(Http1Error("the connection closed in the middle of the response"))
 
     # httptools callbacks
+    def on_message_begin(self) -> None:
+        if self.complete:  # a second answer to one request (stray bytes after it): not reused
+            self.keep_alive = False
+
     def on_status(self, status: bytes) -> None:
         self._count_head(len(status))
 
@@ -191,6 +198,9 @@ class _Connection(asyncio.Protocol):
                 return b""
             await self._wait()
         return self._take()
+
+    def transport_closing(self) -> bool:
+        return self.transport is None or self.transport.is_closing()
 
     def reusable(self) -> bool:
         return self.complete and self.keep_alive and not self.closed and self.error is None
@@ -293,7 +303,7 @@ class Http1Pool:
         now = self._loop.time()
         while self._idle and not fresh:
             conn = self._idle.pop()
-            if not conn.closed and now - conn.idle_since < IDLE_S:
+            if not conn.closed and now - conn.idle_since < IDLE_S and not conn.transport_closing():
                 return conn, True
             conn.close()
         try:
