@@ -18,7 +18,6 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from litestar.response import Stream
 from loguru import logger
 
 from autbot.domain.answers import Answer, AnswerEvent, CitationsEvent, DoneEvent, TokenEvent
@@ -29,6 +28,7 @@ from autbot.entrypoints.http import openai_schemas as o
 from autbot.entrypoints.http import schemas as s
 from autbot.entrypoints.http import security as sec
 from autbot.entrypoints.http.answering import Answering
+from autbot.entrypoints.http.event_stream import EventStream
 from autbot.entrypoints.http.openai_errors import (
     OPENAI_EXCEPTION_HANDLERS,
     error_of,
@@ -72,7 +72,7 @@ class ChatController(Controller):
             return Response(out)
         first = await anext(result)  # validation, retrieval and upstream errors: an ordinary error response
         frames = _Frames(completion_id, created, data.model)
-        return Stream(
+        return EventStream(
             _chunks(
                 first, answering.draining.until_drained(result), frames, rag=rag, include_usage=o.include_usage(data)
             ),
