@@ -4,6 +4,7 @@ every route there). Not mounted when ``metrics.port`` puts metrics on a listener
 from __future__ import annotations
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from autbot.entrypoints.http import security as sec
@@ -14,5 +15,5 @@ class MetricsController(Controller):
     tags = ["operations"]
 
     @get("/metrics", summary="Prometheus metrics.", opt=sec.admin(), include_in_schema=False, sync_to_thread=False)
-    def metrics(self, telemetry: Telemetry) -> Response[bytes]:
+    def metrics(self, telemetry: NamedDependency[Telemetry]) -> Response[bytes]:
         return Response(telemetry.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, JSONBody, Parameter
 from litestar.response import ServerSentEvent
 
 from autbot.domain import limits
@@ -61,7 +62,10 @@ class HealthController(Controller):
         },
     )
     async def ready(
-        self, check_readiness: CheckReadiness, principal: Principal, draining: Draining
+        self,
+        check_readiness: NamedDependency[CheckReadiness],
+        principal: NamedDependency[Principal],
+        draining: NamedDependency[Draining],
     ) -> Response[s.ReadyOut]:
         detailed = principal.authenticated and Scope.ADMIN in principal.scopes
         if draining.started:  # SIGTERM: out of the load balancer at once, before the grace period
@@ -85,7 +89,9 @@ class CollectionController(Controller):
         opt=sec.query(),
         responses=problem_responses(),
     )
-    def list_collections(self, list_collections: ListCollections, principal: Principal) -> s.CollectionsOut:
+    def list_collections(
+        self, list_collections: NamedDependency[ListCollections], principal: NamedDependency[Principal]
+    ) -> s.CollectionsOut:
         found = list_collections.execute(ListCollectionsRequest(only=principal.collections))
         return s.CollectionsOut(collections=[s.collection_out(c) for c in found])
 
@@ -96,7 +102,9 @@ class CollectionController(Controller):
         opt=sec.admin(),
         responses=problem_responses(404),
     )
-    def delete_collection(self, collection: str, delete_collection: DeleteCollection) -> None:
+    def delete_collection(
+        self, collection: FromPath[str], delete_collection: NamedDependency[DeleteCollection]
+    ) -> None:
         delete_collection.execute(CollectionRef(collection=collection))
 
     @post(
@@ -109,7 +117,10 @@ class CollectionController(Controller):
         responses=problem_responses(409, body=True),
     )
     def ingest_documents(
-        self, collection: str, data: s.IngestBody, ingest_documents: IngestDocuments
+        self,
+        collection: FromPath[str],
+        data: JSONBody[s.IngestBody],
+        ingest_documents: NamedDependency[IngestDocuments],
     ) -> s.IngestResponse:
         docs = tuple(
             DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata)
@@ -130,9 +141,9 @@ class CollectionController(Controller):
     )
     def ingest_files(
         self,
-        collection: str,
+        collection: FromPath[str],
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
-        ingest_files: IngestFiles,
+        ingest_files: NamedDependency[IngestFiles],
     ) -> s.IngestResponse:
         uploads = [f for v in data.values() for f in (v if isinstance(v, list) else [v]) if hasattr(f, "filename")]
         request = IngestFilesRequest(
@@ -153,8 +164,8 @@ class CollectionController(Controller):
     )
     def list_documents(
         self,
-        collection: str,
-        list_documents: ListDocuments,
+        collection: FromPath[str],
+        list_documents: NamedDependency[ListDocuments],
         offset: Annotated[int, Parameter(ge=0, le=limits.MAX_PAGE_OFFSET)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=limits.MAX_PAGE_SIZE)] = limits.DEFAULT_PAGE_SIZE,
     ) -> s.DocumentPageOut:
@@ -173,7 +184,9 @@ class CollectionController(Controller):
         opt=sec.query(),
         responses=problem_responses(404),
     )
-    def get_document(self, collection: str, document_id: str, get_document: GetDocument) -> s.DocumentOut:
+    def get_document(
+        self, collection: FromPath[str], document_id: FromPath[str], get_document: NamedDependency[GetDocument]
+    ) -> s.DocumentOut:
         return s.document_out(get_document.execute(DocumentRef(collection=collection, document_id=document_id)))
 
     @delete(
@@ -183,7 +196,9 @@ class CollectionController(Controller):
         opt=sec.ingest(),
         responses=problem_responses(404),
     )
-    def delete_document(self, collection: str, document_id: str, delete_document: DeleteDocument) -> None:
+    def delete_document(
+        self, collection: FromPath[str], document_id: FromPath[str], delete_document: NamedDependency[DeleteDocument]
+    ) -> None:
         delete_document.execute(DocumentRef(collection=collection, document_id=document_id))
 
     @post(
@@ -195,7 +210,9 @@ class CollectionController(Controller):
         opt=sec.query(**limited("search")),
         responses=problem_responses(404, 409, body=True),
     )
-    def search(self, collection: str, data: s.SearchBody, search_chunks: SearchChunks) -> s.SearchResponse:
+    def search(
+        self, collection: FromPath[str], data: JSONBody[s.SearchBody], search_chunks: NamedDependency[SearchChunks]
+    ) -> s.SearchResponse:
         hits = search_chunks.execute(
             SearchRequest(
                 collection=collection,
@@ -217,7 +234,11 @@ class CollectionController(Controller):
         responses=problem_responses(404, 409, body=True),
     )
     async def query(
-        self, collection: str, data: s.QueryBody, answering: Answering, request: Request[Any, Any, Any]
+        self,
+        collection: FromPath[str],
+        data: JSONBody[s.QueryBody],
+        answering: NamedDependency[Answering],
+        request: Request[Any, Any, Any],
     ) -> Response[Any]:
         question = AnswerRequest(
             search=SearchRequest(
