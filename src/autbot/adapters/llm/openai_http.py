@@ -228,8 +228,9 @@ class ChatEndpoint:
                     yield event
 
     async def aclose(self) -> None:
-        if self._wire is not None:
-            await self._wire.aclose()
+        wire, self._wire = self._wire, None  # a later call (in a new loop, say) opens a new one
+        if wire is not None:
+            await wire.aclose()
 
     def close(self) -> None:
         """Close from synchronous code: scheduled on the wire's loop if it still runs, else dropped."""
