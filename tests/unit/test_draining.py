@@ -94,3 +94,66 @@ def test_an_error_in_the_events_reaches_the_stream() -> None:
         return got
 
     assert asyncio.run(collect()) == [1]
+
+
+def test_draining_while_an_event_is_being_sent_ends_before_the_next_wait() -> None:
+    closed = []
+
+    async def slow() -> Any:
+        try:
+            yield 1
+            await asyncio.sleep(30)
+            yield 2
+        finally:
+            closed.append(True)
+
+    async def collect() -> tuple[list[Any], int]:
+        drain = Draining()
+        got: list[Any] = []
+        async for event in drain.until_drained(slow()):
+            got.append(event)
+            if event == 1:
+                drain.begin()  # while the response holds event 1 (sending it), not waiting
+        return got, asyncio.current_task().cancelling()  # type: ignore[union-attr]
+
+    assert asyncio.run(collect()) == ([1, None], 0)
+    assert closed == [True]
+
+
+def test_events_that_swallow_the_cancel_still_end_and_leave_the_task_uncancelled() -> None:
+    async def stubborn() -> Any:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            pass  # a badly behaved generation: it goes on
+        yield "late"
+        yield "later"
+
+    async def collect() -> tuple[list[Any], int]:
+        drain = Draining()
+        asyncio.get_running_loop().call_later(0.05, drain.begin)
+        got = [event async for event in drain.until_drained(stubborn())]
+        return got, asyncio.current_task().cancelling()  # type: ignore[union-attr]
+
+    assert asyncio.run(collect()) == (["late", None], 0)
+
+
+def test_a_cancel_that_is_not_draining_goes_through() -> None:
+    async def forever() -> Any:
+        await asyncio.sleep(30)
+        yield 1
+
+    async def consume(drain: Draining) -> None:
+        async for _ in drain.until_drained(forever()):
+            pass
+
+    async def main() -> bool:
+        drain = Draining()
+        task = asyncio.create_task(consume(drain))
+        await asyncio.sleep(0.05)
+        task.cancel()  # the client went away, say
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return not drain._streams
+
+    assert asyncio.run(main())

@@ -1,4 +1,4 @@
-"""A streamed response for server-sent events without Litestar's per-stream task group.
+"""Streamed responses (server-sent events) without Litestar's per-stream task group.
 
 Litestar's ``Stream`` sends the head, then opens an anyio task group with a task for the body and one that
 waits for the client to go away. Measured in process (the relay, ``bench/relay.py``'s fake upstream), the
@@ -7,6 +7,10 @@ group put about 100 µs between the head and the first event, on the path of the
 waits for ``http.disconnect``; when the client goes away it cancels the streaming task, which ends the
 events' iterator (its ``finally`` runs: a generation is cancelled and charged) and returns quietly, as
 Litestar's does.
+
+The body is iterated in the request's own task, the one whose handler took the stream's first event: a
+generation runs in one task from start to end (its deadlines and clean-up stay where they were written), so
+``Draining.until_drained`` needs no pump task of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from litestar.response import Stream
+from litestar.response import ServerSentEvent, Stream
 from litestar.response.base import ASGIResponse
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.types import Receive, Send
@@ -59,11 +63,19 @@ class _EventStreamResponse(ASGIStreamingResponse):
                 listener.cancel()
 
 
-class EventStream(Stream):
-    """``Stream`` with the lean body above; use it as ``Stream`` (an async iterator of bytes or str)."""
+class _LeanBody:
+    """Swaps the streaming response Litestar builds for one with the lean body above."""
 
     def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
-        response = super().to_asgi_response(*args, **kwargs)
+        response: ASGIResponse = super().to_asgi_response(*args, **kwargs)  # type: ignore[misc]  # a mixin
         if type(response) is ASGIStreamingResponse:  # (a HEAD request's is a plain one)
             response.__class__ = _EventStreamResponse  # same slots, same state: only ``send_body`` differs
         return response
+
+
+class EventStream(_LeanBody, Stream):
+    """``Stream`` with the lean body above (an async iterator of bytes or str)."""
+
+
+class ServerSentEvents(_LeanBody, ServerSentEvent):
+    """``ServerSentEvent`` with the lean body above (an async iterator of ``ServerSentEventMessage``)."""

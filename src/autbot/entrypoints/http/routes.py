@@ -10,7 +10,6 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, JSONBody, Parameter
-from litestar.response import ServerSentEvent
 
 from autbot.domain import limits
 from autbot.domain.auth import Principal, Scope
@@ -22,6 +21,7 @@ from autbot.entrypoints.http.answer_events import SSE_HEADERS, answer_stream
 from autbot.entrypoints.http.answering import Answering
 from autbot.entrypoints.http.bodies import decode_json, read_form
 from autbot.entrypoints.http.draining import Draining
+from autbot.entrypoints.http.event_stream import ServerSentEvents
 from autbot.entrypoints.http.openapi import problem_responses
 from autbot.entrypoints.http.rate_limits import caller_of, limited
 from autbot.use_cases.answer import AnswerQuestion, AnswerRequest
@@ -265,7 +265,7 @@ class CollectionController(Controller):
             )
         events = answering.stream_answer.execute(question)
         first = await anext(events)  # validation and retrieval errors become a plain problem response
-        return ServerSentEvent(
+        return ServerSentEvents(
             answer_stream(first, answering.draining.until_drained(events), f"/v1/collections/{collection}/query"),
             headers=SSE_HEADERS,
         )

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
-from litestar.response import ServerSentEvent
 
 from autbot.domain import limits
 from autbot.domain.auth import Principal
@@ -20,6 +19,7 @@ from autbot.entrypoints.http import security as sec
 from autbot.entrypoints.http import session_schemas as ss
 from autbot.entrypoints.http.answer_events import SSE_HEADERS, answer_stream
 from autbot.entrypoints.http.answering import Answering
+from autbot.entrypoints.http.event_stream import ServerSentEvents
 from autbot.entrypoints.http.openai_errors import OPENAI_EXCEPTION_HANDLERS, openai_error_responses
 from autbot.entrypoints.http.rate_limits import caller_of, limited
 from autbot.entrypoints.http.security import principal_of
@@ -142,4 +142,4 @@ class SessionController(Controller):
         events = answering.stream_in_session.execute(question)
         first = await anext(events)  # unknown session, validation and retrieval errors: an ordinary error response
         stream = answer_stream(first, answering.draining.until_drained(events), f"/v1/sessions/{session_id}/messages")
-        return ServerSentEvent(stream, headers=SSE_HEADERS)
+        return ServerSentEvents(stream, headers=SSE_HEADERS)
