@@ -1,5 +1,6 @@
 """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server, LiteLLM) over HTTP
-(``openai_http``: aiohttp, kept-alive connections). Bounded retries with backoff on 429/5xx and
+(``openai_http``: kept-alive connections; a lean HTTP/1.1 client for plain ``http://`` endpoints, aiohttp for
+``https://`` and proxies). Bounded retries with backoff on 429/5xx and
 connection errors, honouring Retry-After; never a retry once tokens were streamed. The API key is never
 logged, and neither are credentials in the base URL (messages and reprs show ``https://***@host``). The
 key is read again before every call, so a key rotated in the secret store is used by the next call,
