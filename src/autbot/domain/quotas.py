@@ -18,6 +18,8 @@ from autbot.domain.errors import BudgetExhausted, RateLimited
 
 LIMITED_ROUTES = ("query", "search", "ingest")
 """The limit names a route can carry; each has its own rate setting (``limits.<name>``)."""
+AUTH_FAILURES = "auth_failures"
+"""The limit on failed API keys per client IP (``limits.auth_failures``); no route carries it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +56,21 @@ def rate_limited(limit_name: str, decision: RateDecision) -> RateLimited:
         remaining=0,
         reset_after_s=decision.reset_after_s,
         window_s=decision.window_s,
+        retry_after_s=wait,
+    )
+
+
+def too_many_failed_keys(limit: int, window_s: int, reset_after_s: float) -> RateLimited:
+    """Past ``limits.auth_failures`` for a client IP: 429 until the window frees a failure."""
+    wait = retry_after_s(reset_after_s)
+    return RateLimited(
+        f"Too many requests with an invalid API key from this address: {limit} per {window_s} s are allowed; "
+        f"retry in {wait} s.",
+        route=AUTH_FAILURES,
+        limit=limit,
+        remaining=0,
+        reset_after_s=reset_after_s,
+        window_s=window_s,
         retry_after_s=wait,
     )
 

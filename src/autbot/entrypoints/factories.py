@@ -265,7 +265,12 @@ def _quota_redis(s: Settings, secrets: SecretStore, telemetry: Any) -> Any:
 
 
 def _rates(s: Settings) -> dict[str, str]:
-    return {"query": s.limits.query, "search": s.limits.search, "ingest": s.limits.ingest}
+    return {
+        "query": s.limits.query,
+        "search": s.limits.search,
+        "ingest": s.limits.ingest,
+        "auth_failures": s.limits.auth_failures,
+    }
 
 
 def _memory_rate_limiter(s: Settings) -> Any:

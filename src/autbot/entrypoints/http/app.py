@@ -156,7 +156,12 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         middleware=[
             DefineMiddleware(RequestGuard, policy=guard),  # first: Host, media type, CSRF, body timeout
             # then who is calling and whether the route allows them (the OpenAPI pages are open)
-            DefineMiddleware(AuthMiddleware, authenticate=authenticate, public_prefixes=("/schema",)),
+            DefineMiddleware(
+                AuthMiddleware,
+                authenticate=authenticate,
+                public_prefixes=("/schema",),
+                limiter=container.rate_limiter() if settings.limits.enabled else None,  # limits.auth_failures
+            ),
             *(rate_limits if settings.limits.enabled else []),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

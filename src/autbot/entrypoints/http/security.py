@@ -8,6 +8,7 @@ there) and checks the route's needs. Routes declare what they need in ``opt``: `
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import anyio
@@ -18,8 +19,14 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from autbot.domain.auth import ANONYMOUS, Principal
 from autbot.domain.auth import Scope as KeyScope
 from autbot.domain.errors import Unauthorized
+from autbot.domain.quotas import AUTH_FAILURES, too_many_failed_keys
 from autbot.entrypoints.http.headers import request_headers
+from autbot.entrypoints.observability.middleware import STATE_LIMIT
+from autbot.ports.rate_limiter import RateLimiter
 from autbot.use_cases.authenticate import Authenticate, AuthenticateRequest
+
+MAX_BLOCKED_ADDRESSES = 10_000
+"""Client addresses remembered as past ``limits.auth_failures`` (per process); beyond, the oldest go."""
 
 PUBLIC_ANONYMOUS = Principal(name="anonymous", scopes=frozenset(), authenticated=False)
 """The caller of a public route on a server that requires keys, who presented none."""
@@ -43,12 +50,24 @@ class AuthMiddleware:
     request, decides without a store round trip when it can (an open server, a key checked moments ago),
     and asks the key store in a worker thread only otherwise. Paths under ``public_prefixes`` (the OpenAPI
     pages) are not looked at.
+
+    With a ``limiter``, a presented key that fails counts against ``limits.auth_failures`` for the client
+    address; past it, that address gets 429 for any key not already known good, before any store lookup,
+    until the limiter's window frees a failure.
     """
 
-    def __init__(self, app: ASGIApp, authenticate: Authenticate, public_prefixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticate: Authenticate,
+        public_prefixes: tuple[str, ...] = (),
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.app = app
         self._authenticate = authenticate
         self._public_prefixes = public_prefixes
+        self._limiter = limiter
+        self._blocked: dict[str, tuple[float, int, int]] = {}  # address -> (until, limit, window_s)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP or (
@@ -62,14 +81,48 @@ class AuthMiddleware:
         try:
             principal = self._authenticate.without_store(request)
             if principal is None:
+                self._refuse_if_blocked(scope)
                 principal = await anyio.to_thread.run_sync(self._authenticate.execute, request)
         except Unauthorized:
             if not opt.get("public"):
+                if request.key is not None:
+                    await self._count_failure(scope)
                 raise
             principal = PUBLIC_ANONYMOUS
         scope.setdefault("state", {})["principal"] = principal
         authorize(principal, opt, scope.get("path_params") or {})
         await self.app(scope, receive, send)
+
+    def _refuse_if_blocked(self, scope: Scope) -> None:
+        address = _address(scope)
+        blocked = self._blocked.get(address) if self._blocked else None
+        if blocked is None:
+            return
+        until, limit, window_s = blocked
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._blocked[address]
+            return
+        scope.setdefault("state", {})[STATE_LIMIT] = AUTH_FAILURES
+        raise too_many_failed_keys(limit, window_s, left)
+
+    async def _count_failure(self, scope: Scope) -> None:
+        if self._limiter is None:
+            return
+        address = _address(scope)
+        decision = await self._limiter.hit(AUTH_FAILURES, f"ip:{address}")
+        if decision.allowed:
+            return
+        if len(self._blocked) >= MAX_BLOCKED_ADDRESSES:
+            del self._blocked[next(iter(self._blocked))]
+        self._blocked[address] = (time.monotonic() + decision.reset_after_s, decision.limit, decision.window_s)
+        scope.setdefault("state", {})[STATE_LIMIT] = AUTH_FAILURES
+        raise too_many_failed_keys(decision.limit, decision.window_s, decision.reset_after_s)
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

@@ -24,6 +24,7 @@ CLIENT_CLOSED = 499
 STATE_DISCONNECTED = "client_disconnected"
 STATE_ERROR_CODE = "error_code"
 STATE_STATUS = "status"
+STATE_LIMIT = "limit_name"  # a 429 from a limit no route carries (limits.auth_failures): its metric label
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 """Method label values; any other method a client invents is counted as ``OTHER``."""
 
@@ -123,7 +124,7 @@ class ObservedApp:
 
     def _count_limited(self, scope: Any, state: dict[str, Any]) -> None:
         handler = scope.get("route_handler")
-        name = handler.opt.get("rate_limit") if handler is not None else None
+        name = state.get(STATE_LIMIT) or (handler.opt.get("rate_limit") if handler is not None else None)
         limit = "tokens" if state.get(STATE_ERROR_CODE) == "token_budget_exhausted" else str(name or "other")
         self.telemetry.metrics.rate_limited.labels(limit).inc()
 
