@@ -99,8 +99,8 @@ RATE_INGEST = "120/minute"
 """``limits.ingest``: ingestion requests (JSON documents or file uploads) per caller."""
 RATE_AUTH_FAILURES = "30/minute"
 """``limits.auth_failures``: requests with a wrong, revoked or expired API key per client IP; past it, requests
-from that address whose key is not already known good get 429 without a key-store lookup until the window frees
-one (a flood of guessed keys costs neither the store nor the keys' owners)."""
+from that address get 429 without a key-store lookup until the window frees one, unless their key authenticated
+in this process before (a flood of guessed keys costs neither the store nor the keys' owners)."""
 DAILY_TOKENS_PER_KEY = 0
 """``limits.daily_tokens_per_key``: prompt + completion tokens per caller per UTC day; 0 = unlimited."""
 REDIS_RECHECK_S = 1.0

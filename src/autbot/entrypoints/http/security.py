@@ -8,6 +8,7 @@ there) and checks the route's needs. Routes declare what they need in ``opt``: `
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -27,6 +28,8 @@ from autbot.use_cases.authenticate import Authenticate, AuthenticateRequest
 
 MAX_BLOCKED_ADDRESSES = 10_000
 """Client addresses remembered as past ``limits.auth_failures`` (per process); beyond, the oldest go."""
+MAX_KNOWN_KEYS = 10_000
+"""Keys (their SHA-256) that authenticated in this process: still looked up from a blocked address."""
 
 PUBLIC_ANONYMOUS = Principal(name="anonymous", scopes=frozenset(), authenticated=False)
 """The caller of a public route on a server that requires keys, who presented none."""
@@ -52,8 +55,9 @@ class AuthMiddleware:
     pages) are not looked at.
 
     With a ``limiter``, a presented key that fails counts against ``limits.auth_failures`` for the client
-    address; past it, that address gets 429 for any key not already known good, before any store lookup,
-    until the limiter's window frees a failure.
+    address; past it, that address gets 429 before any store lookup, until the limiter's window frees a
+    failure, for every key that has not authenticated in this process before: keys in use keep working
+    (they are still looked up, so a revoked one fails), guessed ones cost nothing.
     """
 
     def __init__(
@@ -68,6 +72,7 @@ class AuthMiddleware:
         self._public_prefixes = public_prefixes
         self._limiter = limiter
         self._blocked: dict[str, tuple[float, int, int]] = {}  # address -> (until, limit, window_s)
+        self._known: dict[bytes, None] = {}  # SHA-256 of keys that authenticated (an ordered, bounded set)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP or (
@@ -81,8 +86,10 @@ class AuthMiddleware:
         try:
             principal = self._authenticate.without_store(request)
             if principal is None:
-                self._refuse_if_blocked(scope)
+                self._refuse_if_blocked(scope, request.key)
                 principal = await anyio.to_thread.run_sync(self._authenticate.execute, request)
+                if self._limiter is not None and request.key is not None and principal.authenticated:
+                    self._remember(request.key)
         except Unauthorized:
             if not opt.get("public"):
                 if request.key is not None:
@@ -93,7 +100,14 @@ class AuthMiddleware:
         authorize(principal, opt, scope.get("path_params") or {})
         await self.app(scope, receive, send)
 
-    def _refuse_if_blocked(self, scope: Scope) -> None:
+    def _remember(self, key: str) -> None:
+        digest = hashlib.sha256(key.encode()).digest()
+        if digest not in self._known:
+            if len(self._known) >= MAX_KNOWN_KEYS:
+                del self._known[next(iter(self._known))]
+            self._known[digest] = None
+
+    def _refuse_if_blocked(self, scope: Scope, key: str | None) -> None:
         address = _address(scope)
         blocked = self._blocked.get(address) if self._blocked else None
         if blocked is None:
@@ -103,6 +117,8 @@ class AuthMiddleware:
         if left <= 0:
             del self._blocked[address]
             return
+        if key is not None and hashlib.sha256(key.encode()).digest() in self._known:
+            return  # a key in use: looked up as usual
         scope.setdefault("state", {})[STATE_LIMIT] = AUTH_FAILURES
         raise too_many_failed_keys(limit, window_s, left)
 
