@@ -64,7 +64,8 @@ class LimitsSettings(Section):
     """Ingestion requests (``POST …/documents`` and ``POST …/files``) per caller."""
     auth_failures: Rate = limits.RATE_AUTH_FAILURES
     """Requests with a wrong, revoked or expired API key per client IP. Past it, that address gets 429
-    ``rate_limited`` (with ``Retry-After``) for any key not already known good, without a key-store lookup."""
+    ``rate_limited`` (with ``Retry-After``), without a key-store lookup, for any key that has not authenticated
+    in this process before (keys in use keep working)."""
     strategy: LimitStrategy = "moving-window"
     """``moving-window`` (exact: at most N in any window) or ``fixed-window`` (cheaper; up to 2N across a
     window boundary)."""
