@@ -23,8 +23,6 @@ from litestar.response.base import ASGIResponse
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.types import Receive, Send
 
-_END = {"type": "http.response.body", "body": b"", "more_body": False}
-
 
 async def _until_disconnect(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
@@ -52,7 +50,7 @@ class _EventStreamResponse(ASGIStreamingResponse):
                 if listener is None:  # after the first event, which goes out right behind the head
                     listener = asyncio.create_task(_until_disconnect(receive))
                     listener.add_done_callback(client_left)
-            await send(_END)  # type: ignore[arg-type]  # a body event
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
         except asyncio.CancelledError:
             if not state["gone"]:
                 raise
