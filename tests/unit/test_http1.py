@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autbot.adapters.llm import http1
-from autbot.adapters.llm.http1 import ConnectionClosedEarly, Http1Error, Http1Pool, Reply, _Connection
+from autbot.adapters.llm.http1 import ConnectionClosedEarly, Http1Error, Http1Pool, Reply
+from autbot.adapters.llm.http1_connection import Connection
 from autbot.adapters.llm.openai_http import ChatEndpoint
 
 
@@ -334,7 +335,7 @@ def test_lines_come_out_whole_however_the_bytes_are_split(
     pieces = [wire[a:b] for a, b in itertools.pairwise(points)]
 
     async def read_all() -> list[bytes]:
-        conn = _Connection()
+        conn = Connection()
         conn.connection_made(_Transport())
         for piece in pieces:
             conn.data_received(piece)

@@ -20,6 +20,8 @@ LIMITED_ROUTES = ("query", "search", "ingest")
 """The limit names a route can carry; each has its own rate setting (``limits.<name>``)."""
 AUTH_FAILURES = "auth_failures"
 """The limit on failed API keys per client IP (``limits.auth_failures``); no route carries it."""
+LIMIT_NAMES = (*LIMITED_ROUTES, AUTH_FAILURES)
+"""Every limit a ``RateLimiter`` counts, each with its rate setting ``limits.<name>``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -264,26 +264,17 @@ def _quota_redis(s: Settings, secrets: SecretStore, telemetry: Any) -> Any:
     )
 
 
-def _rates(s: Settings) -> dict[str, str]:
-    return {
-        "query": s.limits.query,
-        "search": s.limits.search,
-        "ingest": s.limits.ingest,
-        "auth_failures": s.limits.auth_failures,
-    }
-
-
 def _memory_rate_limiter(s: Settings) -> Any:
     from autbot.adapters.quotas.in_process import InProcessRateLimiter
 
-    return InProcessRateLimiter(_rates(s), strategy=s.limits.strategy)
+    return InProcessRateLimiter(s.limits.rates(), strategy=s.limits.strategy)
 
 
 def _redis_rate_limiter(s: Settings, link: Any) -> Any:
     from autbot.adapters.quotas.limits import LimitsRateLimiter
 
     return LimitsRateLimiter(
-        _rates(s), strategy=s.limits.strategy, redis=link, on_failure=s.limits.requests_on_redis_failure
+        s.limits.rates(), strategy=s.limits.strategy, redis=link, on_failure=s.limits.requests_on_redis_failure
     )
 
 

@@ -6,7 +6,7 @@ It does what an OpenAI-compatible endpoint needs and no more: ``POST`` with a bo
 Content-Length, chunked or read-until-close body, connections kept alive when the server allows. No TLS,
 no proxies, no redirects, no compression: ``openai_http`` sends those calls through aiohttp.
 
-Hostile or broken endpoints: response heads are bounded (``MAX_HEAD_BYTES``), bodies by the caller's
+Hostile or broken endpoints: response heads are bounded (``http1_connection.MAX_HEAD_BYTES``), bodies by the caller's
 limit, lines by ``MAX_LINE_BYTES``; a parse error, a connection lost mid-response or a body over its
 bound is an :class:`Http1Error` and the connection is closed, never pooled. A request whose kept-alive
 connection turns out to be closed by the server before any byte of the answer came back is sent once
@@ -19,31 +19,17 @@ import asyncio
 from collections import deque
 from collections.abc import Mapping
 from types import TracebackType
-from typing import cast
 
-import httptools
+from autbot.adapters.llm.http1_connection import ConnectFailed, Connection, ConnectionClosedEarly, Http1Error
 
-MAX_HEAD_BYTES = 64 * 1024
-"""Status line and headers of one response."""
+__all__ = ["ConnectFailed", "ConnectionClosedEarly", "Http1Error", "Http1Pool", "Reply"]
+
 MAX_LINE_BYTES = 1024 * 1024
 """One line of a streamed body (one server-sent event's ``data:`` line)."""
 IDLE_S = 15.0
 """A pooled connection idle longer than this is closed instead of reused."""
 MAX_IDLE = 256
 """Idle connections kept per pool; more are closed."""
-_HIGH_WATER = 256 * 1024  # buffered body bytes past which reading pauses until the caller catches up
-
-
-class Http1Error(Exception):
-    """The connection failed, broke or carried something that is not a valid HTTP/1.1 response."""
-
-
-class ConnectFailed(Http1Error):
-    """No connection could be made (refused, unreachable, name not resolved)."""
-
-
-class ConnectionClosedEarly(Http1Error):
-    """The connection closed before any byte of the response (on a reused connection: try once more)."""
 
 
 def _header_bytes(name: str, value: str) -> bytes:
@@ -52,171 +38,12 @@ def _header_bytes(name: str, value: str) -> bytes:
     return f"{name}: {value}\r\n".encode("latin-1")
 
 
-def _head_too_long() -> Http1Error:
-    return Http1Error(f"the response head is longer than {MAX_HEAD_BYTES} bytes")
-
-
-class _Connection(asyncio.Protocol):
-    """One connection, one response at a time; the parser's callbacks fill the current response."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.closed = False
-        self.idle_since = 0.0
-        self._parser = httptools.HttpResponseParser(self)
-        self._begin()
-
-    def _begin(self) -> None:
-        self.status = 0
-        self.headers: dict[str, str] = {}
-        self.head_done = False
-        self.complete = False
-        self.keep_alive = False  # what the parser said at the end of the response (it forgets right after)
-        self.received = 0  # bytes of this response so far
-        self._head_bytes = 0
-        self.error: Exception | None = None
-        self._body: deque[bytes] = deque()
-        self._buffered = 0
-        self._paused = False
-        self._waiter: asyncio.Future[None] | None = None
-
-    # asyncio.Protocol
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # a stream transport (uvloop's is no subclass)
-
-    def data_received(self, data: bytes) -> None:
-        if self.complete:  # bytes nobody asked for (on an idle connection): its state is unknown now
-            self.close()
-            return
-        self.received += len(data)
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserError as e:
-            self._fail(Http1Error(f"invalid HTTP response: {e}"))  # (unless a callback failed it first)
-        if not self.head_done and self.received > MAX_HEAD_BYTES:
-            self._fail(_head_too_long())
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if self.complete or self.error is not None:
-            return
-        if self.head_done and self._until_close():
-            self.complete = True  # a body delimited by the end of the connection
-            self._wake()
-        elif self.received == 0:
-            self._fail(ConnectionClosedEarly("the connection closed before the response"))
-        else:
-            self._fail(Http1Error("the connection closed in the middle of the response"))
-
-    # httptools callbacks
-    def on_message_begin(self) -> None:
-        if self.complete:  # a second answer to one request (stray bytes after it): not reused
-            self.keep_alive = False
-
-    def on_status(self, status: bytes) -> None:
-        self._count_head(len(status))
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count_head(len(name) + len(value) + 4)
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        self.headers[key] = f"{self.headers[key]}, {text}" if key in self.headers else text
-
-    def _count_head(self, size: int) -> None:
-        self._head_bytes += size
-        if self._head_bytes > MAX_HEAD_BYTES:
-            self._fail(_head_too_long())
-            raise _head_too_long()  # stops the parser
-
-    def on_headers_complete(self) -> None:
-        status = self._parser.get_status_code()
-        if 100 <= status < 200:  # an interim response (103 Early Hints): the real one follows
-            self.headers = {}
-            self._head_bytes = 0
-            return
-        self.status = status
-        self.head_done = True
-        self._wake()
-
-    def on_body(self, body: bytes) -> None:
-        self._body.append(body)
-        self._buffered += len(body)
-        if self._buffered > _HIGH_WATER and not self._paused and self.transport is not None:
-            self._paused = True
-            self.transport.pause_reading()
-        self._wake()
-
-    def on_message_complete(self) -> None:
-        if self.head_done:
-            self.keep_alive = self._parser.should_keep_alive()
-            self.complete = True
-            self._wake()
-
-    # the caller's side
-    def _until_close(self) -> bool:
-        return "content-length" not in self.headers and "chunked" not in self.headers.get("transfer-encoding", "")
-
-    def _fail(self, error: Exception) -> None:
-        if self.error is None:
-            self.error = error
-        self.close()
-        self._wake()
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def _wait(self) -> None:
-        if self.error is not None:
-            raise self.error
-        self._waiter = asyncio.get_running_loop().create_future()
-        try:
-            await self._waiter
-        finally:
-            self._waiter = None
-        if self.error is not None:
-            raise self.error
-
-    async def head(self) -> None:
-        while not self.head_done:
-            await self._wait()
-
-    def _take(self) -> bytes:
-        data = b"".join(self._body) if len(self._body) != 1 else self._body[0]
-        self._body.clear()
-        self._buffered = 0
-        if self._paused and self.transport is not None and not self.closed:
-            self._paused = False
-            self.transport.resume_reading()
-        return data
-
-    async def chunk(self) -> bytes:
-        """The body bytes received since the last call; ``b""`` once the body is complete."""
-        while not self._body:
-            if self.complete:
-                return b""
-            await self._wait()
-        return self._take()
-
-    def transport_closing(self) -> bool:
-        return self.transport is None or self.transport.is_closing()
-
-    def reusable(self) -> bool:
-        return self.complete and self.keep_alive and not self.closed and self.error is None
-
-    def close(self) -> None:
-        self.closed = True
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.close()
-
-
 class Reply:
     """An answer being read: ``status`` and ``headers`` (lower-case names) are known; read the body whole
     (:meth:`read`) or line by line (:meth:`readline`). Leave the ``async with`` to give the connection back
     (when the body was read to its end and the server keeps it alive) or close it."""
 
-    def __init__(self, pool: Http1Pool, conn: _Connection) -> None:
+    def __init__(self, pool: Http1Pool, conn: Connection) -> None:
         self._pool, self._conn = pool, conn
         self.status = conn.status
         self.headers: Mapping[str, str] = conn.headers
@@ -266,7 +93,7 @@ class Http1Pool:
         self._authority = host if port == 80 else f"{host}:{port}"
         if ":" in host:  # an IPv6 literal
             self._authority = f"[{host}]" if port == 80 else f"[{host}]:{port}"
-        self._idle: deque[_Connection] = deque()
+        self._idle: deque[Connection] = deque()
 
     def head(self, path: str, headers: Mapping[str, str], length: int) -> bytes:
         """The request line and headers of a ``POST`` of ``length`` bytes (header values are checked: no
@@ -288,7 +115,7 @@ class Http1Pool:
         conn, _ = await self._acquire(fresh=True)  # the server had closed the idle connection
         return await self._send(conn, request)
 
-    async def _send(self, conn: _Connection, request: bytes) -> Reply:
+    async def _send(self, conn: Connection, request: bytes) -> Reply:
         conn._begin()
         try:
             assert conn.transport is not None  # connected by _acquire
@@ -299,7 +126,7 @@ class Http1Pool:
             raise
         return Reply(self, conn)
 
-    async def _acquire(self, *, fresh: bool = False) -> tuple[_Connection, bool]:
+    async def _acquire(self, *, fresh: bool = False) -> tuple[Connection, bool]:
         now = self._loop.time()
         while self._idle and not fresh:
             conn = self._idle.pop()
@@ -307,12 +134,12 @@ class Http1Pool:
                 return conn, True
             conn.close()
         try:
-            _, conn = await self._loop.create_connection(_Connection, self._host, self._port)
+            _, conn = await self._loop.create_connection(Connection, self._host, self._port)
         except OSError as e:
             raise ConnectFailed(f"could not connect: {e.strerror or type(e).__name__}") from e
         return conn, False
 
-    def release(self, conn: _Connection) -> None:
+    def release(self, conn: Connection) -> None:
         if not conn.reusable() or len(self._idle) >= MAX_IDLE:
             conn.close()
             return

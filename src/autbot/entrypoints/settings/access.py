@@ -11,6 +11,7 @@ from typing import Annotated
 import msgspec
 
 from autbot.domain import limits
+from autbot.domain.quotas import LIMIT_NAMES
 from autbot.entrypoints.settings.types import (
     KeysBackend,
     LimitStrategy,
@@ -79,6 +80,10 @@ class LimitsSettings(Section):
     ``memory`` counts budgets per process until it answers again."""
     redis_recheck_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = limits.REDIS_RECHECK_S
     """After a Redis failure, the fallback answers this long before Redis is tried again."""
+
+    def rates(self) -> dict[str, str]:
+        """Every limit the rate limiter counts, by name (``domain.quotas.LIMIT_NAMES``), with its rate."""
+        return {name: getattr(self, name) for name in LIMIT_NAMES}
 
 
 class AuthSettings(Section):
