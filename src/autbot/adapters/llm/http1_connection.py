@@ -38,9 +38,10 @@ class Connection(asyncio.Protocol):
         self.closed = False
         self.idle_since = 0.0
         self._parser = httptools.HttpResponseParser(self)
-        self._begin()
+        self.begin_response()
 
-    def _begin(self) -> None:
+    def begin_response(self) -> None:
+        """Forget the last response: the next request's begins."""
         self.status = 0
         self.headers: dict[str, str] = {}
         self.head_done = False
