@@ -51,7 +51,7 @@ def _bare_query_app(canned: bytes) -> Any:
     import msgspec
     from litestar import Litestar, post
 
-    from autbot.entrypoints.http.schemas import QueryBody, QueryResponse
+    from autbot.entrypoints.http.schemas.collections import QueryBody, QueryResponse
 
     response = msgspec.json.decode(canned, type=QueryResponse)
 
@@ -133,7 +133,7 @@ async def _use_case_ms(settings: Any, docs: list[dict[str, str]], seconds: float
     """The same question through ``AnswerQuestion`` alone (same fakes, same documents): the adapters' work."""
     from autbot.domain import limits
     from autbot.domain.model import DocumentInput, SearchMode
-    from autbot.entrypoints.container import build_container, start
+    from autbot.entrypoints.bootstrap.container import build_container, start
     from autbot.use_cases.answer import AnswerRequest
     from autbot.use_cases.ingest import IngestRequest
     from autbot.use_cases.search import SearchRequest
@@ -297,7 +297,7 @@ async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) 
 
     from autbot.domain import limits
     from autbot.domain.model import DocumentInput, SearchMode
-    from autbot.entrypoints.container import build_container, start
+    from autbot.entrypoints.bootstrap.container import build_container, start
     from autbot.entrypoints.settings import settings_from_dict
     from autbot.use_cases.answer import AnswerRequest
     from autbot.use_cases.ingest import IngestRequest

@@ -47,7 +47,7 @@ def serve_bare(port: int, canned_file: str, parser: str) -> None:
     protocol."""
     import uvicorn
 
-    from autbot.entrypoints.http.serving import http_protocol
+    from autbot.entrypoints.server.runtime import http_protocol
     from bench.speed import _bare_app
 
     app = _bare_app(Path(canned_file).read_bytes())

@@ -107,7 +107,7 @@ def _bare_app(canned: bytes) -> Any:
     import msgspec
     from litestar import Litestar, post
 
-    from autbot.entrypoints.http.schemas import SearchBody, SearchResponse
+    from autbot.entrypoints.http.schemas.collections import SearchBody, SearchResponse
 
     response = msgspec.json.decode(canned, type=SearchResponse)
 
@@ -186,7 +186,7 @@ async def _overhead(quick: bool, variant: dict[str, Any] | None = None) -> dict[
 def _use_case_ms(settings: Any, docs: list[dict[str, str]], seconds: float) -> float:
     """The same search through ``SearchChunks`` alone (same fakes, same documents): the adapters' own work."""
     from autbot.domain.model import DocumentInput
-    from autbot.entrypoints.container import build_container, start
+    from autbot.entrypoints.bootstrap.container import build_container, start
     from autbot.use_cases.ingest import IngestRequest
     from autbot.use_cases.search import SearchRequest
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Re-fetches the pinned browser bundles of the OpenAPI pages (/schema/redoc, /schema/rapidoc,
 # /schema/elements, /schema/scalar) from the npm registry into
-# src/autbot/entrypoints/http/web/docs/vendor/<name>/, each with its licence, nothing else.
+# src/autbot/entrypoints/http/web/static/docs/vendor/<name>/, each with its licence, nothing else.
 # Swagger UI (/schema) comes from the pinned PyPI package litestar-offline-docs instead.
 #
 #   scripts/vendor-docs.sh                 fetch the versions pinned below (the committed files)
 #   REDOC=2.5.5 scripts/vendor-docs.sh     another version of one of them: change the pin here too,
-#                                          the README's table, then run tests/unit/test_web.py and
+#                                          the README's table, then run tests/unit/http/test_web.py and
 #                                          tests/integration/test_web_browser.py (offline rendering)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ RAPIDOC="${RAPIDOC:-9.3.8}"                  # MIT, Mrinmoy Majumdar
 ELEMENTS="${ELEMENTS:-9.0.25}"               # Apache-2.0, Stoplight
 SCALAR="${SCALAR:-1.76.0}"                   # MIT, Scalar
 
-VENDOR=src/autbot/entrypoints/http/web/docs/vendor
+VENDOR=src/autbot/entrypoints/http/web/static/docs/vendor
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -51,7 +51,7 @@ def _target(args: argparse.Namespace) -> Any:
 
     if args.url:
         return HttpTarget(args.url, api_key=os.environ.get("AUTBOT_API_KEY"), timeout_s=args.timeout)
-    from autbot.entrypoints.container import build_container
+    from autbot.entrypoints.bootstrap.container import build_container
     from autbot.entrypoints.settings import load_settings
 
     overrides: dict[str, Any] = {}

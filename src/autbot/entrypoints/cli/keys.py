@@ -10,7 +10,7 @@ from typing import Any
 
 
 def _use_case(args: argparse.Namespace, name: str) -> Any:
-    from autbot.entrypoints.container import build_container
+    from autbot.entrypoints.bootstrap.container import build_container
     from autbot.entrypoints.settings import load_settings
 
     container = build_container(load_settings(args.profile))

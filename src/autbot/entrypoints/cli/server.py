@@ -17,13 +17,13 @@ def serve(args: argparse.Namespace) -> int:
     """Both paths run under ``serving.run``: header and body timeouts, bounded graceful shutdown, a cap on
     connections per worker (``server.header_timeout_s``, ``body_timeout_s``, ``shutdown_grace_s``,
     ``max_connections``), under the HTTP parser ``server.http_parser`` chooses."""
-    from autbot.entrypoints.allocator import limit_malloc_arenas
-    from autbot.entrypoints.container import build_container
-    from autbot.entrypoints.http import serving
+    from autbot.entrypoints.bootstrap.container import build_container
+    from autbot.entrypoints.bootstrap.memory import limit_malloc_arenas
+    from autbot.entrypoints.bootstrap.secrets import check_required_secrets
     from autbot.entrypoints.http.app import create_app
     from autbot.entrypoints.observability.logs import banner, configure_logging
-    from autbot.entrypoints.observability.serving import metrics_environment
-    from autbot.entrypoints.secrets import check_required_secrets
+    from autbot.entrypoints.server import runtime as serving
+    from autbot.entrypoints.server.metrics import metrics_environment
     from autbot.entrypoints.settings import load_settings
 
     overrides = _overrides(args)

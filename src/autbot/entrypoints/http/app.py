@@ -14,26 +14,27 @@ from loguru import logger
 from autbot import __version__
 from autbot.domain.auth import Principal
 from autbot.domain.errors import ConfigurationError
-from autbot.entrypoints.container import USE_CASES, Container, aclose, build_container, start, stop
-from autbot.entrypoints.http.answering import Answering
-from autbot.entrypoints.http.bodies import AutbotRequest
-from autbot.entrypoints.http.draining import Draining
+from autbot.entrypoints.bootstrap.container import USE_CASES, Container, aclose, build_container, start, stop
+from autbot.entrypoints.bootstrap.instruments import instrument
+from autbot.entrypoints.bootstrap.secrets import check_required_secrets, refresh_on_sighup
+from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.lean import LeanLitestar
-from autbot.entrypoints.http.metrics_route import MetricsController
-from autbot.entrypoints.http.openai_routes import ChatController, EmbeddingsController, ModelsController
-from autbot.entrypoints.http.problems import EXCEPTION_HANDLERS
-from autbot.entrypoints.http.protections import RequestGuard, RequestPolicy
-from autbot.entrypoints.http.rate_limits import RateLimitMiddleware, caller
-from autbot.entrypoints.http.routes import CollectionController, HealthController
-from autbot.entrypoints.http.security import AuthMiddleware, principal_of
-from autbot.entrypoints.http.security_headers import SecurityHeaders
-from autbot.entrypoints.http.session_routes import SessionController
-from autbot.entrypoints.http.web import docs_assets, docs_plugins, page_routes
-from autbot.entrypoints.observability.instruments import instrument
+from autbot.entrypoints.http.middleware.auth import AuthMiddleware, principal_of
+from autbot.entrypoints.http.middleware.guard import RequestGuard, RequestPolicy
+from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware, caller
+from autbot.entrypoints.http.middleware.security_headers import SecurityHeaders
+from autbot.entrypoints.http.routes.answering import Answering
+from autbot.entrypoints.http.routes.collections import CollectionController
+from autbot.entrypoints.http.routes.health import HealthController
+from autbot.entrypoints.http.routes.metrics import MetricsController
+from autbot.entrypoints.http.routes.openai import ChatController, EmbeddingsController, ModelsController
+from autbot.entrypoints.http.routes.sessions import SessionController
+from autbot.entrypoints.http.schemas.bodies import AutbotRequest
+from autbot.entrypoints.http.streaming.draining import Draining
+from autbot.entrypoints.http.web.routes import docs_assets, docs_plugins, page_routes
 from autbot.entrypoints.observability.logs import configure_logging
 from autbot.entrypoints.observability.middleware import ObservedApp
 from autbot.entrypoints.observability.telemetry import Telemetry
-from autbot.entrypoints.secrets import check_required_secrets, refresh_on_sighup
 from autbot.entrypoints.settings import Settings, load_settings
 from autbot.use_cases.authenticate import Authenticate
 

@@ -23,7 +23,7 @@ from autbot.domain.errors import ConfigurationError
 from autbot.domain.quotas import parse_rates
 from autbot.entrypoints.settings.schema import BACKENDS, Settings, redact_url
 
-PROFILES_DIR = Path(__file__).parent.parent / "profiles"
+PROFILES_DIR = Path(__file__).parent / "profiles"
 ENV_PREFIX = "AUTBOT_"
 DEFAULT_PROFILE = "local"
 

@@ -1,0 +1,1 @@
+"""ASGI middleware: security headers, the request guard, authentication, rate limits."""

@@ -1,0 +1,1 @@
+"""Route handlers by family. They receive use cases as dependencies and translate Structs to domain requests."""

@@ -1,0 +1,145 @@
+"""Server-side chat sessions: ``/v1/sessions``. A client creates a session over a collection, then sends
+only its next question; AutBot keeps the conversation, condenses follow-ups and stores every answer with
+its citations. Errors are OpenAI's envelope, like the other ``/v1`` chat routes; a streamed answer is the
+same server-sent events as ``/v1/collections/{collection}/query`` (citations, token, done, error)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
+
+from autbot.domain import limits
+from autbot.domain.auth import Principal
+from autbot.domain.model import SearchMode, parse_filters
+from autbot.entrypoints.http.errors.openai import OPENAI_EXCEPTION_HANDLERS, openai_error_responses
+from autbot.entrypoints.http.middleware import auth as sec
+from autbot.entrypoints.http.middleware.auth import principal_of
+from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
+from autbot.entrypoints.http.routes.answering import Answering
+from autbot.entrypoints.http.schemas import collections as s
+from autbot.entrypoints.http.schemas import sessions as ss
+from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, answer_stream
+from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
+from autbot.use_cases.sessions import (
+    AskInSession,
+    CreateSession,
+    CreateSessionRequest,
+    DeleteSession,
+    GetSession,
+    ListSessions,
+    ListSessionsRequest,
+    SessionQuestion,
+    SessionRef,
+)
+
+
+class SessionController(Controller):
+    path = "/v1/sessions"
+    tags = ["sessions"]
+    exception_handlers = OPENAI_EXCEPTION_HANDLERS
+
+    @post(
+        "/",
+        summary="Start a session over a collection.",
+        description=CreateSession.__doc__,
+        status_code=201,
+        sync_to_thread=True,
+        opt=sec.query(),
+        responses=openai_error_responses(404, body=True),
+    )
+    def create_session(
+        self,
+        data: JSONBody[ss.SessionBody],
+        create_session: NamedDependency[CreateSession],
+        principal: NamedDependency[Principal],
+    ) -> ss.SessionOut:
+        created = create_session.execute(
+            CreateSessionRequest(principal=principal, collection=data.collection, title=data.title)
+        )
+        return ss.session_out(created)
+
+    @get(
+        "/",
+        summary="The key's sessions, most recently used first.",
+        description=ListSessions.__doc__,
+        sync_to_thread=True,
+        opt=sec.query(),
+        responses=openai_error_responses(),
+    )
+    def list_sessions(
+        self,
+        list_sessions: NamedDependency[ListSessions],
+        principal: NamedDependency[Principal],
+        limit: Annotated[int, Parameter(ge=1, le=limits.MAX_PAGE_SIZE)] = limits.SESSIONS_LISTED,
+    ) -> ss.SessionsOut:
+        found = list_sessions.execute(ListSessionsRequest(principal=principal, limit=limit))
+        return ss.SessionsOut(object="list", data=[ss.session_out(x) for x in found])
+
+    @get(
+        "/{session_id:str}",
+        summary="A session with its messages and their citations.",
+        description=GetSession.__doc__,
+        sync_to_thread=True,
+        opt=sec.query(),
+        responses=openai_error_responses(404),
+    )
+    def get_session(
+        self, session_id: FromPath[str], get_session: NamedDependency[GetSession], principal: NamedDependency[Principal]
+    ) -> ss.SessionDetailOut:
+        return ss.session_detail_out(get_session.execute(SessionRef(principal=principal, session_id=session_id)))
+
+    @delete(
+        "/{session_id:str}",
+        summary="Delete a session.",
+        description=DeleteSession.__doc__,
+        sync_to_thread=True,
+        opt=sec.query(),
+        responses=openai_error_responses(404),
+    )
+    def delete_session(
+        self,
+        session_id: FromPath[str],
+        delete_session: NamedDependency[DeleteSession],
+        principal: NamedDependency[Principal],
+    ) -> None:
+        delete_session.execute(SessionRef(principal=principal, session_id=session_id))
+
+    @post(
+        "/{session_id:str}/messages",
+        summary="Ask the next question in a session (JSON or SSE, as /query).",
+        description=AskInSession.__doc__,
+        status_code=200,
+        opt=sec.query(**limited("query")),
+        responses=openai_error_responses(404, 409, body=True),
+    )
+    async def ask(
+        self,
+        session_id: FromPath[str],
+        data: JSONBody[ss.SessionMessageBody],
+        answering: NamedDependency[Answering],
+        request: Request[Any, Any, Any],
+    ) -> Response[Any]:
+        question = SessionQuestion(
+            principal=principal_of(request),
+            session_id=session_id,
+            question=data.question,
+            top_k=data.top_k,
+            filters=parse_filters(data.filters),
+            mode=SearchMode(data.mode),
+            alpha=data.alpha,
+            max_tokens=data.max_tokens,
+            temperature=data.temperature,
+            caller=caller_of(request.scope),
+        )
+        if not data.stream:
+            a = await answering.ask_in_session.execute(question)
+            usage = s.UsageOut(prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens)
+            citations = [s.citation_out(c) for c in a.citations]
+            return Response(s.QueryResponse(answer=a.text, citations=citations, usage=usage, model=a.model))
+        events = answering.stream_in_session.execute(question)
+        first = await anext(events)  # unknown session, validation and retrieval errors: an ordinary error response
+        stream = answer_stream(first, answering.draining.until_drained(events), f"/v1/sessions/{session_id}/messages")
+        return ServerSentEvents(stream, headers=SSE_HEADERS)

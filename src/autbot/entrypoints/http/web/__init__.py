@@ -1,0 +1,1 @@
+"""The web page at ``/`` and the offline OpenAPI pages; their files are in ``static/``."""

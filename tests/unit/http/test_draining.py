@@ -1,0 +1,159 @@
+"""Draining (SIGTERM) in-process: every answer stream ends at once with ``shutting_down``, not at its next event.
+
+The model waits 30 s before each token; draining starts a moment after the request. Had the stream waited for
+its next event, a token would come before the error: the assertions are about which events arrive, not when.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from autbot.adapters.llm.fake import ScriptedLanguageModel
+from autbot.entrypoints.http.app import create_app
+from autbot.entrypoints.http.streaming.draining import Draining
+from autbot.entrypoints.settings import load_settings
+from tests.support.http import LOOPBACK_BASE_URL
+from tests.support.processes import parse_sse
+
+FAKES: dict[str, Any] = {
+    "embedder": {"backend": "hashing"},
+    "index": {"backend": "memory"},
+    "llm": {"backend": "fake", "min_vector_score": 0.0},
+    "auth": {"keys_backend": "memory"},
+    "sessions": {"backend": "memory"},
+}
+DOC = {"documents": [{"id": "eiffel", "title": "Eiffel", "text": "The Eiffel Tower is 330 metres tall."}]}
+QUESTION = "How tall is the Eiffel Tower?"
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
+    s = load_settings("local", env={}, overrides=FAKES)
+    app = create_app(s, overrides={"llm": ScriptedLanguageModel(token_delay_s=30.0)})
+    with TestClient(app, base_url=LOOPBACK_BASE_URL) as c:
+        assert c.post("/v1/collections/kb/documents", json=DOC).status_code == 201
+        yield c
+
+
+def drain_soon(client: TestClient) -> threading.Timer:  # type: ignore[type-arg]
+    draining: Draining = client.app.dependencies["draining"].dependency()
+    timer = threading.Timer(0.3, draining.begin)  # from another thread, as a signal handler would be
+    timer.start()
+    return timer
+
+
+def test_a_query_stream_ends_with_shutting_down(client: TestClient) -> None:  # type: ignore[type-arg]
+    timer = drain_soon(client)
+    r = client.post("/v1/collections/kb/query", json={"question": QUESTION, "stream": True})
+    timer.join()
+    events = list(parse_sse(iter(r.text.splitlines())))
+    assert [kind for kind, _ in events] == ["citations", "error"]
+    assert json.loads(events[-1][1])["code"] == "shutting_down"
+    assert client.get("/ready").status_code == 503
+
+
+def test_a_session_stream_ends_with_shutting_down(client: TestClient) -> None:  # type: ignore[type-arg]
+    sid = client.post("/v1/sessions", json={"collection": "kb"}).json()["id"]
+    timer = drain_soon(client)
+    r = client.post(f"/v1/sessions/{sid}/messages", json={"question": QUESTION, "stream": True})
+    timer.join()
+    events = list(parse_sse(iter(r.text.splitlines())))
+    assert [kind for kind, _ in events] == ["citations", "error"]
+    assert json.loads(events[-1][1])["code"] == "shutting_down"
+
+
+def test_a_chat_stream_ends_with_openais_error_then_done(client: TestClient) -> None:  # type: ignore[type-arg]
+    timer = drain_soon(client)
+    body = {"model": "rag:kb", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
+    r = client.post("/v1/chat/completions", json=body)
+    timer.join()
+    data = [d for _, d in parse_sse(iter(r.text.splitlines()))]
+    assert data[-1] == "[DONE]"
+    error = json.loads(data[-2])["error"]
+    assert (error["code"], error["type"]) == ("shutting_down", "service_unavailable_error")
+    assert [json.loads(d)["choices"][0]["delta"].get("content") for d in data[:-2]] == [""]  # the role; no token
+
+
+def test_an_error_in_the_events_reaches_the_stream() -> None:
+    async def failing() -> Any:
+        yield 1
+        raise ValueError("boom")
+
+    async def collect() -> list[Any]:
+        got: list[Any] = []
+        with pytest.raises(ValueError, match="boom"):
+            async for event in Draining().until_drained(failing()):
+                got.append(event)
+        return got
+
+    assert asyncio.run(collect()) == [1]
+
+
+def test_draining_while_an_event_is_being_sent_ends_before_the_next_wait() -> None:
+    closed = []
+
+    async def slow() -> Any:
+        try:
+            yield 1
+            await asyncio.sleep(30)
+            yield 2
+        finally:
+            closed.append(True)
+
+    async def collect() -> tuple[list[Any], int]:
+        drain = Draining()
+        got: list[Any] = []
+        async for event in drain.until_drained(slow()):
+            got.append(event)
+            if event == 1:
+                drain.begin()  # while the response holds event 1 (sending it), not waiting
+        return got, asyncio.current_task().cancelling()  # type: ignore[union-attr]
+
+    assert asyncio.run(collect()) == ([1, None], 0)
+    assert closed == [True]
+
+
+def test_events_that_swallow_the_cancel_still_end_and_leave_the_task_uncancelled() -> None:
+    async def stubborn() -> Any:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            pass  # a badly behaved generation: it goes on
+        yield "late"
+        yield "later"
+
+    async def collect() -> tuple[list[Any], int]:
+        drain = Draining()
+        asyncio.get_running_loop().call_later(0.05, drain.begin)
+        got = [event async for event in drain.until_drained(stubborn())]
+        return got, asyncio.current_task().cancelling()  # type: ignore[union-attr]
+
+    assert asyncio.run(collect()) == (["late", None], 0)
+
+
+def test_a_cancel_that_is_not_draining_goes_through() -> None:
+    async def forever() -> Any:
+        await asyncio.sleep(30)
+        yield 1
+
+    async def consume(drain: Draining) -> None:
+        async for _ in drain.until_drained(forever()):
+            pass
+
+    async def main() -> bool:
+        drain = Draining()
+        task = asyncio.create_task(consume(drain))
+        await asyncio.sleep(0.05)
+        task.cancel()  # the client went away, say
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return not drain._streams
+
+    assert asyncio.run(main())
