@@ -74,7 +74,7 @@ def _startup_memory(r: dict[str, Any]) -> list[Row]:
     for name, label in (("fakes", "fakes"), ("local_models", "local models")):
         ready, rss = _get(r, "startup", name, "ready_s"), _get(r, "startup", name, "rss_mb")
         rows.append((f"start-up to ready, {label}", _fmt(ready, ".1f", " s"), f"RSS once ready {_fmt(rss, '.0f')} MB"))
-    after = next((v for k, v in (_get(r, "rss") or {}).items() if k.endswith("(defaults)")), {})
+    after: dict[str, Any] = next((v for k, v in (_get(r, "rss") or {}).items() if k.endswith("(defaults)")), {})
     peak = f"peak {_fmt(after.get('peak_rss_mb'), '.0f')} MB; ingest, searches, answers"
     rows.append(("RSS after a load, default server", _fmt(after.get("rss_after_query_mb"), ".0f", " MB"), peak))
     return rows

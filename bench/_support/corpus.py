@@ -10,9 +10,13 @@ WORDS = [
     "theory", "market", "compiler", "vaccine", "satellite", "festival", "copper", "algorithm", "harbor", "desert",
     "language", "circuit", "forest", "ledger", "tower", "voltage", "museum", "enzyme", "planet", "bridge",
 ]  # fmt: skip
-SEARCH = {"query": "where do penguins live", "top_k": 5}
+SEARCH: dict[str, Any] = {"query": "where do penguins live", "top_k": 5}
 """The search every overhead suite sends."""
-PENGUINS = {"id": "d0", "title": "Penguins", "text": "Penguins live in the southern hemisphere, on ice and rocks. " * 8}
+PENGUINS: dict[str, str] = {
+    "id": "d0",
+    "title": "Penguins",
+    "text": "Penguins live in the southern hemisphere, on ice and rocks. " * 8,
+}
 """One document that ``SEARCH`` finds."""
 CITIES = ["Varnholt", "Quillmere", "Ostrevan", "Delmaris", "Kettleby", "Sorrowgate", "Brindlemoor", "Ashcombe"]
 THINGS = ["lighthouse", "bell tower", "ferry", "observatory", "library", "bridge", "market", "mill", "canal", "fort"]

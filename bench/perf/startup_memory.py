@@ -168,7 +168,7 @@ def _load(documents: int, searches: int, questions: int) -> Callable[[str, int],
 
 
 RSS_ENV = {"AUTBOT_LIMITS__ENABLED": "false", "AUTBOT_LLM__LOCAL__THREADS": "1"}
-"""No request rates (the load would hit them); one llama.cpp thread (two spin on a shared 2-core machine)."""
+"""No request rates (the load would hit them); one llama.cpp thread (steadier on a shared machine)."""
 RSS_VARIANTS: dict[str, dict[str, str]] = {
     "before: no malloc_trim, llama.cpp's prompt cache (8 GiB), micro-batch 512": {
         "AUTBOT_SERVER__MALLOC_TRIM": "false",

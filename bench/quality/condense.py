@@ -55,8 +55,8 @@ CONVERSATIONS = [
     ("Who created Python?", "Guido van Rossum created Python.", "When was it released?", "python"),
     ("How tall is the Eiffel Tower?", "It is 330 metres tall.", "Who created Python?", "python"),  # a new topic
 ]
-"""The first is the issue's example; the next eight retrieve the wrong document on their own (chosen so); the
-last two need no history."""
+"""The first is the canonical case ("And when was it built?"); the next eight retrieve the wrong document on
+their own (chosen so); the last two need no history."""
 
 
 async def main() -> int:
@@ -64,7 +64,7 @@ async def main() -> int:
     add_out_argument(parser, "condense")
     args = parser.parse_args()
     search = in_memory(OnnxEmbedder(), DOCS)
-    llm = LlamaCppLanguageModel(threads=1, parallel=1)  # one thread: on a shared 2-core box, 2 threads spin
+    llm = LlamaCppLanguageModel(threads=1, parallel=1)  # one thread: steadier on a shared machine
     params = GenerationParams(max_tokens=limits.CONDENSE_MAX_TOKENS, temperature=0.0)
 
     def top(query: str) -> str:
