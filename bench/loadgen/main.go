@@ -1,6 +1,6 @@
 // Command loadgen sends HTTP requests to one URL from a fixed number of kept-alive connections for a fixed
 // time and prints requests/s and latency percentiles as JSON. It exists because a Python client cannot load a
-// fast handler on one core without becoming the bottleneck itself (bench/overhead_http.py uses it).
+// fast handler on one core without becoming the bottleneck itself (bench/perf/search_overhead_http.py uses it).
 //
 //	go run ./bench/loadgen -url http://127.0.0.1:8000/health -c 8 -d 3s [-method POST -body file -H 'k: v']
 package main

@@ -3,7 +3,8 @@ serving the same SmolLM2 GGUF on 127.0.0.1.
 
     uv run python -m tests.support.openai_server --port 8081
 
-``launch`` starts it in a process of its own on a free port (the tests' fixture and ``bench/latency.py``).
+``launch`` starts it in a process of its own on a free port (the tests' fixture and
+``bench/perf/stream_first_token.py``).
 """
 
 from __future__ import annotations

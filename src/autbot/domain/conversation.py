@@ -100,7 +100,7 @@ def previous_question(history: Sequence[ChatMessage]) -> str:
 
 def condense_prompt(history: Sequence[ChatMessage], question: str) -> tuple[ChatMessage, ...]:
     """The messages asking the model for a standalone question: the instructions, three worked examples,
-    then the previous question and the follow-up. Measured with SmolLM2-135M (``bench/condense.py``): this
+    then the previous question and the follow-up. Measured with SmolLM2-135M (``bench/quality/condense.py``): this
     compact form beat showing the whole conversation (answers included), which the small model tends to
     answer or continue instead of rewriting."""
     messages = [ChatMessage(role="system", content=CONDENSE_SYSTEM)]

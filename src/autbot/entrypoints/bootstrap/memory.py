@@ -2,7 +2,7 @@
 
 The server's threads (request workers, onnxruntime's pool, Chroma's and llama.cpp's) each kept freed
 ingestion buffers in their own arena: capping the arenas (``server.malloc_arenas``) returned about 120 MB
-after a load in ``bench/speed.py --suite rss`` (docs/benchmarks.md, "Start-up and memory"). What an arena
+after a load in ``bench/perf/startup_memory.py --suite rss`` (docs/benchmarks.md, "Start-up and memory"). What an arena
 keeps after an ingestion request is freed but still resident; ``server.malloc_trim`` returns it after each
 ingestion request (``MemoryReleasingIngest``), so RSS after a load is what the server still uses.
 """

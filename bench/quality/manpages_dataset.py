@@ -1,7 +1,5 @@
-"""Build a retrieval dataset in the BEIR layout from the manual pages installed on this machine.
-
-No public BEIR dataset can be downloaded here (the network reaches package registries only, and no
-PyPI package ships one), so this builds the most realistic judged set available offline:
+"""Builds a judged retrieval set in the BEIR layout from the manual pages installed on this machine (why this
+set and not a public BEIR one: docs/benchmarks.md, section 8).
 
 - corpus: one document per manual page of section 1 (``/usr/share/man/man1``), rendered by groff;
   title = the command name(s) of its NAME line, text = its DESCRIPTION section (cut at a paragraph
@@ -13,7 +11,9 @@ PyPI package ships one), so this builds the most realistic judged set available 
   judging one of them relevant would be arbitrary); at most ``--per-family`` pages per command family
   (the name before its first ``-``/``_``), so that git-* or llvm-* do not dominate.
 
-    uv run python bench/datasets/manpages.py OUT_DIR [--docs 2000] [--seed 0]
+    uv run python -m bench.quality.manpages_dataset OUT_DIR [--docs 2000] [--seed 0]
+
+Rendered pages are cached in ``OUT_DIR/pages.cache.jsonl``; ``bench.quality.retrieval`` evaluates the set.
 """
 
 from __future__ import annotations

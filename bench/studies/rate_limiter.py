@@ -1,50 +1,58 @@
-"""Rate limiter cost in one process: ``limits``' asyncio memory storage vs ``InProcessRateLimiter``.
+"""Rate limiter cost in one process: ``limits``' asyncio strategies over its ``MemoryStorage`` (the baseline:
+a ``hit`` and a ``get_window_stats`` per request) vs ``InProcessRateLimiter``, the memory backend.
 
 For 1, 1,000 and 10,000 callers (one limit, a rate no caller reaches), each variant in a fresh event loop:
 CPU microseconds per ``hit`` (``time.process_time`` over 5,000 hits spread over the callers, after one hit
-per caller), then the CPU the process burns over one idle second (no hits) after a 0.5 s pause. The old
-variant is what the memory backend used to be: ``limits.aio`` strategies over ``MemoryStorage``, one ``hit``
-and one ``get_window_stats`` per request. Variants alternate in ``--rounds`` rounds; the median is reported.
-Bounded: about 2 s per variant and caller count per round.
+per caller), then the CPU the process burns over one idle second (no hits) after a 0.5 s pause. Variants
+alternate in ``--rounds`` rounds; the median is reported.
 
-    uv run python bench/ratelimit.py [--rounds 3] [--quick]
+    uv run python -m bench.studies.rate_limiter [--rounds 3] [--quick]
+
+Results: bench/results/rate_limiter.json (``--out`` to write elsewhere).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from bench._support.results import add_out_argument, write_json
 
 RATE = "1000000/minute"
 NAME = "search"
 
 
-def _old(strategy: str) -> Any:
-    """The memory backend before InProcessRateLimiter: limits' asyncio strategies on its MemoryStorage."""
+def _limits_memory(strategy: str) -> Any:
+    """The baseline: limits' asyncio strategies on its MemoryStorage; per call a hit, the window's stats and
+    the ``RateDecision`` made of them."""
     from limits import parse
     from limits.aio.storage import MemoryStorage
+    from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
-    from autbot.adapters.quotas.limits import _decide, _limiter
+    from autbot.domain.quotas import RateDecision
 
-    limiter, item = _limiter(strategy, MemoryStorage()), parse(RATE)  # type: ignore[arg-type]
+    kind = MovingWindowRateLimiter if strategy == "moving-window" else FixedWindowRateLimiter
+    limiter, item = kind(MemoryStorage()), parse(RATE)
+    window = int(item.get_expiry())
 
     async def hit(identity: str) -> Any:
-        return await _decide(limiter, item, NAME, identity)
+        allowed = bool(await limiter.hit(item, NAME, identity))
+        stats = await limiter.get_window_stats(item, NAME, identity)
+        reset_after_s = min(float(window), max(0.0, float(stats.reset_time) - time.time()))
+        remaining = max(0, int(stats.remaining))
+        return RateDecision(
+            allowed=allowed, limit=int(item.amount), remaining=remaining, reset_after_s=reset_after_s, window_s=window
+        )
 
     return hit
 
 
-def _new(strategy: str) -> Any:
+def _in_process(strategy: str) -> Any:
     from autbot.adapters.quotas.in_process import InProcessRateLimiter
 
     limiter = InProcessRateLimiter({NAME: RATE}, strategy=strategy)  # type: ignore[arg-type]
@@ -69,13 +77,14 @@ async def _measure(make: Any, strategy: str, callers: int, hits: int, idle_s: fl
     return {"cpu_us_per_hit": per_hit_us, "idle_cpu_s_per_s": (time.process_time() - cpu) / idle_s}
 
 
-def main() -> None:
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="one round, fewer hits, short idle: a smoke test")
+    add_out_argument(ap, "rate_limiter")
     args = ap.parse_args()
     rounds, hits, idle_s = (1, 500, 0.2) if args.quick else (args.rounds, 5_000, 1.0)
-    variants = {"limits memory (old)": _old, "InProcessRateLimiter (new)": _new}
+    variants = {"limits memory (old)": _limits_memory, "InProcessRateLimiter (new)": _in_process}
     runs: dict[str, list[dict[str, float]]] = {}
     for _ in range(rounds):
         for strategy in ("moving-window", "fixed-window"):
@@ -93,12 +102,10 @@ def main() -> None:
         rows.append({"strategy": strategy, "callers": int(count), "variant": name, "cpu_us_per_hit": per_hit,
                      "idle_cpu_s_per_s": idle, "runs": rs})  # fmt: skip
         print(f"| {strategy} | {int(count):,} | {name} | {per_hit:.1f} | {idle:.3f} |")
-    out = ROOT / "bench" / "results" / "ratelimit.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"python": platform.python_version(), "machine": platform.machine(), "rounds": rounds, "hits": hits}
-    out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    write_json(args.out, {"meta": meta, "rows": rows})
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -2,33 +2,32 @@
 retrieve the document the conversation is about?
 
 For each conversation (one question and its answer, then a follow-up), the top search hit (ONNX MiniLM, the
-same store as bench/answers.py) is checked for three queries: the follow-up alone (the baseline: what a
+same store as bench/quality/answers.py) is checked for four queries: the follow-up alone (the baseline: what a
 stateless RAG endpoint would search), the follow-up appended to the last user question (a model-free
 rewrite), the model's rewrite through AutBot's own condensing prompt as the model wrote it, and the question
 AutBot actually uses (``domain.conversation.standalone_question``: the rewrite when it is one, else the
 follow-up with the previous question when it refers back).
 
-    uv run python bench/condense.py
+    uv run python -m bench.quality.condense
+
+Results: the counts in bench/results/condense.json (``--out`` to write elsewhere).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import time
 
-from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
 from autbot.adapters.embedders.onnx import OnnxEmbedder
 from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
-from autbot.adapters.locks.in_process import InProcessDocumentLocks
-from autbot.adapters.registry.memory import InMemoryDocumentRegistry
-from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
 from autbot.domain import limits
 from autbot.domain.answers import ChatMessage, GenerationParams
 from autbot.domain.conversation import condense_prompt, previous_question, standalone_question
-from autbot.domain.model import DocumentInput
-from autbot.use_cases.ingest import IngestDocuments, IngestRequest
-from autbot.use_cases.search import SearchChunks, SearchRequest
+from autbot.use_cases.search import SearchRequest
+from bench._support.knowledge_base import in_memory
+from bench._support.results import add_out_argument, write_json
 
 DOCS = {
     "eiffel": "The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was designed by the company "
@@ -56,21 +55,16 @@ CONVERSATIONS = [
     ("Who created Python?", "Guido van Rossum created Python.", "When was it released?", "python"),
     ("How tall is the Eiffel Tower?", "It is 330 metres tall.", "Who created Python?", "python"),  # a new topic
 ]
-"""The first is the issue's example; the next eight retrieve the wrong document on their own (chosen so); the
-last two need no history."""
+"""The first is the canonical case ("And when was it built?"); the next eight retrieve the wrong document on
+their own (chosen so); the last two need no history."""
 
 
 async def main() -> int:
-    embedder, chunks, registry = OnnxEmbedder(), InMemoryChunkIndex(), InMemoryDocumentRegistry()
-    IngestDocuments(
-        embedder=embedder,
-        chunks=chunks,
-        registry=registry,
-        splitter=LlamaIndexTextSplitter(),
-        locks=InProcessDocumentLocks(),
-    ).execute(IngestRequest(collection="kb", documents=tuple(DocumentInput(id=k, text=v) for k, v in DOCS.items())))
-    search = SearchChunks(embedder=embedder, chunks=chunks, registry=registry)
-    llm = LlamaCppLanguageModel(threads=1, parallel=1)  # one thread: on a shared 2-core box, 2 threads spin
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_out_argument(parser, "condense")
+    args = parser.parse_args()
+    search = in_memory(OnnxEmbedder(), DOCS)
+    llm = LlamaCppLanguageModel(threads=1, parallel=1)  # one thread: steadier on a shared machine
     params = GenerationParams(max_tokens=limits.CONDENSE_MAX_TOKENS, temperature=0.0)
 
     def top(query: str) -> str:
@@ -95,8 +89,10 @@ async def main() -> int:
     print()
     for k, v in hits.items():
         print(f"{k:32} {v}/{n} conversations retrieve the right document first")
-    print(f"condensing call: median {sorted(seconds)[n // 2]:.2f} s (max {limits.CONDENSE_MAX_TOKENS} tokens)")
+    median_s = sorted(seconds)[n // 2]
+    print(f"condensing call: median {median_s:.2f} s (max {limits.CONDENSE_MAX_TOKENS} tokens)")
     llm.close()
+    write_json(args.out, {"conversations": n, "right_document_first": hits, "condense_median_s": round(median_s, 2)})
     return 0
 
 

@@ -3,10 +3,11 @@ document among the sources, and off-topic questions that should find nothing. Pr
 the counts: answered right (the fact in the answer and the right document cited first), off-topic
 questions answered "nothing relevant" (the model not called), median latency and the process's RSS.
 
-    uv run python bench/answers.py                               # the shipped defaults (hybrid, floor 0.2)
-    uv run python bench/answers.py --mode vector --floor 0.2     # /query's old default
-    uv run python bench/answers.py --model /path/to/model.gguf   # another GGUF through xllamacpp
-    uv run python bench/answers.py --json out.json               # the counts as JSON too
+    uv run python -m bench.quality.answers                               # the defaults' mode and floor
+    uv run python -m bench.quality.answers --mode vector --floor 0.2     # another retrieval mode and floor
+    uv run python -m bench.quality.answers --model /path/to/model.gguf   # another GGUF through xllamacpp
+
+Results: the counts in bench/results/answers.json (``--out`` to write elsewhere).
 
 Two sets of documents: ``basic`` (well-known facts) and ``fictional`` (invented facts a model cannot know
 from training, so only the cited document can give them). Each set is its own collection.
@@ -20,20 +21,17 @@ import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
-from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
 from autbot.adapters.embedders.onnx import OnnxEmbedder
 from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
-from autbot.adapters.locks.in_process import InProcessDocumentLocks
-from autbot.adapters.registry.memory import InMemoryDocumentRegistry
-from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
 from autbot.domain import limits
-from autbot.domain.model import DocumentInput, SearchMode
+from autbot.domain.model import SearchMode
 from autbot.domain.prompting import NOTHING_FOUND
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, AnswerRequest
-from autbot.use_cases.ingest import IngestDocuments, IngestRequest
 from autbot.use_cases.search import SearchChunks, SearchRequest
+from bench._support.knowledge_base import in_memory
+from bench._support.measure import rss_mb
+from bench._support.results import add_out_argument, write_json
 
 BASIC = {
     "eiffel": "The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was designed by the company "
@@ -95,39 +93,20 @@ OFF_TOPIC = [
 """Questions no document of either set answers: the right outcome is "nothing relevant", model not called."""
 
 
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def knowledge_base(embedder: OnnxEmbedder, docs: dict[str, str]) -> SearchChunks:
-    chunks, registry = InMemoryChunkIndex(), InMemoryDocumentRegistry()
-    IngestDocuments(
-        embedder=embedder,
-        chunks=chunks,
-        registry=registry,
-        splitter=LlamaIndexTextSplitter(),
-        locks=InProcessDocumentLocks(),
-    ).execute(IngestRequest(collection="kb", documents=tuple(DocumentInput(id=k, text=v) for k, v in docs.items())))
-    return SearchChunks(embedder=embedder, chunks=chunks, registry=registry)
-
-
 async def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mode", choices=["vector", "hybrid", "keyword"], default=limits.DEFAULT_ANSWER_MODE)
     p.add_argument("--floor", type=float, default=limits.MIN_VECTOR_SCORE, help="llm.min_vector_score")
     p.add_argument("--model", help="a GGUF file (default: the bundled SmolLM2-135M-Instruct)")
     p.add_argument("--threads", type=int, default=1, help="llama.cpp threads (1: steadier on a shared machine)")
-    p.add_argument("--json", type=Path, help="also write the counts here")
+    add_out_argument(p, "answers")
     args = p.parse_args()
     embedder = OnnxEmbedder()
-    rss_start = rss_mib()
+    rss_start = rss_mb()
     t = time.perf_counter()
     llm = LlamaCppLanguageModel(model_path=args.model, threads=args.threads)
     load_s = time.perf_counter() - t
-    rss_loaded = rss_mib()
+    rss_loaded = rss_mb()
     answer_limits = AnswerLimits(min_vector_score=args.floor)
     mode = SearchMode(args.mode)
     latencies: list[float] = []
@@ -143,7 +122,7 @@ async def main() -> int:
         return a.text, [c.hit.chunk.document_id for c in a.citations]
 
     for name, docs, questions in (("basic", BASIC, BASIC_QUESTIONS), ("fictional", FICTIONAL, FICTIONAL_QUESTIONS)):
-        search = knowledge_base(embedder, docs)
+        search = in_memory(embedder, docs)
         right = 0
         for question, fact, doc in questions:
             text, cited = await ask(search, question)
@@ -168,11 +147,10 @@ async def main() -> int:
         "answer_max_s": round(max(latencies), 3),
         "model_load_s": round(load_s, 2),
         "rss_model_mib": round(rss_loaded - rss_start, 1),
-        "rss_end_mib": round(rss_mib(), 1),
+        "rss_end_mib": round(rss_mb(), 1),
     }
     print(json.dumps(report, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+    write_json(args.out, report)
     return 0
 
 

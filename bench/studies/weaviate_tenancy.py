@@ -1,7 +1,9 @@
 """Weaviate layout choice, measured: one collection per AutBot collection vs one collection with one tenant
 per AutBot collection (multi-tenancy). Same data, same queries, one local Weaviate node.
 
-    uv run python bench/tenancy.py [--collections 40] [--vectors 2000]
+    uv run python -m bench.studies.weaviate_tenancy [--collections 40] [--vectors 2000]
+
+Results: a Markdown table, and bench/results/weaviate_tenancy.json (``--out`` to write elsewhere).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tests.support.weaviate import WeaviateNodes
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tests.support.weaviate: one Weaviate node on free ports
+from bench._support.measure import percentile
+from bench._support.results import add_out_argument, stamp, write_json
 
 
 def main() -> int:
@@ -26,11 +29,11 @@ def main() -> int:
     from weaviate.classes.data import DataObject
     from weaviate.classes.tenants import Tenant
 
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--collections", type=int, default=40)
     parser.add_argument("--vectors", type=int, default=2000)
+    add_out_argument(parser, "weaviate_tenancy")
     args = parser.parse_args()
-    from tests.support.weaviate import WeaviateNodes
 
     node = WeaviateNodes(Path(tempfile.mkdtemp(prefix="autbot-tenancy-"))).start()
     rng = np.random.default_rng(7)
@@ -65,8 +68,8 @@ def main() -> int:
             return {
                 "create_s": created,
                 "load_s": loaded,
-                "p50_ms": float(np.percentile(lat, 50)),
-                "p99_ms": float(np.percentile(lat, 99)),
+                "p50_ms": percentile(lat, 50),
+                "p99_ms": percentile(lat, 99),
             }
 
         def per_collection() -> Callable[[int], Any]:
@@ -98,6 +101,8 @@ def main() -> int:
             f"| {name} | {r['create_s']:.2f} | {r['load_s']:.2f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
             f"{r['p50_ms'] / base['p50_ms']:.2f}x |"
         )
+    settings = {"collections": args.collections, "vectors": args.vectors, "dimension": 384, "queries": 100}
+    write_json(args.out, {**stamp(), "settings": settings, "layouts": out})
     return 0
 
 

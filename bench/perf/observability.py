@@ -5,19 +5,19 @@
   ingested document each, the server's stdout/stderr going to a file; 16 concurrent httpx clients for a
   fixed duration after a warm-up, the two servers measured alternately (``--rounds``) so that other load on
   the machine hits both alike.
-- rss: the server's RSS sampled every 5 s (``/proc/PID/status`` VmRSS, or psutil) under a mixed load of
+- rss: the server's RSS sampled every 5 s (``/proc/PID/status`` VmRSS) under a mixed load of
   ingest (50 document ids re-written with new text, so the data stays bounded), search and query, for
   ``--minutes``; start, end and max.
 
-    uv run python bench/observability.py [--suite all|cost|rss] [--seconds 10] [--minutes 10] [--out FILE]
+    uv run python -m bench.perf.observability [--suite all|cost|rss] [--seconds 10] [--minutes 10]
+
+Results: bench/results/observability.json (``--out`` to write elsewhere).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import platform
 import shutil
 import statistics
@@ -29,22 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.support.processes import AutbotServer
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT))
+from bench._support.corpus import PENGUINS, SEARCH
+from bench._support.measure import cpu_seconds, rss_mb
+from bench._support.results import add_out_argument, machine, utc_now, write_json
+from bench._support.server import FAKE_ADAPTERS_ENV
 
-from tests.support.processes import AutbotServer  # noqa: E402
-
-FAKES = {
-    "AUTBOT_EMBEDDER__BACKEND": "hashing",
-    "AUTBOT_INDEX__BACKEND": "memory",
-    "AUTBOT_LLM__BACKEND": "fake",
-    "AUTBOT_AUTH__KEYS_BACKEND": "memory",
-    "AUTBOT_SESSIONS__BACKEND": "memory",
-    "AUTBOT_LIMITS__ENABLED": "false",
-    "AUTBOT_LIMITS__DAILY_TOKENS_PER_KEY": "0",
-}
+FAKES = {**FAKE_ADAPTERS_ENV, "AUTBOT_LIMITS__ENABLED": "false", "AUTBOT_LIMITS__DAILY_TOKENS_PER_KEY": "0"}
 ON = {
     "AUTBOT_LOGGING__JSON": "true",
     "AUTBOT_LOGGING__ACCESS_LOG": "true",
@@ -57,30 +49,10 @@ OFF = {
     "AUTBOT_METRICS__ENABLED": "false",
     "AUTBOT_TRACING__ENABLED": "false",
 }
-SEARCH = {"query": "where do penguins live", "top_k": 5}
-DOC = {"id": "d0", "title": "Penguins", "text": "Penguins live in the southern hemisphere, on ice and rocks. " * 8}
 
 
 def _server(tmp: Path, name: str, env: dict[str, str]) -> AutbotServer:
     return AutbotServer(tmp / name / "data", env={**FAKES, **env}).start()
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        import psutil
-
-        return psutil.Process(pid).memory_info().rss / 2**20
-    except ImportError:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds the process has used (less sensitive than wall time to other load)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- cost -------------------------------------------------------------------------------------------
@@ -101,9 +73,9 @@ async def _load(url: str, seconds: float, pid: int, clients: int = 16) -> dict[s
                 else:
                     errors += 1
 
-        start, cpu = time.perf_counter(), _cpu_s(pid)
+        start, cpu = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(*(one() for _ in range(clients)))
-        elapsed, cpu = time.perf_counter() - start, _cpu_s(pid) - cpu
+        elapsed, cpu = time.perf_counter() - start, cpu_seconds(pid) - cpu
     return {"rps": done / elapsed, "cpu_ms": 1000 * cpu / max(done, 1), "errors": errors}
 
 
@@ -113,7 +85,7 @@ def bench_cost(seconds: float, warmup: float, rounds: int) -> dict[str, Any]:
     try:
         for s in servers.values():
             with s.client(30) as c:
-                assert c.post("/v1/collections/kb/documents", json={"documents": [DOC]}).status_code == 201
+                assert c.post("/v1/collections/kb/documents", json={"documents": [PENGUINS]}).status_code == 201
                 assert c.post("/v1/collections/kb/search", json=SEARCH).status_code == 200
             assert s.proc is not None
             asyncio.run(_load(s.url, warmup, s.proc.pid))
@@ -176,7 +148,7 @@ async def _mixed(url: str, seconds: float, pid: int, every: float = 5.0) -> dict
 
         async def sampler() -> None:
             while True:
-                samples.append((round(time.perf_counter() - start, 1), _rss_mb(pid)))
+                samples.append((round(time.perf_counter() - start, 1), rss_mb(pid)))
                 if time.perf_counter() >= deadline:
                     return
                 await asyncio.sleep(min(every, max(0.0, deadline - time.perf_counter())))
@@ -199,7 +171,7 @@ def bench_rss(minutes: float) -> dict[str, Any]:
     server = _server(tmp, "rss", ON)
     try:
         with server.client(30) as c:
-            assert c.post("/v1/collections/kb/documents", json={"documents": [DOC]}).status_code == 201
+            assert c.post("/v1/collections/kb/documents", json={"documents": [PENGUINS]}).status_code == 201
         assert server.proc is not None
         return asyncio.run(_mixed(server.url, minutes * 60, server.proc.pid))
     finally:
@@ -224,11 +196,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the RSS run")
-    parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    add_out_argument(parser, "observability")
     args = parser.parse_args()
     result: dict[str, Any] = {
-        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "started": utc_now(),
+        "machine": machine(),
         "versions": _versions(),
         "command": " ".join(sys.argv),
     }
@@ -247,10 +219,7 @@ def main() -> int:
         r = result["rss"] = bench_rss(args.minutes)
         print(f"mixed load {args.minutes:g} min: {r['requests']}")
         print(f"RSS MiB start {r['rss_start_mb']:.1f}, end {r['rss_end_mb']:.1f}, max {r['rss_max_mb']:.1f}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2))
-        print(f"written: {args.out}")
+    write_json(args.out, result)
     return 0
 
 

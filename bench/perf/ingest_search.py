@@ -1,23 +1,21 @@
-"""AutBot benchmarks, each reported as a ratio against a baseline measured in the same run.
+"""Ingestion throughput and search latency, each against a baseline measured in the same run.
 
-1. Ingestion throughput (split + embed + write to the embedded store + registry) against the raw
-   embedder's throughput on the same chunk texts.
-2. Search latency p50/p99 (top-10) at 10k and 100k chunks: the embedded store (Chroma) vs Weaviate,
-   same vectors, same queries; recall@10 against exact brute force (numpy).
+- ingest: ingestion (split + embed + write to the embedded store + registry) against the raw embedder's
+  throughput on the same chunk texts; and re-ingesting 50 unchanged documents.
+- search: latency p50/p99 (top-10) by corpus size (default 10k and 100k chunks): the embedded store
+  (Chroma) vs Weaviate (one node on free loopback ports), same vectors, same queries; recall@10 against
+  exact brute force (numpy), which is also the latency baseline.
 
-    uv run python bench/run.py            # full run (about 10 minutes on 2 cores)
-    uv run python bench/run.py --quick    # small sizes, for a smoke test
+    uv run python -m bench.perf.ingest_search [--part all|ingest|search] [--quick] [--sizes N,N] [--no-weaviate]
 
-Results are printed as Markdown and saved to bench/results/latest.json.
+Results are printed as Markdown and written to bench/results/ingest_search.json (``--out`` to write
+elsewhere); ``--part`` keeps the other part's figures from that file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import random
 import statistics
 import sys
 import tempfile
@@ -26,74 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tests.support.weaviate import WeaviateNodes
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT))  # tests.support.weaviate: one Weaviate node on free ports
-
-from tests.support.weaviate import WeaviateNodes  # noqa: E402
-
-from autbot.adapters.chunk_index.chroma import ChromaChunkIndex  # noqa: E402
-from autbot.adapters.embedders.onnx import OnnxEmbedder  # noqa: E402
-from autbot.adapters.locks.in_process import InProcessDocumentLocks  # noqa: E402
-from autbot.adapters.registry.sqlite import SqliteDocumentRegistry  # noqa: E402
-from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter  # noqa: E402
-from autbot.domain.ids import chunk_id  # noqa: E402
-from autbot.domain.model import (  # noqa: E402
-    Chunk,
-    ChunkQuery,
-    DocumentInput,
-)
-from autbot.ports.chunk_index import ChunkIndex  # noqa: E402
-from autbot.use_cases.ingest import IngestDocuments, IngestRequest  # noqa: E402
-
-WORDS = [
-    "river",
-    "mountain",
-    "engine",
-    "protocol",
-    "harvest",
-    "lattice",
-    "signal",
-    "archive",
-    "orbit",
-    "glacier",
-    "theory",
-    "market",
-    "compiler",
-    "vaccine",
-    "satellite",
-    "festival",
-    "copper",
-    "algorithm",
-    "harbor",
-    "desert",
-    "language",
-    "circuit",
-    "forest",
-    "ledger",
-    "tower",
-    "voltage",
-    "museum",
-    "enzyme",
-    "planet",
-    "bridge",
-]
-
-
-def corpus(n_docs: int, seed: int = 0) -> list[DocumentInput]:
-    rng = random.Random(seed)
-    docs = []
-    for d in range(n_docs):
-        paragraphs = []
-        for _ in range(6):
-            sentences = [
-                " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 16))).capitalize() + "."
-                for _ in range(rng.randint(3, 6))
-            ]
-            paragraphs.append(" ".join(sentences))
-        docs.append(DocumentInput(id=f"doc-{d}", text="\n\n".join(paragraphs)))
-    return docs
+from autbot.adapters.chunk_index.chroma import ChromaChunkIndex
+from autbot.adapters.embedders.onnx import OnnxEmbedder
+from autbot.adapters.locks.in_process import InProcessDocumentLocks
+from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
+from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+from autbot.domain.ids import chunk_id
+from autbot.domain.model import Chunk, ChunkQuery
+from autbot.ports.chunk_index import ChunkIndex
+from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+from bench._support.corpus import WORDS, corpus
+from bench._support.measure import percentile
+from bench._support.results import add_out_argument, stamp, write_json
 
 
 def bench_ingest(n_docs: int) -> dict[str, Any]:
@@ -166,13 +110,8 @@ def latencies(index: ChunkIndex, queries: np.ndarray, k: int = 10) -> tuple[list
     return out, ids
 
 
-def pct(values: list[float], p: float) -> float:
-    return float(np.percentile(values, p))
-
-
 def bench_search(sizes: list[int], n_queries: int, *, weaviate: bool = True) -> dict[str, Any]:
-    """Every store at every size (filled incrementally); ``weaviate=False``: the embedded store alone (the
-    1M-chunk run: a Weaviate node of that size needs more than this machine's time budget)."""
+    """Every store at every size (filled incrementally); ``weaviate=False``: the embedded store alone."""
     from autbot.adapters.weaviate.chunks import WeaviateChunkIndex
     from autbot.adapters.weaviate.connection import WeaviateConnection
 
@@ -191,7 +130,7 @@ def bench_search(sizes: list[int], n_queries: int, *, weaviate: bool = True) -> 
 
     node = WeaviateNodes(Path(tempfile.mkdtemp(prefix="autbot-bench-weaviate-"))).start() if weaviate else None
     results: dict[str, Any] = {
-        "query_embedding_ms_p50": pct(emb_ms, 50),
+        "query_embedding_ms_p50": percentile(emb_ms, 50),
         "dimension": dim,
         "queries": n_queries,
         "sizes": {},
@@ -218,8 +157,8 @@ def bench_search(sizes: list[int], n_queries: int, *, weaviate: bool = True) -> 
                     exact_ms.append((time.perf_counter() - t) * 1000)
                 truth = np.array(truth_rows)
                 row["exact numpy (baseline)"] = {
-                    "p50_ms": pct(exact_ms, 50),
-                    "p99_ms": pct(exact_ms, 99),
+                    "p50_ms": percentile(exact_ms, 50),
+                    "p99_ms": percentile(exact_ms, 99),
                     "recall_at_10": 1.0,
                 }
                 for name, store in stores.items():
@@ -230,8 +169,8 @@ def bench_search(sizes: list[int], n_queries: int, *, weaviate: bool = True) -> 
                         len(set(i) & set(t.tolist())) / 10 for i, t in zip(ids, truth, strict=True)
                     )
                     row[name] = {
-                        "p50_ms": pct(lat, 50),
-                        "p99_ms": pct(lat, 99),
+                        "p50_ms": percentile(lat, 50),
+                        "p99_ms": percentile(lat, 99),
                         "recall_at_10": recall,
                         "load_s_for_new_chunks": load_s,
                     }
@@ -282,31 +221,27 @@ def markdown(res: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="40 documents; 1,000 and 5,000 chunks, 50 queries")
     parser.add_argument("--part", choices=["all", "ingest", "search"], default="all")
     parser.add_argument("--sizes", help="comma-separated corpus sizes for the search part (default 10000,100000)")
     parser.add_argument("--no-weaviate", action="store_true", help="search part: the embedded store alone")
     parser.add_argument("--queries", type=int, help="search queries per size (default 300)")
-    parser.add_argument("--out", default="latest.json", help="file name under bench/results")
+    add_out_argument(parser, "ingest_search")
     args = parser.parse_args()
     sizes = (
         [int(x) for x in args.sizes.split(",")] if args.sizes else ([1_000, 5_000] if args.quick else [10_000, 100_000])
     )
     n_queries = args.queries or (50 if args.quick else 300)
-    previous = ROOT / "bench" / "results" / "latest.json"
-    old = json.loads(previous.read_text()) if previous.exists() else {}
+    earlier = json.loads(args.out.read_text()) if args.out.exists() else {}
     res: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "ingest": bench_ingest(40 if args.quick else 300) if args.part != "search" else old.get("ingest"),
+        **stamp(),
+        "ingest": bench_ingest(40 if args.quick else 300) if args.part != "search" else earlier.get("ingest"),
         "search": bench_search(sizes, n_queries, weaviate=not args.no_weaviate)
         if args.part != "ingest"
-        else old.get("search"),
+        else earlier.get("search"),
     }
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / args.out).write_text(json.dumps(res, indent=2))
+    write_json(args.out, res)
     print(markdown(res))
     return 0
 
