@@ -194,3 +194,6 @@ class LlamaCppLanguageModel:
     def close(self) -> None:
         with self._lock:
             self._server = None  # the native server stops when collected
+
+    async def aclose(self) -> None:
+        return None  # the in-process server holds no asyncio resources

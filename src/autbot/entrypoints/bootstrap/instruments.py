@@ -185,9 +185,7 @@ class ObservedLanguageModel:
         return None  # the container closes the adapter itself
 
     async def aclose(self) -> None:
-        closer = getattr(self.inner, "aclose", None)
-        if closer is not None:
-            await closer()
+        await self.inner.aclose()
 
 
 class _closing:
