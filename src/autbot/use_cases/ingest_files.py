@@ -7,7 +7,7 @@ from typing import Any
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import DocumentInput, IngestOutcome
 from autbot.ports.document_reader import DocumentReader
-from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+from autbot.use_cases.ingest import Ingestion, IngestRequest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,7 +38,7 @@ class IngestFiles:
     - Then as IngestDocuments: all validated before anything is written, idempotent, atomic replacement.
     """
 
-    def __init__(self, *, reader: DocumentReader, ingest: IngestDocuments) -> None:
+    def __init__(self, *, reader: DocumentReader, ingest: Ingestion) -> None:
         self._reader = reader
         self._ingest = ingest
 

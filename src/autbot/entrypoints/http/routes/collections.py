@@ -34,7 +34,7 @@ from autbot.use_cases.documents import (
     ListDocuments,
     ListDocumentsRequest,
 )
-from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+from autbot.use_cases.ingest import IngestDocuments, Ingestion, IngestRequest
 from autbot.use_cases.ingest_files import IngestFiles, IngestFilesRequest, UploadedFile
 from autbot.use_cases.search import SearchChunks, SearchRequest
 
@@ -83,7 +83,7 @@ class CollectionController(Controller):
         self,
         collection: FromPath[str],
         data: JSONBody[s.IngestBody],
-        ingest_documents: NamedDependency[IngestDocuments],
+        ingest_documents: NamedDependency[Ingestion],
     ) -> s.IngestResponse:
         docs = tuple(
             DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata)
