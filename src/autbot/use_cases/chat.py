@@ -4,7 +4,7 @@ AnswerQuestion / StreamAnswer); a chat alias relays the conversation to the conf
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -153,7 +153,7 @@ class ChatCompletions:
         self._stream = stream
         self._chat = _Chat(llm, limits, chat_aliases, _metering(limits, budget, slots))
 
-    async def execute(self, request: ChatRequest) -> Answer | AsyncIterator[AnswerEvent]:
+    async def execute(self, request: ChatRequest) -> Answer | AsyncGenerator[AnswerEvent, None]:
         """The answer, or with ``request.stream`` its events (one use case for both: the HTTP route that serves
         them resolves one dependency, which keeps a relayed request cheap). A stream's errors of validation,
         budget, retrieval (and, for a relay, of the model's first token) come before its first event; closing
@@ -179,7 +179,7 @@ class ChatCompletions:
             finish_reason=completion.finish_reason or "stop",
         )
 
-    async def _relay_stream(self, request: ChatRequest) -> AsyncIterator[AnswerEvent]:
+    async def _relay_stream(self, request: ChatRequest) -> AsyncGenerator[AnswerEvent, None]:
         chat, m = self._chat, self._chat.metering
         params = await chat.relay_params(request)
         async with m.slot():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
 from autbot.domain import limits
@@ -180,7 +180,7 @@ class StreamInSession:
         self._turns = _Turns(store, clock)
         self._stream = stream
 
-    async def execute(self, request: SessionQuestion) -> AsyncIterator[AnswerEvent]:
+    async def execute(self, request: SessionQuestion) -> AsyncGenerator[AnswerEvent, None]:
         events = self._stream.execute(await self._turns.prepare(request))
         citations: tuple[Citation, ...] = ()
         text: list[str] = []
@@ -194,6 +194,4 @@ class StreamInSession:
                     await self._turns.record(request.session_id, request.question, "".join(text).strip(), citations)
                 yield event
         finally:
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await events.aclose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import msgspec
@@ -111,7 +111,7 @@ def _error_frame(body: dict[str, Any]) -> bytes:
 
 
 async def _chunks(
-    first: AnswerEvent, events: AsyncIterator[AnswerEvent | None], f: _Frames, *, rag: bool, include_usage: bool
+    first: AnswerEvent, events: AsyncGenerator[AnswerEvent | None, None], f: _Frames, *, rag: bool, include_usage: bool
 ) -> AsyncIterator[bytes]:
     """Role first, then content deltas, then the finish reason with the citations, the usage chunk if asked
     for, and ``[DONE]``. A failure ends the stream with an error event instead (never a silent cut); SIGTERM
@@ -146,9 +146,7 @@ async def _chunks(
             openai_error(status=500, message="An internal error occurred; it has been logged.", code="internal_error")
         )
     finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await events.aclose()
 
 
 class ModelsController(Controller):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any, TypeVar
 
 from loguru import logger
@@ -84,7 +84,7 @@ class Draining:
         for stream in list(self._streams):  # a signal handler or another thread: it runs in the stream's loop
             stream.task.get_loop().call_soon_threadsafe(stream.interrupt)
 
-    async def until_drained(self, events: AsyncIterator[T]) -> AsyncIterator[T | None]:
+    async def until_drained(self, events: AsyncGenerator[T, None]) -> AsyncGenerator[T | None, None]:
         """``events``, ended by a ``None`` as soon as draining starts (the caller then sends its last event);
         an error raised by ``events`` is raised here. Closing this iterator closes ``events``. Iterate it in
         the task that will keep iterating it (a request's own task)."""
@@ -115,6 +115,4 @@ class Draining:
                 yield event
         finally:
             self._streams.discard(waiter)
-            closer = getattr(events, "aclose", None)
-            if closer is not None:
-                await closer()  # the generation is cancelled and what it used is charged
+            await events.aclose()  # the generation is cancelled and what it used is charged
