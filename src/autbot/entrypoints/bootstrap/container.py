@@ -269,7 +269,7 @@ def start(container: Container) -> None:
 
 
 def stop(container: Container) -> None:
-    container.shutdown_resources()  # type: ignore[no-untyped-call]
+    container.shutdown_resources()
 
 
 async def aclose(container: Container) -> None:

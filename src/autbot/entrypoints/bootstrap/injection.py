@@ -21,8 +21,9 @@ _NOT_NEEDED = frozenset({"pydantic_settings", "pydantic", "yaml", "werkzeug", "f
 class _Hide:
     """A meta-path finder that makes ``import name`` raise ImportError for the names above (not yet imported)."""
 
-    @staticmethod
-    def find_spec(name: str, path: Sequence[str] | None = None, target: ModuleType | None = None) -> ModuleSpec | None:
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
         if name.partition(".")[0] in _NOT_NEEDED:
             raise ModuleNotFoundError(f"{name} is not imported for dependency-injector", name=name)
         return None
@@ -31,12 +32,13 @@ class _Hide:
 def _import_without_extras() -> None:
     if "dependency_injector.providers" in sys.modules:
         return
-    sys.meta_path.insert(0, _Hide)  # type: ignore[arg-type]
+    hide = _Hide()
+    sys.meta_path.insert(0, hide)
     try:
         import dependency_injector.containers
         import dependency_injector.providers  # noqa: F401
     finally:
-        sys.meta_path.remove(_Hide)  # type: ignore[arg-type]
+        sys.meta_path.remove(hide)
 
 
 _import_without_extras()

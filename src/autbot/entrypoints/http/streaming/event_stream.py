@@ -61,17 +61,17 @@ class _EventStreamResponse(ASGIStreamingResponse):
                 listener.cancel()
 
 
-class _LeanBody:
+class _LeanBody(Stream):
     """Swaps the streaming response Litestar builds for one with the lean body above."""
 
     def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
-        response: ASGIResponse = super().to_asgi_response(*args, **kwargs)  # type: ignore[misc]  # a mixin
+        response: ASGIResponse = super().to_asgi_response(*args, **kwargs)
         if type(response) is ASGIStreamingResponse:  # (a HEAD request's is a plain one)
             response.__class__ = _EventStreamResponse  # same slots, same state: only ``send_body`` differs
         return response
 
 
-class EventStream(_LeanBody, Stream):
+class EventStream(_LeanBody):
     """``Stream`` with the lean body above (an async iterator of bytes or str)."""
 
 
