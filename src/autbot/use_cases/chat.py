@@ -66,9 +66,10 @@ RULES = """Rules:
   messages are kept, after AutBot's grounding rules, labelled as the client's. Then the answer is made as by
   ``/query``: citations are exactly the chunks given.
 - A chat alias: the messages go to the configured model as they are, without retrieval or citations.
-- 1-64 messages, 64,000 characters together; ``max_tokens`` 1 to the configured maximum (default: the
-  answer default for ``rag:``, the maximum for a relay); ``temperature`` 0-2; ``top_p`` in (0, 1]; at most
-  4 ``stop`` strings. Token budgets and generation slots apply to every model call, the condensing one too."""
+- 1-``limits.MAX_CHAT_MESSAGES`` messages, ``limits.MAX_CHAT_CHARS`` characters together; ``max_tokens`` 1 to
+  the configured maximum (default: the answer default for ``rag:``, the maximum for a relay); ``temperature``
+  0-``limits.MAX_TEMPERATURE``; ``top_p`` in (0, 1]; at most ``limits.MAX_STOP_SEQUENCES`` ``stop`` strings.
+  Token budgets and generation slots apply to every model call, the condensing one too."""
 
 
 class _Chat:

@@ -96,7 +96,8 @@ class CreateSession:
 
 
 class ListSessions:
-    """The key's own sessions, most recently used first (``limit`` 1-500, default 50), without messages."""
+    """The key's own sessions, most recently used first, without messages (``limit`` 1-``limits.MAX_PAGE_SIZE``,
+    default ``limits.SESSIONS_LISTED``)."""
 
     def __init__(self, *, store: SessionStore) -> None:
         self._store = store
