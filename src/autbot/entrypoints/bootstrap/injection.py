@@ -3,7 +3,7 @@
 On import, ``dependency_injector.providers`` tries ``pydantic_settings`` (else ``pydantic``) and ``yaml`` for
 ``Configuration.from_pydantic``/``from_yaml``, and ``dependency_injector.wiring`` tries ``werkzeug``,
 ``fastapi``, ``starlette`` and ``fast_depends``. AutBot uses none of these features, but the packages are
-installed (chromadb needs pydantic-settings): importing them cost about 0.5 s of CPU at every start-up.
+installed (chromadb needs pydantic-settings), and importing them adds to every start-up (docs/benchmarks.md).
 They are hidden while dependency-injector is imported, then visible again to whoever needs them (the
 embedded store imports pydantic-settings when it opens). Import ``containers``/``providers`` from here.
 """
