@@ -103,7 +103,6 @@ def test_micro_batching_shares_calls_and_keeps_each_callers_vector() -> None:
     assert sum(inner.calls) == 32
     assert len(inner.calls) < 32
     assert batching.embed(["a", "b"]) == HashingEmbedder(dimension=64).embed(["a", "b"])  # batches go through
-    batching.close()
 
 
 def test_micro_batching_hands_the_embedders_error_to_every_caller() -> None:
@@ -117,7 +116,6 @@ def test_micro_batching_hands_the_embedders_error_to_every_caller() -> None:
     batching = MicroBatchingEmbedder(Broken(dimension=8))
     with pytest.raises(EmbedderUnavailable):
         batching.embed(["x"])
-    batching.close()
 
 
 def test_an_unknown_memory_arena_is_a_configuration_error() -> None:

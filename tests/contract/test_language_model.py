@@ -99,3 +99,11 @@ async def test_stop_strings_end_the_generation_before_them(llm: LanguageModel) -
 async def test_a_cut_answer_says_so(llm: LanguageModel) -> None:
     out = await llm.complete(MESSAGES, GenerationParams(max_tokens=2, temperature=0.0))
     assert out.finish_reason == "length"
+
+
+async def test_aclose_may_be_repeated_and_a_later_call_opens_what_it_needs(llm: LanguageModel) -> None:
+    await llm.complete(MESSAGES, GenerationParams(max_tokens=4, temperature=0.0))  # connections are open now
+    await llm.aclose()
+    await llm.aclose()
+    again = await llm.complete(MESSAGES, GenerationParams(max_tokens=4, temperature=0.0))
+    assert again.text.strip()

@@ -30,7 +30,7 @@ class GenerationParams:
     """Generation stops before any of these strings."""
 
 
-MAX_STOP_SEQUENCES = 4
+MAX_STOP_SEQUENCES = limits.MAX_STOP_SEQUENCES
 
 
 def generation_params(

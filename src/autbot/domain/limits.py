@@ -89,6 +89,8 @@ MIN_VECTOR_SCORE = 0.2
 """``llm.min_vector_score``: the answer path's relevance floor: in vector and hybrid modes, chunks less similar to
 the question than this (cosine) are not given to the model (``ChunkQuery.min_vector_score``)."""
 MAX_TEMPERATURE = 2.0
+MAX_STOP_SEQUENCES = 4
+"""``stop`` strings in one request."""
 
 # --- request rates, token budgets, load -------------------------------------------------------------
 RATE_QUERY = "60/minute"

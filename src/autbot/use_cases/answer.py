@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
@@ -69,8 +69,8 @@ class AnswerLimits:
 
 
 RULES = """Rules:
-- Retrieves ``top_k`` chunks (as SearchChunks; default 4), keeps the best-scored ones that fit the
-  prompt budget whole, numbers them, and gives them to the model as labelled untrusted data.
+- Retrieves ``top_k`` chunks (as SearchChunks; default ``limits.DEFAULT_ANSWER_TOP_K``), keeps the best-scored
+  ones that fit the prompt budget whole, numbers them, and gives them to the model as labelled untrusted data.
 - Citations are exactly the chunks the model was given; none can name anything else.
 - In vector and hybrid modes, chunks less similar to the question than ``llm.min_vector_score`` are
   dropped before fusion (keyword matches too): they only distract the model.
@@ -78,7 +78,7 @@ RULES = """Rules:
 - With earlier turns, the question is first rewritten by the model as a standalone question (one short
   call, charged like an answer, its tokens included in the usage); retrieval and the answer use it.
 - A client's own instructions follow AutBot's rules in the system prompt; they never replace them.
-- ``max_tokens`` is 1 to the configured maximum; ``temperature`` is 0-2.
+- ``max_tokens`` is 1 to the configured maximum; ``temperature`` is 0-``limits.MAX_TEMPERATURE``.
 - An answer that repeats the system prompt is replaced by a refusal.
 - A caller whose daily token budget is spent gets ``token_budget_exhausted`` (429) until UTC midnight,
   before anything is retrieved; the tokens the model reports (prompt + completion) are charged after.
@@ -196,7 +196,7 @@ class StreamAnswer:
     ) -> None:
         self._grounding = _Grounding(search, llm, limits, budget, slots, clock)
 
-    async def execute(self, request: AnswerRequest) -> AsyncIterator[AnswerEvent]:
+    async def execute(self, request: AnswerRequest) -> AsyncGenerator[AnswerEvent, None]:
         """Validation, the budget check, retrieval and the generation slot come before the first event,
         so their errors come first; closing the iterator early cancels the generation and charges what
         was generated so far."""

@@ -4,7 +4,7 @@ AnswerQuestion / StreamAnswer); a chat alias relays the conversation to the conf
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -66,9 +66,10 @@ RULES = """Rules:
   messages are kept, after AutBot's grounding rules, labelled as the client's. Then the answer is made as by
   ``/query``: citations are exactly the chunks given.
 - A chat alias: the messages go to the configured model as they are, without retrieval or citations.
-- 1-64 messages, 64,000 characters together; ``max_tokens`` 1 to the configured maximum (default: the
-  answer default for ``rag:``, the maximum for a relay); ``temperature`` 0-2; ``top_p`` in (0, 1]; at most
-  4 ``stop`` strings. Token budgets and generation slots apply to every model call, the condensing one too."""
+- 1-``limits.MAX_CHAT_MESSAGES`` messages, ``limits.MAX_CHAT_CHARS`` characters together; ``max_tokens`` 1 to
+  the configured maximum (default: the answer default for ``rag:``, the maximum for a relay); ``temperature``
+  0-``limits.MAX_TEMPERATURE``; ``top_p`` in (0, 1]; at most ``limits.MAX_STOP_SEQUENCES`` ``stop`` strings.
+  Token budgets and generation slots apply to every model call, the condensing one too."""
 
 
 class _Chat:
@@ -153,7 +154,7 @@ class ChatCompletions:
         self._stream = stream
         self._chat = _Chat(llm, limits, chat_aliases, _metering(limits, budget, slots))
 
-    async def execute(self, request: ChatRequest) -> Answer | AsyncIterator[AnswerEvent]:
+    async def execute(self, request: ChatRequest) -> Answer | AsyncGenerator[AnswerEvent, None]:
         """The answer, or with ``request.stream`` its events (one use case for both: the HTTP route that serves
         them resolves one dependency, which keeps a relayed request cheap). A stream's errors of validation,
         budget, retrieval (and, for a relay, of the model's first token) come before its first event; closing
@@ -179,7 +180,7 @@ class ChatCompletions:
             finish_reason=completion.finish_reason or "stop",
         )
 
-    async def _relay_stream(self, request: ChatRequest) -> AsyncIterator[AnswerEvent]:
+    async def _relay_stream(self, request: ChatRequest) -> AsyncGenerator[AnswerEvent, None]:
         chat, m = self._chat, self._chat.metering
         params = await chat.relay_params(request)
         async with m.slot():

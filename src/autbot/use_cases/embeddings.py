@@ -31,7 +31,8 @@ class EmbedTexts:
 
     Rules:
     - ``model`` is the embedder's id or the configured alias (``openai_api.embedding_alias``); else 404.
-    - 1 to 256 non-empty texts, each at most 32,000 characters, 1,000,000 together.
+    - 1 to ``limits.MAX_EMBED_INPUTS`` non-empty texts, each at most ``limits.MAX_EMBED_INPUT_CHARS`` characters,
+      ``limits.MAX_EMBED_TOTAL_CHARS`` together.
     - ``dimensions`` may only be the embedder's own dimension (vectors are never truncated).
     """
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from autbot.domain import limits
 from autbot.domain.chunking import embedding_text
@@ -221,3 +222,10 @@ def _check_length(value: str | None, limit: int, field: str) -> None:
         raise InvalidInput(f"{field} is longer than {limit} characters.", field=field)
     if value is not None:
         check_text(value, field=field)
+
+
+@runtime_checkable
+class Ingestion(Protocol):
+    """What runs an ingestion request: ``IngestDocuments``, or a wrapper around it from the composition root."""
+
+    def execute(self, request: IngestRequest) -> list[IngestOutcome]: ...

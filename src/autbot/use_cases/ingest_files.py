@@ -7,7 +7,7 @@ from typing import Any
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import DocumentInput, IngestOutcome
 from autbot.ports.document_reader import DocumentReader
-from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+from autbot.use_cases.ingest import Ingestion, IngestRequest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,14 +31,15 @@ class IngestFiles:
     Rules:
     - Each file is read into text, a title and metadata by the document reader; an unsupported type,
       an undecodable or empty file, or one over the size limit refuses the whole request.
-    - Reading is bounded: JSON files nest at most 32 levels; a PDF is parsed within a budget of pages,
-      inflated bytes, characters and time (``ingest.*``), off the event loop, and stopped when it overruns.
+    - Reading is bounded: JSON files nest at most ``limits.MAX_JSON_DEPTH`` levels; a PDF is parsed within a
+      budget of pages, inflated bytes, characters and time (``ingest.*``), off the event loop, and stopped when
+      it overruns.
     - The request's ``metadata`` is merged into every file's metadata; the file name is the source,
       so re-uploading a changed file updates the same document.
     - Then as IngestDocuments: all validated before anything is written, idempotent, atomic replacement.
     """
 
-    def __init__(self, *, reader: DocumentReader, ingest: IngestDocuments) -> None:
+    def __init__(self, *, reader: DocumentReader, ingest: Ingestion) -> None:
         self._reader = reader
         self._ingest = ingest
 

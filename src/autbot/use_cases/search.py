@@ -54,7 +54,8 @@ class SearchChunks:
     """Find the chunks of a collection most relevant to a query, best first.
 
     Rules:
-    - ``top_k`` is 1-100 (default 5); the query is 1-4096 characters.
+    - ``top_k`` is 1-``limits.MAX_TOP_K`` (default ``limits.DEFAULT_SEARCH_TOP_K``); the query is
+      1-``limits.MAX_QUERY_CHARS`` characters.
     - Filters are equalities on metadata (a list means any of its values); all must hold.
     - Only chunks of each document's live version are returned (see IngestDocuments).
     - ``mode`` is ``vector`` (semantic), ``keyword`` (BM25) or ``hybrid`` (both, fused with weight

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
 from autbot.domain import limits
@@ -96,7 +96,8 @@ class CreateSession:
 
 
 class ListSessions:
-    """The key's own sessions, most recently used first (``limit`` 1-500, default 50), without messages."""
+    """The key's own sessions, most recently used first, without messages (``limit`` 1-``limits.MAX_PAGE_SIZE``,
+    default ``limits.SESSIONS_LISTED``)."""
 
     def __init__(self, *, store: SessionStore) -> None:
         self._store = store
@@ -180,7 +181,7 @@ class StreamInSession:
         self._turns = _Turns(store, clock)
         self._stream = stream
 
-    async def execute(self, request: SessionQuestion) -> AsyncIterator[AnswerEvent]:
+    async def execute(self, request: SessionQuestion) -> AsyncGenerator[AnswerEvent, None]:
         events = self._stream.execute(await self._turns.prepare(request))
         citations: tuple[Citation, ...] = ()
         text: list[str] = []
@@ -194,6 +195,4 @@ class StreamInSession:
                     await self._turns.record(request.session_id, request.question, "".join(text).strip(), citations)
                 yield event
         finally:
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await events.aclose()

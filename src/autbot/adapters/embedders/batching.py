@@ -68,11 +68,6 @@ class MicroBatchingEmbedder:
     def health(self) -> HealthStatus:
         return self._inner.health()
 
-    def close(self) -> None:
-        close = getattr(self._inner, "close", None)
-        if callable(close):
-            close()
-
     def _run_batch(self) -> None:
         size, ended = self._last_batch
         if size > 1 and time.monotonic() - ended < 1.0:

@@ -94,3 +94,6 @@ class ScriptedLanguageModel:
 
     def close(self) -> None:
         return None
+
+    async def aclose(self) -> None:
+        return None

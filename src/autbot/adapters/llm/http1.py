@@ -1,7 +1,7 @@
 """A lean HTTP/1.1 client for one plain-``http`` origin: kept-alive connections, ``httptools``' C parser.
 
 Why: with this client instead of aiohttp (a request written in one ``write``, the response parsed by llhttp),
-AutBot spends 0.72x the CPU per relayed request (in process, 757 vs 1,052 µs; docs/benchmarks.md §6).
+a relayed request costs AutBot less CPU (docs/benchmarks.md §6).
 It does what an OpenAI-compatible endpoint needs and no more: ``POST`` with a body, a response with a
 Content-Length, chunked or read-until-close body, connections kept alive when the server allows. No TLS,
 no proxies, no redirects, no compression: ``openai_http`` sends those calls through aiohttp.

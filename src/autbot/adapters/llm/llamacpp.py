@@ -64,7 +64,7 @@ class LlamaCppLanguageModel:
         self._context = context_tokens
         self._parallel = max(1, parallel)
         self._kv_cache = kv_cache  # "f16" or "q8_0" (half the memory; needs flash attention, which it turns on)
-        self._prompt_cache_mb = prompt_cache_mb  # llama.cpp's default (8 GiB) kept every distinct prompt's state
+        self._prompt_cache_mb = prompt_cache_mb  # llama.cpp's default (8 GiB) keeps every distinct prompt's state
         self._micro_batch = micro_batch  # n_ubatch: the compute buffers grow with it
         self._server: Any = None
         self._load_error: Exception | None = None
@@ -194,3 +194,6 @@ class LlamaCppLanguageModel:
     def close(self) -> None:
         with self._lock:
             self._server = None  # the native server stops when collected
+
+    async def aclose(self) -> None:
+        return None  # the in-process server holds no asyncio resources

@@ -6,10 +6,8 @@ Two wires, one shape (a :class:`Reply`-like answer with ``status``, ``headers``,
   through ``http1``, a lean HTTP/1.1 client on ``httptools``;
 - ``https://`` endpoints and calls through a proxy (``HTTP(S)_PROXY``) go through aiohttp (TLS, proxies).
 
-Measured (``bench/perf/relay.py``): the OpenAI SDK under llama-index cost about 16 ms a call on loopback and
-httpx about 1.6 ms of CPU and aiohttp about 0.3 ms; with ``http1`` instead of aiohttp a relayed request costs
-AutBot 0.72x the CPU (docs/benchmarks.md §6). One pool or session per event
-loop (a connection belongs to the loop it was made in), created on first use.
+What a call costs on each wire, against the OpenAI SDK and httpx: docs/benchmarks.md §6. One pool or session
+per event loop (a connection belongs to the loop it was made in), created on first use.
 """
 
 from __future__ import annotations

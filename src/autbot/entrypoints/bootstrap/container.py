@@ -11,24 +11,33 @@ from typing import Any
 
 from autbot.adapters.rerankers.identity import NoReranker  # a tiny module: no SDK behind it
 from autbot.domain.errors import ConfigurationError
-from autbot.domain.model import Fusion
-from autbot.entrypoints.bootstrap import factories as f
-from autbot.entrypoints.bootstrap import session_stores
+from autbot.entrypoints.bootstrap.factories import (
+    clients,
+    embedders,
+    indexes,
+    ingestion,
+    keys,
+    language_models,
+    limits,
+    quotas,
+    secret_stores,
+    sessions,
+)
 from autbot.entrypoints.bootstrap.injection import containers, providers
-from autbot.entrypoints.bootstrap.memory import MemoryReleasingIngest
+from autbot.entrypoints.bootstrap.memory import releasing_memory
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
-from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, StreamAnswer
+from autbot.use_cases.answer import AnswerQuestion, StreamAnswer
 from autbot.use_cases.authenticate import Authenticate
 from autbot.use_cases.chat import ChatCompletions
 from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
 from autbot.use_cases.embeddings import EmbedTexts
-from autbot.use_cases.ingest import IngestLimits
+from autbot.use_cases.ingest import IngestDocuments
 from autbot.use_cases.ingest_files import IngestFiles
 from autbot.use_cases.keys import CreateKey, ListKeys, RevokeKey
 from autbot.use_cases.models import DescribeModel, ListModels
 from autbot.use_cases.readiness import CheckReadiness
-from autbot.use_cases.search import SearchChunks, SearchLimits
+from autbot.use_cases.search import SearchChunks
 from autbot.use_cases.sessions import (
     AskInSession,
     CreateSession,
@@ -39,108 +48,84 @@ from autbot.use_cases.sessions import (
 )
 
 
-# --- limits: each read from settings, whose defaults come from autbot.domain.limits ------------------
-def _ingest_limits(s: Settings) -> IngestLimits:
-    i = s.ingest
-    return IngestLimits(
-        max_document_chars=i.max_document_chars,
-        max_documents_per_request=i.max_documents_per_request,
-        embed_batch_size=i.embed_batch_size,
-    )
-
-
-def _search_limits(s: Settings) -> SearchLimits:
-    return SearchLimits(default_alpha=s.search.hybrid_alpha, fusion=Fusion(s.search.fusion))
-
-
-def _answer_limits(s: Settings) -> AnswerLimits:
-    m = s.llm
-    return AnswerLimits(
-        default_top_k=m.default_top_k,
-        max_prompt_tokens=m.max_prompt_tokens,
-        max_output_tokens=m.max_output_tokens,
-        default_output_tokens=m.default_output_tokens,
-        timeout_s=m.timeout_s,
-        min_vector_score=m.min_vector_score,
-        daily_tokens_per_key=s.limits.daily_tokens_per_key,
-    )
-
-
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     secrets = providers.Selector(
         providers.Callable(lambda s: s.secrets.backend, settings),
-        env=providers.Singleton(f._env_secrets, settings),
-        file=providers.Singleton(f._file_secrets, settings),
+        env=providers.Singleton(secret_stores.env_secret_store, settings),
+        file=providers.Singleton(secret_stores.file_secret_store, settings),
     )
     embedder = providers.Selector(
         providers.Callable(lambda s: s.embedder.backend, settings),
-        onnx=providers.Singleton(f._onnx_embedder, settings),
-        hashing=providers.Singleton(f._hashing_embedder, settings),
+        onnx=providers.Singleton(embedders.onnx_embedder, settings),
+        hashing=providers.Singleton(embedders.hashing_embedder, settings),
     )
-    weaviate = providers.Resource(f._closing, f._weaviate_connection, settings, secrets)
+    weaviate = providers.Resource(clients.weaviate_connection, settings, secrets)
     """One Weaviate client per process, shared by its chunk index and registry."""
     index_backend = providers.Callable(lambda s: s.index.backend, settings)
     chunk_index = providers.Selector(
         index_backend,
-        chroma=providers.Resource(f._closing, f._chroma_chunks, settings),
-        weaviate=providers.Singleton(f._weaviate_chunks, settings, weaviate),
-        memory=providers.Resource(f._closing, f._memory_chunks),
+        chroma=providers.Resource(indexes.chroma_chunk_index, settings),
+        weaviate=providers.Singleton(indexes.weaviate_chunk_index, settings, weaviate),
+        memory=providers.Resource(indexes.memory_chunk_index),
     )
     registry = providers.Selector(
         index_backend,
-        chroma=providers.Resource(f._closing, f._sqlite_registry, settings),
-        weaviate=providers.Singleton(f._weaviate_registry, settings, weaviate),
-        memory=providers.Resource(f._closing, f._memory_registry),
+        chroma=providers.Resource(indexes.sqlite_registry, settings),
+        weaviate=providers.Singleton(indexes.weaviate_registry, settings, weaviate),
+        memory=providers.Resource(indexes.memory_registry),
     )
-    document_locks = providers.Singleton(f._document_locks)
-    redis = providers.Resource(f._redis_client, settings, secrets)
+    document_locks = providers.Singleton(ingestion.document_locks)
+    redis = providers.Resource(clients.redis_client, settings, secrets)
     """One Redis pool per process, built only when a Redis-backed adapter is chosen."""
     key_store = providers.Selector(
         providers.Callable(lambda s: s.auth.keys_backend, settings),
-        sqlite=providers.Resource(f._closing, f._sqlite_keys, settings),
-        redis=providers.Singleton(f._redis_keys, redis),
-        memory=providers.Singleton(f._memory_keys),
+        sqlite=providers.Resource(keys.sqlite_key_store, settings),
+        redis=providers.Singleton(keys.redis_key_store, redis),
+        memory=providers.Singleton(keys.memory_key_store),
     )
     telemetry = providers.Singleton(Telemetry.from_settings, settings)
     """Metrics and tracer (``entrypoints/observability``); adapters are wrapped with them at start-up."""
-    quota_redis = providers.Singleton(f._quota_redis, settings, secrets, telemetry)
+    quota_redis = providers.Singleton(clients.redis_link, settings, secrets, telemetry)
     """One asyncio Redis client per process for rate limits and token budgets (closed by ``aclose``)."""
     quota_storage = providers.Callable(lambda s: s.limits.storage, settings)
     rate_limiter = providers.Selector(
         quota_storage,
-        memory=providers.Singleton(f._memory_rate_limiter, settings),
-        redis=providers.Singleton(f._redis_rate_limiter, settings, quota_redis),
+        memory=providers.Singleton(quotas.memory_rate_limiter, settings),
+        redis=providers.Singleton(quotas.redis_rate_limiter, settings, quota_redis),
     )
     token_budget = providers.Selector(
         quota_storage,
-        memory=providers.Singleton(f._memory_budget),
-        redis=providers.Singleton(f._redis_budget, settings, quota_redis),
+        memory=providers.Singleton(quotas.memory_token_budget),
+        redis=providers.Singleton(quotas.redis_token_budget, settings, quota_redis),
     )
-    generation_slots = providers.Singleton(f._generation_slots, settings)
+    generation_slots = providers.Singleton(quotas.generation_slots, settings)
     """Per process: bounds the generations of the model this process drives."""
     llm = providers.Selector(
         providers.Callable(lambda s: s.llm.backend, settings),
-        local=providers.Resource(f._closing, f._local_llm, settings),
-        openai=providers.Resource(f._closing, f._openai_llm, settings, secrets),
-        fake=providers.Resource(f._closing, f._fake_llm, settings),
+        local=providers.Resource(language_models.local_language_model, settings),
+        openai=providers.Resource(language_models.openai_language_model, settings, secrets),
+        fake=providers.Resource(language_models.fake_language_model, settings),
     )
-    splitter = providers.Singleton(f._splitter, settings)
+    splitter = providers.Singleton(ingestion.text_splitter, settings)
     reranker = providers.Singleton(NoReranker)
     """The search reranker: ``NoReranker`` (no cross-encoder ships in a reachable package yet)."""
-    reader = providers.Singleton(f._reader, settings)
+    reader = providers.Singleton(ingestion.document_reader, settings)
 
     # Use cases are stateless: built once, shared by every request.
     ingest_documents = providers.Singleton(
-        MemoryReleasingIngest,
-        release_memory=providers.Callable(lambda s: s.server.malloc_trim, settings),
-        embedder=embedder,
-        chunks=chunk_index,
-        registry=registry,
-        splitter=splitter,
-        locks=document_locks,
-        limits=providers.Callable(_ingest_limits, settings),
+        releasing_memory,
+        providers.Singleton(
+            IngestDocuments,
+            embedder=embedder,
+            chunks=chunk_index,
+            registry=registry,
+            splitter=splitter,
+            locks=document_locks,
+            limits=providers.Callable(limits.ingest_limits, settings),
+        ),
+        enabled=providers.Callable(lambda s: s.server.malloc_trim, settings),
     )
     ingest_files = providers.Singleton(IngestFiles, reader=reader, ingest=ingest_documents)
     search_chunks = providers.Singleton(
@@ -148,10 +133,10 @@ class Container(containers.DeclarativeContainer):
         embedder=embedder,
         chunks=chunk_index,
         registry=registry,
-        limits=providers.Callable(_search_limits, settings),
+        limits=providers.Callable(limits.search_limits, settings),
         reranker=reranker,
     )
-    answer_limits = providers.Callable(_answer_limits, settings)
+    answer_limits = providers.Callable(limits.answer_limits, settings)
     answer_question = providers.Singleton(
         AnswerQuestion,
         search=search_chunks,
@@ -174,7 +159,7 @@ class Container(containers.DeclarativeContainer):
     list_collections = providers.Singleton(ListCollections, registry=registry, chunks=chunk_index)
     delete_collection = providers.Singleton(DeleteCollection, registry=registry, chunks=chunk_index)
     authenticate = providers.Singleton(
-        Authenticate, keys=key_store, always_required=providers.Callable(f.keys_always_required, settings)
+        Authenticate, keys=key_store, always_required=providers.Callable(keys.keys_always_required, settings)
     )
     create_key = providers.Singleton(CreateKey, keys=key_store)
     list_keys = providers.Singleton(ListKeys, keys=key_store)
@@ -204,9 +189,9 @@ class Container(containers.DeclarativeContainer):
     embed_texts = providers.Singleton(EmbedTexts, embedder=embedder, embedding_alias=embedding_alias)
     session_store = providers.Selector(
         providers.Callable(lambda s: s.sessions.backend, settings),
-        sqlite=providers.Resource(f._closing, session_stores.sqlite, settings),
-        redis=providers.Singleton(session_stores.redis, settings, redis),
-        memory=providers.Singleton(session_stores.memory, settings),
+        sqlite=providers.Resource(sessions.sqlite_session_store, settings),
+        redis=providers.Singleton(sessions.redis_session_store, settings, redis),
+        memory=providers.Singleton(sessions.memory_session_store, settings),
     )
     create_session = providers.Singleton(CreateSession, store=session_store, registry=registry)
     list_sessions = providers.Singleton(ListSessions, store=session_store)
@@ -284,13 +269,11 @@ def start(container: Container) -> None:
 
 
 def stop(container: Container) -> None:
-    container.shutdown_resources()  # type: ignore[no-untyped-call]
+    container.shutdown_resources()
 
 
 async def aclose(container: Container) -> None:
     """Close the asyncio clients (in the server's event loop, at shutdown)."""
     if container.settings().limits.storage == "redis":
         await container.quota_redis().aclose()
-    llm_aclose = getattr(container.llm(), "aclose", None)  # the OpenAI adapter's connection pool
-    if llm_aclose is not None:
-        await llm_aclose()
+    await container.llm().aclose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams
 from autbot.domain.errors import (
@@ -28,6 +28,9 @@ from autbot.ports.document_reader import DocumentReader, ReadDocument
 from autbot.ports.embedder import Embedder
 from autbot.ports.language_model import LanguageModel
 from autbot.ports.text_splitter import TextSplitter
+
+if TYPE_CHECKING:
+    from autbot.entrypoints.bootstrap.container import Container
 
 
 class ObservedEmbedder:
@@ -185,9 +188,7 @@ class ObservedLanguageModel:
         return None  # the container closes the adapter itself
 
     async def aclose(self) -> None:
-        closer = getattr(self.inner, "aclose", None)
-        if closer is not None:
-            await closer()
+        await self.inner.aclose()
 
 
 class _closing:
@@ -203,7 +204,7 @@ class _closing:
         await self.gen.aclose()
 
 
-def instrument(container: Any, telemetry: Telemetry) -> None:
+def instrument(container: Container, telemetry: Telemetry) -> None:
     """Swap the container's adapters for observed, guarded ones (before any use case is built)."""
     r = container.settings().resilience
     m = telemetry.metrics

@@ -1,10 +1,10 @@
 """glibc's malloc: how many arenas it keeps, and handing its free pages back to the OS.
 
-The server's threads (request workers, onnxruntime's pool, Chroma's and llama.cpp's) each kept freed
-ingestion buffers in their own arena: capping the arenas (``server.malloc_arenas``) returned about 120 MB
-after a load in ``bench/perf/startup_memory.py --suite rss`` (docs/benchmarks.md, "Start-up and memory"). What an arena
-keeps after an ingestion request is freed but still resident; ``server.malloc_trim`` returns it after each
-ingestion request (``MemoryReleasingIngest``), so RSS after a load is what the server still uses.
+The server's threads (request workers, onnxruntime's pool, Chroma's and llama.cpp's) each keep freed
+ingestion buffers in their own arena: ``server.malloc_arenas`` caps the arenas. What an arena keeps after
+an ingestion request is freed but still resident; ``server.malloc_trim`` returns it after each ingestion
+request (``MemoryReleasingIngest``), so RSS after a load is what the server still uses. Measured in
+docs/benchmarks.md, "Start-up and memory".
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
-from typing import Any
 
 from autbot.domain.model import IngestOutcome
-from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+from autbot.use_cases.ingest import Ingestion, IngestRequest
 
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 
 @functools.cache
-def _libc() -> Any:
+def _libc() -> ctypes.CDLL | None:
     try:
         return ctypes.CDLL("libc.so.6")  # glibc's name on Linux
     except OSError:
@@ -45,18 +44,20 @@ def release_free_memory() -> bool:
     return bool(trim(0)) if trim is not None else False
 
 
-class MemoryReleasingIngest(IngestDocuments):
-    """``IngestDocuments`` that releases the freed C heap after each request when ``release_memory`` is set:
-    the embedder's and the vector store's transient buffers are freed by then, but stay resident without it.
-    """
+class MemoryReleasingIngest:
+    """Runs ``ingest``, then releases the freed C heap, whether the request succeeded or was refused: the
+    embedder's and the vector store's transient buffers are freed by then, but stay resident without it."""
 
-    def __init__(self, *, release_memory: bool, **ports: Any) -> None:
-        super().__init__(**ports)
-        self._release_memory = release_memory
+    def __init__(self, ingest: Ingestion) -> None:
+        self._ingest = ingest
 
     def execute(self, request: IngestRequest) -> list[IngestOutcome]:
         try:
-            return super().execute(request)
+            return self._ingest.execute(request)
         finally:
-            if self._release_memory:
-                release_free_memory()
+            release_free_memory()
+
+
+def releasing_memory(ingest: Ingestion, *, enabled: bool) -> Ingestion:
+    """``ingest`` behind a ``MemoryReleasingIngest`` when ``server.malloc_trim`` is on, else itself."""
+    return MemoryReleasingIngest(ingest) if enabled else ingest

@@ -2,10 +2,9 @@
 
 ``Litestar.__init__`` adds the Pydantic plugins whenever pydantic is installed and the attrs plugin whenever
 attrs is: AutBot's schemas are msgspec structs, but both packages are installed (chromadb and others need
-them), and importing them for the plugins cost about 0.6 s of CPU at every start-up
-(``bench/perf/startup_memory.py --suite startup``). This subclass keeps Litestar's own msgspec plugin only.
-``_get_default_plugins`` is Litestar's (private) hook for exactly this choice; ``tests/unit/test_lean_app.py``
-checks it still takes effect.
+them), and importing them for the plugins adds to every start-up (docs/benchmarks.md, "Start-up to ready").
+This subclass keeps Litestar's own msgspec plugin only. ``_get_default_plugins`` is Litestar's (private) hook
+for exactly this choice; ``tests/unit/http/test_lean_start.py`` checks it still takes effect.
 """
 
 from __future__ import annotations

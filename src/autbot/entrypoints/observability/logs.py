@@ -10,8 +10,8 @@ A JSON line has the keys log shippers expect, then the event's own fields::
 OpenTelemetry span: both are set per request by the HTTP middleware.
 
 The access log (one line per request, logger ``autbot.access``) is written by :func:`access_line`
-straight to the same stream, in the same format and under the same lock as loguru's sink: a loguru call
-costs about 60 µs, a quarter of a small request's whole budget (docs/benchmarks.md, request overhead).
+straight to the same stream, in the same format and under the same lock as loguru's sink, without a loguru
+call per request (what that call costs: docs/benchmarks.md, request overhead).
 """
 
 from __future__ import annotations

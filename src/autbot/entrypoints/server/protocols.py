@@ -8,39 +8,30 @@ where httptools is installed.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.server import ServerState
 
 DEFAULT_HEADER_TIMEOUT_S = 10.0
 
 
-class HeaderDeadline:
+class HeaderDeadline(asyncio.Protocol):
     """The header timer both protocols share: armed at the connection and at a next request's first byte,
     cancelled once the headers are complete; when it fires the connection is closed without an answer.
-    A mixin before uvicorn's protocol class."""
+    A mixin before uvicorn's protocol class, which sets ``config``, ``loop`` and ``transport``."""
 
+    config: uvicorn.Config
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
-    header_timeout_s: float
-    _header_timer: asyncio.TimerHandle | None
+    _header_timer: asyncio.TimerHandle | None = None
 
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]  # uvicorn's protocol
-        self.header_timeout_s = float(getattr(config, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S))
-        self._header_timer = None
+    @property
+    def header_timeout_s(self) -> float:
+        return float(getattr(self.config, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[misc]  # uvicorn's protocol
+        super().connection_made(transport)
         self._arm_header_timer()
 
     def _arm_header_timer(self) -> None:

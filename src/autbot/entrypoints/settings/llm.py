@@ -25,11 +25,11 @@ class LocalLlmSettings(Section):
     parallel: Positive = 2
     """Requests decoded at once (continuous batching)."""
     micro_batch: Annotated[int, msgspec.Meta(ge=32, le=2048)] = 256
-    """Prompt tokens computed at once (llama.cpp's ``n_ubatch``; its 512 held 7 MB more for no CPU saved)."""
+    """Prompt tokens computed at once (llama.cpp's ``n_ubatch``; its 512 holds more memory for no CPU saved)."""
     kv_cache: Literal["f16", "q8_0"] = "f16"
-    """KV cache type: ``q8_0`` takes half the memory (about 45 MB less) but answers took 24 % more CPU."""
+    """KV cache type: ``q8_0`` takes half the memory but answers take more CPU (docs/benchmarks.md, section 11)."""
     prompt_cache_mb: NonNegative = 0
-    """llama.cpp's RAM cache of earlier prompts (0: off; its own default, 8192, grew 14 MB per question)."""
+    """llama.cpp's RAM cache of earlier prompts (0: off; its own default, 8192, grows with each distinct question)."""
     preload: bool = True
     """Load the model at start-up (else on the first question)."""
 

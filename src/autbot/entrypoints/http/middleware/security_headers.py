@@ -2,8 +2,8 @@
 
 ``SecurityHeaders`` wraps the whole app (like the observability layer), so every response gets the headers:
 handler results, problem responses from the exception handlers, the router's 404/405 and CORS preflights.
-It adds precomputed byte pairs to the raw ASGI headers (a ``before_send`` hook with mutable header objects
-cost tens of microseconds a request: docs/benchmarks.md, request overhead). A header a handler sets itself
+It adds precomputed byte pairs to the raw ASGI headers, cheaper than a ``before_send`` hook with mutable header
+objects (docs/benchmarks.md, request overhead). A header a handler sets itself
 (the page's own Content-Security-Policy, a Cache-Control) is kept.
 """
 

@@ -1,8 +1,8 @@
 """What the answer routes need, handed to them as one dependency.
 
 Litestar resolves a handler's dependencies in an anyio task group as soon as there are two or more, one
-task each: about 0.1-0.2 ms a request here for the four or five an answer route used to take (the use
-cases for whole and streamed answers, the caller, the drain switch). The answer routes (``/query``,
+task each (its cost: docs/benchmarks.md §6), where an answer route needs four or five (the use cases for
+whole and streamed answers, the caller, the drain switch). The answer routes (``/query``,
 ``/v1/chat/completions``, ``/v1/sessions/{id}/messages``) therefore take this bundle, built once at
 start-up, and read the principal and the caller from the request.
 """

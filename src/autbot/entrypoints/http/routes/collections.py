@@ -20,6 +20,7 @@ from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
 from autbot.entrypoints.http.routes.answering import Answering
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas.bodies import decode_json, read_form
+from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, answer_stream
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
 from autbot.use_cases.answer import AnswerQuestion, AnswerRequest
@@ -34,7 +35,7 @@ from autbot.use_cases.documents import (
     ListDocuments,
     ListDocumentsRequest,
 )
-from autbot.use_cases.ingest import IngestDocuments, IngestRequest
+from autbot.use_cases.ingest import IngestDocuments, Ingestion, IngestRequest
 from autbot.use_cases.ingest_files import IngestFiles, IngestFilesRequest, UploadedFile
 from autbot.use_cases.search import SearchChunks, SearchRequest
 
@@ -73,7 +74,7 @@ class CollectionController(Controller):
     @post(
         "/{collection:str}/documents",
         summary="Ingest JSON documents.",
-        description=IngestDocuments.__doc__,
+        description=described(IngestDocuments),
         status_code=201,
         sync_to_thread=True,
         opt=sec.ingest(**limited("ingest")),
@@ -83,7 +84,7 @@ class CollectionController(Controller):
         self,
         collection: FromPath[str],
         data: JSONBody[s.IngestBody],
-        ingest_documents: NamedDependency[IngestDocuments],
+        ingest_documents: NamedDependency[Ingestion],
     ) -> s.IngestResponse:
         docs = tuple(
             DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata)
@@ -95,7 +96,7 @@ class CollectionController(Controller):
     @post(
         "/{collection:str}/files",
         summary="Ingest uploaded files (.txt .md .html .pdf .json).",
-        description=FILE_FIELDS_HELP + "\n\n" + (IngestFiles.__doc__ or ""),
+        description=FILE_FIELDS_HELP + "\n\n" + described(IngestFiles),
         status_code=201,
         sync_to_thread=True,
         before_request=read_form,
@@ -167,7 +168,7 @@ class CollectionController(Controller):
     @post(
         "/{collection:str}/search",
         summary="Semantic / keyword / hybrid search.",
-        description=SearchChunks.__doc__,
+        description=described(SearchChunks),
         status_code=200,
         sync_to_thread=True,
         opt=sec.query(**limited("search")),
@@ -191,7 +192,7 @@ class CollectionController(Controller):
     @post(
         "/{collection:str}/query",
         summary="Answer a question with citations (JSON or SSE).",
-        description=AnswerQuestion.__doc__,
+        description=described(AnswerQuestion),
         status_code=200,
         opt=sec.query(**limited("query")),
         responses=problem_responses(404, 409, body=True),

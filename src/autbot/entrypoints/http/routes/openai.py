@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import msgspec
@@ -36,6 +36,7 @@ from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
 from autbot.entrypoints.http.routes.answering import Answering
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas import openai as o
+from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.event_stream import EventStream
 from autbot.use_cases.chat import ChatCompletions
 from autbot.use_cases.embeddings import EmbedRequest, EmbedTexts
@@ -52,7 +53,7 @@ class ChatController(Controller):
     @post(
         "/completions",
         summary="OpenAI chat completions: rag:<collection> answers with citations; a chat alias relays.",
-        description=ChatCompletions.__doc__,
+        description=described(ChatCompletions),
         status_code=200,
         opt=sec.query(**limited("query")),
         responses=openai_error_responses(404, 409, body=True),
@@ -111,7 +112,7 @@ def _error_frame(body: dict[str, Any]) -> bytes:
 
 
 async def _chunks(
-    first: AnswerEvent, events: AsyncIterator[AnswerEvent | None], f: _Frames, *, rag: bool, include_usage: bool
+    first: AnswerEvent, events: AsyncGenerator[AnswerEvent | None, None], f: _Frames, *, rag: bool, include_usage: bool
 ) -> AsyncIterator[bytes]:
     """Role first, then content deltas, then the finish reason with the citations, the usage chunk if asked
     for, and ``[DONE]``. A failure ends the stream with an error event instead (never a silent cut); SIGTERM
@@ -146,9 +147,7 @@ async def _chunks(
             openai_error(status=500, message="An internal error occurred; it has been logged.", code="internal_error")
         )
     finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await events.aclose()
 
 
 class ModelsController(Controller):
@@ -159,7 +158,7 @@ class ModelsController(Controller):
     @get(
         "/",
         summary="OpenAI models: the chat aliases, rag:<collection> per collection the key may use, the embedder.",
-        description=ListModels.__doc__,
+        description=described(ListModels),
         sync_to_thread=True,
         opt=sec.query(),
         responses=openai_error_responses(),
@@ -173,7 +172,7 @@ class ModelsController(Controller):
     @get(
         "/{model:str}",
         summary="One model (rag:<collection> only if the key may use that collection).",
-        description=DescribeModel.__doc__,
+        description=described(DescribeModel),
         sync_to_thread=True,
         opt=sec.query(),
         responses=openai_error_responses(404),
@@ -195,7 +194,7 @@ class EmbeddingsController(Controller):
     @post(
         "/",
         summary="OpenAI embeddings with the configured embedder (float or base64).",
-        description=EmbedTexts.__doc__,
+        description=described(EmbedTexts),
         status_code=200,
         sync_to_thread=True,
         opt=sec.query(**limited("search")),

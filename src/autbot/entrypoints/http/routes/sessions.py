@@ -21,6 +21,7 @@ from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
 from autbot.entrypoints.http.routes.answering import Answering
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas import sessions as ss
+from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, answer_stream
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
 from autbot.use_cases.sessions import (
@@ -44,7 +45,7 @@ class SessionController(Controller):
     @post(
         "/",
         summary="Start a session over a collection.",
-        description=CreateSession.__doc__,
+        description=described(CreateSession),
         status_code=201,
         sync_to_thread=True,
         opt=sec.query(),
@@ -64,7 +65,7 @@ class SessionController(Controller):
     @get(
         "/",
         summary="The key's sessions, most recently used first.",
-        description=ListSessions.__doc__,
+        description=described(ListSessions),
         sync_to_thread=True,
         opt=sec.query(),
         responses=openai_error_responses(),
@@ -81,7 +82,7 @@ class SessionController(Controller):
     @get(
         "/{session_id:str}",
         summary="A session with its messages and their citations.",
-        description=GetSession.__doc__,
+        description=described(GetSession),
         sync_to_thread=True,
         opt=sec.query(),
         responses=openai_error_responses(404),
@@ -94,7 +95,7 @@ class SessionController(Controller):
     @delete(
         "/{session_id:str}",
         summary="Delete a session.",
-        description=DeleteSession.__doc__,
+        description=described(DeleteSession),
         sync_to_thread=True,
         opt=sec.query(),
         responses=openai_error_responses(404),
@@ -110,7 +111,7 @@ class SessionController(Controller):
     @post(
         "/{session_id:str}/messages",
         summary="Ask the next question in a session (JSON or SSE, as /query).",
-        description=AskInSession.__doc__,
+        description=described(AskInSession),
         status_code=200,
         opt=sec.query(**limited("query")),
         responses=openai_error_responses(404, 409, body=True),

@@ -6,7 +6,7 @@ server drains (a ``None`` event from the draining wrapper: code ``shutting_down`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import msgspec
@@ -25,7 +25,7 @@ def event(kind: str, payload: Any) -> ServerSentEventMessage:
 
 
 async def answer_stream(
-    first: AnswerEvent, events: AsyncIterator[AnswerEvent | None], instance: str
+    first: AnswerEvent, events: AsyncGenerator[AnswerEvent | None, None], instance: str
 ) -> AsyncIterator[ServerSentEventMessage]:
     try:
         current: AnswerEvent | None = first
@@ -49,6 +49,4 @@ async def answer_stream(
     except AutbotError as error:
         yield event("error", autbot_problem(error, instance))
     finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await events.aclose()

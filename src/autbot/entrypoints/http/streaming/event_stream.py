@@ -1,8 +1,8 @@
 """Streamed responses (server-sent events) without Litestar's per-stream task group.
 
 Litestar's ``Stream`` sends the head, then opens an anyio task group with a task for the body and one that
-waits for the client to go away. Measured in process (the relay, ``bench/perf/relay.py``'s fake upstream), the
-group put about 100 µs between the head and the first event, on the path of the time to the first byte.
+waits for the client to go away: the group stands between the head and the first event, on the path of the
+time to the first byte (docs/benchmarks.md §6).
 ``EventStream`` sends the first event right after the head and only then starts one plain asyncio task that
 waits for ``http.disconnect``; when the client goes away it cancels the streaming task, which ends the
 events' iterator (its ``finally`` runs: a generation is cancelled and charged) and returns quietly, as
@@ -61,17 +61,17 @@ class _EventStreamResponse(ASGIStreamingResponse):
                 listener.cancel()
 
 
-class _LeanBody:
+class _LeanBody(Stream):
     """Swaps the streaming response Litestar builds for one with the lean body above."""
 
     def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
-        response: ASGIResponse = super().to_asgi_response(*args, **kwargs)  # type: ignore[misc]  # a mixin
+        response: ASGIResponse = super().to_asgi_response(*args, **kwargs)
         if type(response) is ASGIStreamingResponse:  # (a HEAD request's is a plain one)
             response.__class__ = _EventStreamResponse  # same slots, same state: only ``send_body`` differs
         return response
 
 
-class EventStream(_LeanBody, Stream):
+class EventStream(_LeanBody):
     """``Stream`` with the lean body above (an async iterator of bytes or str)."""
 
 
