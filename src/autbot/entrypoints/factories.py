@@ -168,17 +168,20 @@ def _splitter(s: Settings) -> Any:
 
 
 def _reader(s: Settings) -> Any:
+    from autbot.adapters.readers.budget import ParseLimits
     from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
-    from autbot.adapters.readers.pdf import PdfLimits, ProcessPdfParser
+    from autbot.adapters.readers.runners import ProcessParseRunner
 
     i = s.ingest
-    limits = PdfLimits(
+    limits = ParseLimits(
         max_pages=i.max_pdf_pages,
         max_decompressed_bytes=i.max_decompressed_bytes,
         max_chars=i.max_document_chars,
         max_seconds=i.max_parse_seconds,
-    )  # PDFs are parsed in worker processes, started on the first PDF
-    return MultiFormatDocumentReader(max_bytes=i.max_file_bytes, pdf=ProcessPdfParser(limits, workers=i.parse_workers))
+        max_memory_bytes=i.max_parse_memory_bytes,
+    )
+    runner = ProcessParseRunner(limits, workers=i.parse_workers)  # worker processes, started on the first upload
+    return MultiFormatDocumentReader(max_bytes=i.max_file_bytes, runner=runner)
 
 
 def _env_secrets(s: Settings) -> Any:
