@@ -17,7 +17,7 @@ import re
 from autbot.adapters.readers.budget import Extracted, ParseLimits
 from autbot.adapters.readers.text import decode
 
-_SKIP = ["script", "style", "noscript", "template", "svg", "head", "title"]
+_SKIP = "script, style, noscript, template, svg, head, title"
 _BLOCK = ", ".join(("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "pre"))
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n\s*\n")
@@ -32,7 +32,8 @@ def extract_html(data: bytes, limits: ParseLimits, name: str) -> Extracted:
     root = tree.root
     if root is None:
         return Extracted(text="", title=heading or None)
-    root.strip_tags(_SKIP, recursive=True)
+    for skipped in root.css(_SKIP):  # one walk of the tree (strip_tags walks it once per tag)
+        skipped.decompose()
     for block in root.css(_BLOCK):
         if block.tag != "br":
             block.insert_before("\n")
