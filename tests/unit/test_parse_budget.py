@@ -197,7 +197,7 @@ def test_a_slow_parse_is_stopped_and_others_go_on(workers: ProcessParseRunner) -
     while the other worker reads other files."""
     from concurrent.futures import ThreadPoolExecutor
 
-    short = ProcessParseRunner(ParseLimits(max_seconds=2.0), workers=2)
+    short = ProcessParseRunner(ParseLimits(max_seconds=4.0), workers=2)
     reader = MultiFormatDocumentReader(runner=short)
     try:
         with ThreadPoolExecutor(1) as pool:
