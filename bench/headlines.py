@@ -130,6 +130,14 @@ def _rate_limiter(r: dict[str, Any]) -> list[Row]:
     return [("rate limiter limits / in-process CPU per hit", _fmt(ratio, ".1f"), "moving window, 1,000 callers")]
 
 
+def _html_parser(r: dict[str, Any]) -> list[Row]:
+    shape = "'<a ' x 4000 (12 KB)"
+    cells = _get(r, "seconds", shape) or {}
+    old, new = cells.get("html.parser (stdlib)"), cells.get("lexbor (selectolax)")
+    value = "—" if old is None or new is None else f"{old} / {new}"
+    return [("HTML extraction on hostile markup, stdlib / Lexbor seconds", value, shape)]
+
+
 def _weaviate_tenancy(r: dict[str, Any]) -> list[Row]:
     layouts = _get(r, "layouts") or {}
     ratio = _ratio(
@@ -153,6 +161,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "answers": _answers,
     "retrieval": _retrieval,
     "condense": _condense,
+    "html_parser": _html_parser,
     "rate_limiter": _rate_limiter,
     "weaviate_tenancy": _weaviate_tenancy,
 }

@@ -121,6 +121,14 @@ SUITES: tuple[Suite, ...] = (
         (0, 900),
     ),
     Suite(
+        "html_parser",
+        "studies",
+        "HTML text extraction on hostile and ordinary markup: stdlib html.parser vs Lexbor (vs html5-parser)",
+        ("--repeat", "1", "--cap", "20", "--shapes", "ordinary,'<a ',<!["),
+        (),
+        (300, 1200),
+    ),
+    Suite(
         "rate_limiter",
         "studies",
         "in-memory rate limiter CPU per hit: limits' storage vs InProcessRateLimiter",

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from autbot.adapters.readers.budget import ParseLimits
 from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
-from autbot.adapters.readers.pdf import InProcessPdfParser, PdfLimits, PdfParser, ProcessPdfParser
+from autbot.adapters.readers.runners import InProcessParseRunner, ParseRunner, ProcessParseRunner
 from autbot.adapters.secrets.stores import EnvSecretStore, FileSecretStore, StaticSecretStore
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
 from autbot.domain.errors import (
@@ -27,17 +28,17 @@ from autbot.ports.secret_store import SecretStore
 from autbot.ports.text_splitter import TextSplitter
 from tests.support.documents import make_pdf, pdf_bomb, pdf_deeply_nested, pdf_many_pages, pdf_text_bomb
 
-PDF_PARSERS = ["in_process", pytest.param("worker_process", marks=pytest.mark.slow)]
-"""How the reader parses PDFs: in the calling thread, or in worker processes (as the server does)."""
+RUNNERS = ["in_process", pytest.param("worker_process", marks=pytest.mark.slow)]
+"""How the reader parses files: in the calling thread, or in worker processes (as the server does)."""
 
 
-def _pdf_parser(kind: str, limits: PdfLimits) -> PdfParser:
-    return InProcessPdfParser(limits) if kind == "in_process" else ProcessPdfParser(limits, workers=1)
+def _runner(kind: str, limits: ParseLimits) -> ParseRunner:
+    return InProcessParseRunner(limits) if kind == "in_process" else ProcessParseRunner(limits, workers=1)
 
 
-@pytest.fixture(params=PDF_PARSERS)
+@pytest.fixture(params=RUNNERS)
 def reader(request: pytest.FixtureRequest) -> DocumentReader:
-    return MultiFormatDocumentReader(max_bytes=10_000, pdf=_pdf_parser(request.param, PdfLimits()))
+    return MultiFormatDocumentReader(max_bytes=10_000, runner=_runner(request.param, ParseLimits()))
 
 
 @pytest.mark.parametrize(
@@ -88,10 +89,10 @@ def test_specific_errors(reader: DocumentReader) -> None:
         reader.read(b"%PDF-1.4 garbage", media_type=None, filename="x.pdf")
 
 
-@pytest.mark.parametrize("kind", PDF_PARSERS)
+@pytest.mark.parametrize("kind", RUNNERS)
 def test_hostile_pdfs_are_refused_within_budget(kind: str) -> None:
-    limits = PdfLimits(max_pages=50, max_decompressed_bytes=4_000_000, max_chars=10_000, max_seconds=3.0)
-    reader = MultiFormatDocumentReader(pdf=_pdf_parser(kind, limits))
+    limits = ParseLimits(max_pages=50, max_decompressed_bytes=4_000_000, max_chars=10_000, max_seconds=3.0)
+    reader = MultiFormatDocumentReader(runner=_runner(kind, limits))
 
     def read(data: bytes) -> str:
         return reader.read(data, media_type=None, filename="x.pdf").text
@@ -105,7 +106,7 @@ def test_hostile_pdfs_are_refused_within_budget(kind: str) -> None:
     with pytest.raises(DocumentUnparseable, match="nested"):
         read(pdf_deeply_nested(50_000))
     if kind == "worker_process":  # in-process, the time limit is only checked between pages
-        slow = MultiFormatDocumentReader(pdf=_pdf_parser(kind, PdfLimits(max_seconds=3.0)))
+        slow = MultiFormatDocumentReader(runner=_runner(kind, ParseLimits(max_seconds=3.0)))
         with pytest.raises(ParseBudgetExceeded):  # within the byte limits, minutes of CPU: the worker is killed
             slow.read(pdf_text_bomb(), media_type=None, filename="x.pdf")
     assert read(make_pdf("Still reading after all that")) == "Still reading after all that"

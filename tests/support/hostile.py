@@ -1,6 +1,8 @@
 """Hostile requests (issue 8): each one once crashed the server, answered 500, or answered 503 as if a store
-were down. Each must now get a 4xx with a stable code, and lose nothing already stored. Shared by the
-in-process tests (fakes) and the integration test (a real ``autbot serve`` on the embedded store)."""
+were down, or took seconds of a request thread to parse. Each must now get a 4xx with a stable code, and lose
+nothing already stored. Shared by the in-process tests (fakes) and the integration test (a real ``autbot serve``
+on the embedded store). ``HOSTILE_FILES`` and ``MARKUP`` are the uploads that tripped the parsers, for the
+reader's own tests and its fuzzing."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
-from autbot.adapters.readers.pdf import InProcessPdfParser, PdfLimits
+from autbot.adapters.readers.runners import InProcessParseRunner
 from autbot.domain import limits
 from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.settings import load_settings
@@ -37,13 +39,41 @@ SEED = [
 
 
 def in_process_client() -> TestClient[Litestar]:
-    """The app over fakes, PDFs parsed in the calling thread (no worker process), rate limits off."""
+    """The app over fakes, files parsed in the calling thread (no worker process), rate limits off."""
     settings = load_settings("local", env={}, overrides=FAKE_BACKENDS)
-    reader = MultiFormatDocumentReader(max_bytes=settings.ingest.max_file_bytes, pdf=InProcessPdfParser(PdfLimits()))
+    reader = MultiFormatDocumentReader(max_bytes=settings.ingest.max_file_bytes, runner=InProcessParseRunner())
     return loopback_client(create_app(settings, overrides={"reader": reader}))
 
 
 JSON = {"content-type": "application/json"}
+
+BIG_INT = "9" * 5_000
+"""More digits than Python converts by default (``sys.get_int_max_str_digits``: 4,300)."""
+
+HOSTILE_FILES: dict[str, tuple[bytes, int, str]] = {
+    "unclosed.html": (b"<a " * 4_000, 400, "empty_document"),  # quadratic in html.parser: seconds for 12 KB
+    "quotes.html": (b"<a b='" * 8_000, 400, "empty_document"),  # quadratic in html.parser: 48 KB took 28 s
+    "bogus.html": (b"<![ x", 400, "empty_document"),  # html.parser: AssertionError
+    "bigint.json": (BIG_INT.encode(), 422, "document_unparseable"),  # json: ValueError (int digits)
+    "bigint-in.json": (b'{"a": [1, ' + BIG_INT.encode() + b"]}", 422, "document_unparseable"),
+    "paths.json": (  # 60 KB whose flattened paths are millions of characters
+        json.dumps({"k" * 60_000: list(range(100))}).encode(),
+        413,
+        "document_too_large",
+    ),
+}
+"""Uploads that once answered 500 or took seconds to parse: file name -> (bytes, status, code)."""
+
+# fmt: off
+MARKUP = [
+    "<a ", "<a b='", '<a b="', "<a b=", "<![ x", "<![CDATA[", "]]>", "<!--", "-->", "<!", "<?", "</", "</ x>",
+    "<div>", "</div>", "<p>", "</p>", "<b>", "<table>", "<select>", "<selectedcontent>", "<option>x", "<template>",
+    "<script>", "</script>", "<style>", "<svg>", "<math>", "<title>", "</title>", "<plaintext>", "<textarea>",
+    "<noscript>", "<frameset>", "<head>", "<body>", "<html>", "&", "&#", "&#x", "&#xD800;", "&#1114112;", "&amp",
+    "&NotNestedGreaterGreater;", "\x00", "\r", "\ufeff", "text", " ", "\n",
+]
+# fmt: on
+"""Fragments of markup that parsers get wrong: random sequences of them go to the HTML reader."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,6 +272,33 @@ def hostile_requests(collection: str) -> list[Hostile]:
             status=413,
             code="document_too_large",
             request={"files": [("files", ("pages.pdf", pdf_many_pages(limits.MAX_PDF_PAGES + 1), "application/pdf"))]},
+        ),
+        *[
+            Hostile(
+                name=f"a file that tripped a parser: {name}",
+                method="POST",
+                path=upload,
+                status=status,
+                code=code,
+                request={"files": [("files", (name, data, "application/octet-stream"))]},
+            )
+            for name, (data, status, code) in HOSTILE_FILES.items()
+        ],
+        Hostile(
+            name="a JSON body with an integer of 5,000 digits",
+            method="POST",
+            path=f"{c}/search",
+            status=400,
+            code="invalid_input",
+            request={"content": ('{"query": "x", "filters": {"n": ' + BIG_INT + "}}").encode(), "headers": JSON},
+        ),
+        Hostile(
+            name="a metadata form part with an integer of 5,000 digits",
+            method="POST",
+            path=upload,
+            status=400,
+            code="invalid_input",
+            request={"files": [ok_file], "data": {"metadata": '{"n": ' + BIG_INT + "}"}},
         ),
         Hostile(
             name="a PDF that is not one",

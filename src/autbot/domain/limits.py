@@ -72,9 +72,13 @@ MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
 """``ingest.max_decompressed_bytes``: bytes one uploaded file may inflate to while it is parsed (a PDF's
 compressed streams)."""
 MAX_PARSE_SECONDS = 30.0
-"""``ingest.max_parse_seconds``: time to extract the text of one uploaded PDF (its parser is then stopped)."""
+"""``ingest.max_parse_seconds``: time to extract the text of one uploaded file, whatever its format (its worker
+process is then killed)."""
+MAX_PARSE_MEMORY_BYTES = 1024 * 1024 * 1024
+"""``ingest.max_parse_memory_bytes``: memory the worker process parsing one uploaded file may allocate (an HTML
+tree takes many times the bytes of its markup)."""
 PARSE_WORKERS = 2
-"""``ingest.parse_workers``: PDFs parsed at once, each in its own worker process."""
+"""``ingest.parse_workers``: uploaded files parsed at once, each in its own worker process."""
 
 # --- generation -------------------------------------------------------------------------------------
 MAX_PROMPT_TOKENS = 1_536

@@ -18,9 +18,9 @@ class DocumentReader(Protocol):
     """Bytes and a media type (or a file name) in, text and metadata out.
 
     Raises ``UnsupportedMediaType``, ``InvalidEncoding``, ``EmptyDocument``, ``DocumentTooLarge`` (the file, its
-    text, or what it inflates to), ``InvalidInput`` (malformed or too deeply nested JSON),
-    ``DocumentUnparseable`` / ``ParseBudgetExceeded`` (a file its parser cannot read within its budget) or
-    ``Overloaded`` (every parser busy).
+    text, what it inflates to, or the memory its parse needs), ``InvalidInput`` (malformed or too deeply nested
+    JSON), ``DocumentUnparseable`` / ``ParseBudgetExceeded`` (a file its parser cannot read, fails on, or cannot
+    read within its time) or ``Overloaded`` (every parser busy); never anything else for what the file holds.
     """
 
     @property

@@ -31,9 +31,10 @@ class IngestFiles:
     Rules:
     - Each file is read into text, a title and metadata by the document reader; an unsupported type,
       an undecodable or empty file, or one over the size limit refuses the whole request.
-    - Reading is bounded: JSON files nest at most ``limits.MAX_JSON_DEPTH`` levels; a PDF is parsed within a
-      budget of pages, inflated bytes, characters and time (``ingest.*``), off the event loop, and stopped when
-      it overruns.
+    - Reading is bounded: every file, whatever its format, is parsed within a budget of time, memory and
+      characters (``ingest.*``; a PDF's pages and inflated bytes too), away from the request threads, and
+      stopped when it overruns (422 ``parse_budget_exceeded``); JSON files nest at most ``limits.MAX_JSON_DEPTH``
+      levels. A file a parser fails on is 422 ``document_unparseable``; a title too long is cut to fit.
     - The request's ``metadata`` is merged into every file's metadata; the file name is the source,
       so re-uploading a changed file updates the same document.
     - Then as IngestDocuments: all validated before anything is written, idempotent, atomic replacement.

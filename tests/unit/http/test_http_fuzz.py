@@ -2,7 +2,7 @@
 parameters, wrong content types, random bytes), the answer is never a 5xx, the app still answers
 ``/health``, and the documents stored before are intact (same listing, same search results).
 
-In-process over the fakes (PDFs parsed in the calling thread), with a bounded number of examples."""
+In-process over the fakes (files parsed in the calling thread), with a bounded number of examples."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from autbot.domain import limits
 from tests.support.documents import deep_json, make_pdf, pdf_deeply_nested
-from tests.support.hostile import SEED, in_process_client, snapshot
+from tests.support.hostile import HOSTILE_FILES, MARKUP, SEED, in_process_client, snapshot
 
 _METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 SEEDED = "kb"
@@ -119,7 +119,9 @@ file_parts = st.lists(
         | st.just(make_pdf("fuzz"))
         | st.just(pdf_deeply_nested(5_000))
         | deep.map(str.encode)
-        | st.just(b"\xff\xfe\x00x"),
+        | st.just(b"\xff\xfe\x00x")
+        | st.lists(st.sampled_from(MARKUP), max_size=40).map(lambda parts: "".join(parts).encode())
+        | st.sampled_from([data for data, _, _ in HOSTILE_FILES.values()]),
         st.sampled_from(["text/plain", "application/pdf", "application/json", "application/octet-stream"]),
     ),
     max_size=3,

@@ -188,9 +188,13 @@ class IngestSettings(Section):
     max_decompressed_bytes: Annotated[int, msgspec.Meta(ge=1024)] = limits.MAX_DECOMPRESSED_BYTES
     """Bytes an uploaded PDF's compressed streams may inflate to, all pages together (413 above it)."""
     max_parse_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = limits.MAX_PARSE_SECONDS
-    """Time to extract one PDF's text; its worker process is then killed (422 ``parse_budget_exceeded``)."""
+    """Time to extract one uploaded file's text, whatever its format; its worker process is then killed (422
+    ``parse_budget_exceeded``)."""
+    max_parse_memory_bytes: Annotated[int, msgspec.Meta(ge=64 * 1024 * 1024)] = limits.MAX_PARSE_MEMORY_BYTES
+    """Memory the worker process parsing one uploaded file may allocate (413 ``document_too_large`` past it)."""
     parse_workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = limits.PARSE_WORKERS
-    """PDFs parsed at once, each in its own worker process (started on the first PDF, not at start-up)."""
+    """Uploaded files parsed at once, each in its own worker process (started on the first upload, not at
+    start-up)."""
 
 
 class SearchSettings(Section):

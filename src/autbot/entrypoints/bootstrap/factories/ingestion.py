@@ -9,18 +9,22 @@ from autbot.ports.text_splitter import TextSplitter
 
 
 def document_reader(s: Settings) -> DocumentReader:
-    """PDFs are parsed in worker processes, started on the first PDF."""
+    """Every uploaded file is parsed in a worker process (started on the first upload) within one budget."""
+    from autbot.adapters.readers.budget import ParseLimits
     from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
-    from autbot.adapters.readers.pdf import PdfLimits, ProcessPdfParser
+    from autbot.adapters.readers.runners import ProcessParseRunner
 
     i = s.ingest
-    limits = PdfLimits(
+    limits = ParseLimits(
         max_pages=i.max_pdf_pages,
         max_decompressed_bytes=i.max_decompressed_bytes,
         max_chars=i.max_document_chars,
         max_seconds=i.max_parse_seconds,
+        max_memory_bytes=i.max_parse_memory_bytes,
     )
-    return MultiFormatDocumentReader(max_bytes=i.max_file_bytes, pdf=ProcessPdfParser(limits, workers=i.parse_workers))
+    return MultiFormatDocumentReader(
+        max_bytes=i.max_file_bytes, runner=ProcessParseRunner(limits, workers=i.parse_workers)
+    )
 
 
 def text_splitter(s: Settings) -> TextSplitter:
