@@ -150,7 +150,9 @@ class Document:
     created_at: float
     updated_at: float
     previous_version: str | None = None
-    """The version this one replaced; its chunks may still be in flight for a reader."""
+    """The version this one replaced, while that version's chunks may remain: set when the registry switches,
+    cleared once they are removed. Set after a restart, it names a replacement a crash cut short; search never
+    shows it either way."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

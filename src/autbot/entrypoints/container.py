@@ -17,6 +17,7 @@ from autbot.entrypoints import session_stores
 from autbot.entrypoints.allocator import MemoryReleasingIngest
 from autbot.entrypoints.injection import containers, providers
 from autbot.entrypoints.observability.telemetry import Telemetry
+from autbot.entrypoints.recovery import finish_interrupted_writes
 from autbot.entrypoints.settings import BACKENDS, Settings
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, StreamAnswer
 from autbot.use_cases.authenticate import Authenticate
@@ -281,6 +282,7 @@ def start(container: Container) -> None:
     container.session_store()
     container.rate_limiter()
     container.token_budget()
+    finish_interrupted_writes(container)  # before the first request: no replaced version's chunks remain
 
 
 def stop(container: Container) -> None:
