@@ -120,3 +120,21 @@ def test_sqlite_registry_persists_across_reopen(tmp_path: Path) -> None:
     assert again.get_collection("keep") is not None
     again.close()
     assert not again.health().ok  # a closed registry reports, it does not raise
+
+
+def test_replaced_versions_are_listed_until_forgotten(registry: DocumentRegistry, name: str) -> None:
+    """A record naming a replaced version is an unfinished replacement: listed until its removal is done."""
+    registry.put_documents(
+        [record(name, "a", "v2", previous="v1"), record(name, "b", "v1"), record(name, "c", "v3", previous="v2")]
+    )
+    assert [d.id for d in registry.replaced_documents(name, limit=10)] == ["a", "c"]
+    assert [d.id for d in registry.replaced_documents(name, limit=1)] == ["a"]
+    a, c = (registry.get_documents(name, [i])[i] for i in ("a", "c"))
+    registry.put_documents([record(name, "c", "v4", previous="v3")])  # rewritten since it was read
+    registry.forget_replaced([a, c])
+    got = registry.get_documents(name, ["a", "c"])
+    assert (got["a"].version, got["a"].previous_version) == ("v2", None)
+    assert (got["c"].version, got["c"].previous_version) == ("v4", "v3")  # the newer replacement stands
+    assert [d.id for d in registry.replaced_documents(name, limit=10)] == ["c"]
+    registry.forget_replaced([])
+    assert registry.replaced_documents(f"c-{uuid.uuid4().hex[:12]}", limit=10) == []

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from autbot.domain.errors import CollectionNotFound, Forbidden, InvalidInput
 
 KEY_PREFIX = "abk_"
-_KEY_RE = re.compile(r"^abk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_KEY_RE = re.compile(r"abk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # applied with fullmatch, never match
 
 
 class Scope(enum.StrEnum):
@@ -42,7 +42,7 @@ def parse_scopes(raw: str | list[str] | tuple[str, ...]) -> frozenset[Scope]:
 
 
 def validate_key_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise InvalidInput("Key names are 1-64 characters of letters, digits and . _ -.", field="name")
     return name
 
@@ -92,7 +92,7 @@ def new_key(
 
 def split_key(presented: str) -> tuple[str, str] | None:
     """``(key id, secret)`` of a well-formed key, else None."""
-    m = _KEY_RE.match(presented)
+    m = _KEY_RE.fullmatch(presented)
     return (m.group(1), m.group(2)) if m else None
 
 

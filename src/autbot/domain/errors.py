@@ -81,6 +81,15 @@ class InvalidHost(InvalidInput):
     default_message = "This server does not answer to that host name."
 
 
+class UpstreamRejected(InvalidInput):
+    """A backing service answered that the request is not valid (the language model's HTTP 400, 413 or 422,
+    the vector store's validation error): the service is up and no circuit breaker counts this; the request
+    (a question or history longer than the model takes, a name the store refuses) has to change."""
+
+    code = "upstream_rejected"
+    default_message = "A backing service refused the request as not valid."
+
+
 class RequestTimeout(AutbotError):
     """The request body did not arrive within ``server.body_timeout_s``."""
 

@@ -16,9 +16,10 @@ from autbot.domain.errors import InvalidEncoding, InvalidInput
 MetadataValue = str | int | float | bool
 Metadata = dict[str, MetadataValue]
 
-_COLLECTION_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
-_DOCUMENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
-_METADATA_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_COLLECTION_RE = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
+_DOCUMENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+_METADATA_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+"""Every name pattern is applied with ``fullmatch``: ``match`` with ``$`` would accept a trailing newline."""
 RESERVED_METADATA_KEYS = frozenset(
     {"document_id", "document_version", "position", "title", "source", "text", "chunk_id"}
 )
@@ -31,7 +32,7 @@ class CollectionName:
     value: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.value, str) or not _COLLECTION_RE.match(self.value):
+        if not isinstance(self.value, str) or not _COLLECTION_RE.fullmatch(self.value):
             raise InvalidInput(
                 "Collection names are 1-63 characters of a-z, 0-9, '_' and '-', "
                 "starting and ending with a letter or digit.",
@@ -45,7 +46,7 @@ class CollectionName:
 
 def validate_document_id(value: str) -> str:
     """Document ids: 1-128 characters of ``A-Z a-z 0-9 . _ : @ -``, starting alphanumeric."""
-    if not isinstance(value, str) or not _DOCUMENT_ID_RE.match(value):
+    if not isinstance(value, str) or not _DOCUMENT_ID_RE.fullmatch(value):
         raise InvalidInput(
             "Document ids are 1-128 characters of letters, digits and . _ : @ -, starting with a letter or digit.",
             field="id",
@@ -102,7 +103,7 @@ def validate_metadata(metadata: dict[str, Any], *, field_name: str = "metadata")
         raise InvalidInput(f"At most {limits.MAX_METADATA_KEYS} metadata keys are allowed.", field=field_name)
     clean: Metadata = {}
     for key, value in metadata.items():
-        if not isinstance(key, str) or not _METADATA_KEY_RE.match(key):
+        if not isinstance(key, str) or not _METADATA_KEY_RE.fullmatch(key):
             raise InvalidInput(
                 "Metadata keys are identifiers: a letter or '_' then letters, digits or '_'.",
                 field=f"{field_name}.{str(key)[:80]}",
@@ -149,7 +150,9 @@ class Document:
     created_at: float
     updated_at: float
     previous_version: str | None = None
-    """The version this one replaced; its chunks may still be in flight for a reader."""
+    """The version this one replaced, while that version's chunks may remain: set when the registry switches,
+    cleared once they are removed. Set after a restart, it names a replacement a crash cut short; search never
+    shows it either way."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -255,7 +258,7 @@ def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:
         )
     out: list[MetadataFilter] = []
     for key, value in raw.items():
-        if not isinstance(key, str) or not (_METADATA_KEY_RE.match(key) or key == "document_id"):
+        if not isinstance(key, str) or not (_METADATA_KEY_RE.fullmatch(key) or key == "document_id"):
             shown = str(key)[:80]
             raise InvalidInput(f"Filter key '{shown}' is not a metadata key.", field=f"filters.{shown}")
         if isinstance(value, list):

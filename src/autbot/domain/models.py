@@ -7,16 +7,15 @@ The embedding model answers to its own id and to one configured alias.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from autbot.domain.errors import ModelNotFound
+from autbot.domain.errors import InvalidInput, ModelNotFound
+from autbot.domain.model import CollectionName
 
 RAG_PREFIX = "rag:"
 OWNER = "autbot"
-_COLLECTION_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$")
 
 ModelKind = Literal["rag", "chat", "embedding"]
 
@@ -52,9 +51,10 @@ def route_chat_model(model: str, *, chat_aliases: Collection[str]) -> ModelRoute
     """``rag:<collection>`` or a chat alias; anything else is ``ModelNotFound`` (404)."""
     if model.startswith(RAG_PREFIX):
         collection = model[len(RAG_PREFIX) :]
-        if not _COLLECTION_RE.match(collection):
-            raise not_found(model)
-        return ModelRoute(kind="rag", collection=collection)
+        try:
+            return ModelRoute(kind="rag", collection=CollectionName(collection).value)  # the one rule, whole
+        except InvalidInput:
+            raise not_found(model) from None
     if model in chat_aliases:
         return ModelRoute(kind="chat")
     raise not_found(model)

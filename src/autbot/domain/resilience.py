@@ -4,6 +4,10 @@ Closed: calls pass; ``failure_threshold`` consecutive failures open it. Open: ca
 (``allow`` is False) until ``cooldown_s`` has passed; then it is half-open and exactly one trial call is
 let through: its success closes the circuit, its failure opens it for another cool-down. A state change
 is reported to ``on_change`` (a metric, a log line).
+
+What counts is decided by the error's class alone (``verdict``): only ``DependencyUnavailable`` is a failure.
+A caller's mistake (every other ``AutbotError``: invalid input, not found, conflict, forbidden, a full
+bulkhead), a cancelled call or a bug in AutBot gives no verdict: it neither opens nor closes a circuit.
 """
 
 from __future__ import annotations
@@ -13,11 +17,27 @@ import threading
 import time
 from collections.abc import Callable
 
+from autbot.domain.errors import DependencyUnavailable
+
 
 class BreakerState(enum.IntEnum):
     CLOSED = 0
     HALF_OPEN = 1
     OPEN = 2
+
+
+class Verdict(enum.Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    NONE = "none"
+
+
+def verdict(error: BaseException | None) -> Verdict:
+    """How a call's end counts for its upstream's breaker: no error is a success, ``DependencyUnavailable``
+    (down, timed out, refused the key) a failure, anything else no verdict: it says nothing of the upstream."""
+    if error is None:
+        return Verdict.SUCCESS
+    return Verdict.FAILURE if isinstance(error, DependencyUnavailable) else Verdict.NONE
 
 
 class CircuitBreaker:
@@ -84,6 +104,15 @@ class CircuitBreaker:
                 self._opened_at = self._clock()
                 if self._state is not BreakerState.OPEN:
                     self._set(BreakerState.OPEN)
+
+    def released(self) -> None:
+        """A call ended without a verdict (``Verdict.NONE``): the counts stay, and in half-open state the
+        trial is free again for the next caller."""
+        with self._lock:
+            self._trial_out = False
+
+    def record(self, outcome: Verdict) -> None:
+        {Verdict.SUCCESS: self.succeeded, Verdict.FAILURE: self.failed, Verdict.NONE: self.released}[outcome]()
 
     def _set(self, state: BreakerState) -> None:
         self._state = state

@@ -46,6 +46,16 @@ class DocumentRegistry(Protocol):
         """A page of records ordered by id, and the total count."""
         ...
 
+    def replaced_documents(self, collection: str, *, limit: int) -> list[Document]:
+        """Up to ``limit`` records whose ``previous_version`` is set: a replacement whose old chunks may
+        remain (removal not done yet, or cut short by a crash)."""
+        ...
+
+    def forget_replaced(self, documents: Sequence[Document]) -> None:
+        """Clear ``previous_version`` on each stored record that still holds the given document's version
+        and previous version (its old chunks are gone); a record rewritten since is left as it is."""
+        ...
+
     def delete_document(self, collection: str, document_id: str) -> bool:
         """Remove one record; False if there was none."""
         ...

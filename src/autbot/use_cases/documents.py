@@ -70,7 +70,8 @@ class GetDocument:
 
 class DeleteDocument:
     """Delete a document and its chunks. It disappears from search at once (the registry record goes
-    first; search shows no chunk without a record)."""
+    first; search shows no chunk without a record). The chunks go even when there is no record (404):
+    deleting again removes what a crash between the two steps left behind."""
 
     def __init__(self, *, registry: DocumentRegistry, chunks: ChunkIndex) -> None:
         self._registry = registry
@@ -79,9 +80,10 @@ class DeleteDocument:
     def execute(self, request: DocumentRef) -> None:
         name = _existing(self._registry, request.collection)
         doc_id = validate_document_id(request.document_id)
-        if not self._registry.delete_document(name, doc_id):
-            raise DocumentNotFound(f"Document '{doc_id}' is not in collection '{name}'.", document_id=doc_id)
+        existed = self._registry.delete_document(name, doc_id)
         self._chunks.delete(name, doc_id)
+        if not existed:
+            raise DocumentNotFound(f"Document '{doc_id}' is not in collection '{name}'.", document_id=doc_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,7 @@ from autbot.ports.document_locks import DocumentLocks
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
 from autbot.ports.text_splitter import TextSplitter
+from autbot.use_cases.replacements import finish_replacements
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,8 +57,10 @@ class IngestDocuments:
     - A document's id is the one given, else derived from its source file name, else from its content.
     - Re-ingesting identical content (text, title, source, metadata) is a no-op reported as ``unchanged``.
     - Changed content replaces that document's chunks atomically for readers: the new version's chunks
-      are written first, then the registry switches to the new version, then old chunks are removed.
-      Search only shows chunks of the live version, so there is no moment with both or neither.
+      are written first, then the registry switches to the new version (its record names the replaced
+      one), then the old chunks are removed and the record forgets the replaced version. Search only
+      shows chunks of the live version, so there is no moment with both. A replacement a crash cuts short
+      is finished on start (``FinishReplacements``) or by the next write of that document.
     - A collection holds vectors of one embedding model (and dimension) only; ingesting with another
       model is refused.
     - The whole request is validated before anything is written.
@@ -94,20 +97,27 @@ class IngestDocuments:
             return self._ingest(collection, docs)
 
     def _ensure_collection(self, collection: str) -> None:
-        """The collection's record names the model its vectors come from; a collection never mixes two."""
+        """The collection's record names the model its vectors come from; a collection never mixes two.
+        Its chunk storage is made before its record: a store that refuses leaves no record listed."""
         model, dimension = self._embedder.model_id, self._embedder.dimension
-        stored = self._registry.get_collection(collection) or self._registry.add_collection(
-            CollectionInfo(name=collection, embedding_model=model, dimension=dimension)
-        )
+        stored = self._registry.get_collection(collection)
+        if stored is not None:
+            self._check_model(stored)
+        self._chunks.ensure(collection)
+        if stored is None:
+            info = CollectionInfo(name=collection, embedding_model=model, dimension=dimension)
+            self._check_model(self._registry.add_collection(info))  # another writer's record may be first
+
+    def _check_model(self, stored: CollectionInfo) -> None:
+        model, dimension = self._embedder.model_id, self._embedder.dimension
         if (stored.embedding_model, stored.dimension) != (model, dimension):
             raise EmbeddingModelMismatch(
-                f"Collection '{collection}' holds vectors of '{stored.embedding_model}' ({stored.dimension} "
+                f"Collection '{stored.name}' holds vectors of '{stored.embedding_model}' ({stored.dimension} "
                 f"dimensions); refusing to mix in '{model}' ({dimension}).",
-                collection=collection,
+                collection=stored.name,
                 collection_model=stored.embedding_model,
                 embedder_model=model,
             )
-        self._chunks.ensure(collection)
 
     def _ingest(self, collection: str, docs: list[_Pending]) -> list[IngestOutcome]:
         existing = self._registry.get_documents(collection, [p.doc_id for p in docs])
@@ -117,6 +127,8 @@ class IngestDocuments:
             before = existing.get(p.doc_id)
             if before is not None and before.version == p.version and before.embedding_model == self._embedder.model_id:
                 outcomes[p.doc_id] = IngestOutcome(document_id=p.doc_id, status="unchanged", chunks=before.chunk_count)
+                if before.previous_version is not None:  # a replacement a crash cut short: finish it now
+                    finish_replacements(self._chunks, self._registry, [before])
                 continue
             pending.append(_Pending(p.doc_id, p.doc, p.version, self._chunk(p)))
         # Embed many documents' chunks in one call (the embedder sorts by length: less padding), in groups
@@ -159,11 +171,9 @@ class IngestDocuments:
                 )
             )
         self._registry.put_documents(records)  # 2. the registry switches each document to its new version
-        for p in group:
-            before = existing.get(p.doc_id)
-            if before is not None:  # 3. the replaced version's chunks go
-                self._chunks.delete(collection, p.doc_id, keep_version=p.version)
-            status: IngestStatus = "updated" if before is not None else "created"
+        finish_replacements(self._chunks, self._registry, [r for r in records if r.previous_version is not None])
+        for p in group:  # 3-4. (above) the replaced versions' chunks go, then the records say so
+            status: IngestStatus = "updated" if p.doc_id in existing else "created"
             outcomes[p.doc_id] = IngestOutcome(document_id=p.doc_id, status=status, chunks=len(p.chunks))
 
     def _validated(self, documents: tuple[DocumentInput, ...]) -> list[_Pending]:

@@ -57,7 +57,8 @@ class SearchChunks:
     - ``top_k`` is 1-``limits.MAX_TOP_K`` (default ``limits.DEFAULT_SEARCH_TOP_K``); the query is
       1-``limits.MAX_QUERY_CHARS`` characters.
     - Filters are equalities on metadata (a list means any of its values); all must hold.
-    - Only chunks of each document's live version are returned (see IngestDocuments).
+    - Only chunks of each document's live version are returned (see IngestDocuments): never those of a
+      version it replaced, even while (or, after a crash, until) they are being removed.
     - ``mode`` is ``vector`` (semantic), ``keyword`` (BM25) or ``hybrid`` (both, fused with weight
       ``alpha``, 1 = pure vector, by the configured ``search.fusion``: ``domain.fusion``); the configured
       index must support the mode.
@@ -153,24 +154,20 @@ class SearchChunks:
         )
 
     def _live(self, collection: str, hits: list[SearchHit]) -> tuple[list[tuple[SearchHit, Document]], bool]:
-        """Each document's hits of one version only: the live one, or (if the read raced a replacement
-        and saw none of the live version's chunks) the version it replaced. Never both, never neither."""
+        """The hits of each document's live version (the registry's record), and whether the read may have
+        raced a replacement: it saw a recently replaced document's chunks, none of them live (the new
+        version's chunks may have landed after the index was read), so reading again may find them.
+        A replaced version is never shown, not even then: after a crash its chunks may linger."""
         docs = self._registry.get_documents(collection, sorted({h.chunk.document_id for h in hits}))
-        seen_by_doc: dict[str, set[str]] = {}
-        for h in hits:
-            seen_by_doc.setdefault(h.chunk.document_id, set()).add(h.chunk.document_version)
-        versions = {doc_id: v for doc_id, doc in docs.items() if (v := _visible(doc, seen_by_doc.get(doc_id, set())))}
+        live = [(h, docs[h.chunk.document_id]) for h in hits if _is_live(h, docs)]
+        shown = {h.chunk.document_id for h, _ in live}
+        recent = time.time() - RACE_WINDOW_S
         raced = any(
-            h.chunk.document_id in docs
-            and h.chunk.document_id not in versions
-            and docs[h.chunk.document_id].updated_at > time.time() - RACE_WINDOW_S
+            (record := docs.get(h.chunk.document_id)) is not None
+            and record.id not in shown
+            and record.updated_at > recent
             for h in hits
         )
-        live: list[tuple[SearchHit, Document]] = []
-        for hit in hits:
-            record = docs.get(hit.chunk.document_id)
-            if record is not None and versions.get(record.id) == hit.chunk.document_version:
-                live.append((hit, record))
         return live, raced
 
 
@@ -180,10 +177,6 @@ def _with_document_fields(hit: SearchHit, record: Document) -> SearchHit:
     return replace(hit, chunk=replace(hit.chunk, metadata={**hit.chunk.metadata, **extra}))
 
 
-def _visible(doc: Document, seen: set[str]) -> str | None:
-    """The version of ``doc`` a reader shows: the live one if the read saw it, else the one it replaced."""
-    if doc.version in seen:
-        return doc.version
-    if doc.previous_version in seen:
-        return doc.previous_version
-    return None
+def _is_live(hit: SearchHit, docs: dict[str, Document]) -> bool:
+    record = docs.get(hit.chunk.document_id)
+    return record is not None and record.version == hit.chunk.document_version

@@ -43,9 +43,10 @@ def test_invalid_collection_names_are_refused(bad: str) -> None:
 
 def test_derived_ids_are_pinned() -> None:
     """Stores keep these ids: a change to the derivation would orphan every stored document."""
-    assert derive_document_id(text="x", source="My Notes (v2).md") == "My-Notes-v2-.md"
+    assert derive_document_id(text="x", source="report-2024_v2.pdf") == "report-2024_v2.pdf"
+    assert derive_document_id(text="x", source="My Notes (v2).md") == "My-Notes-v2-.md:86666a725de6c837"
     assert derive_document_id(text="The sky is blue.", source=None) == "doc-52ae4fd504d855f1dd094ab5"
-    assert derive_document_id(text="x", source="a" * 120) == "a" * 80 + "-2f3d335432c70b58"
+    assert derive_document_id(text="x", source="a" * 120) == "a" * 100 + ":2f3d335432c70b58"
     assert chunk_id("eiffel.md", "0123456789abcdef0123", 3) == "eiffel.md#0123456789abcdef#3"
     assert object_uuid("kb", "eiffel.md", "eiffel.md#0123456789abcdef#0") == "bfb4554a-c80d-5bc6-903f-401dcc83a616"
 

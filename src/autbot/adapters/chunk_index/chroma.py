@@ -24,6 +24,7 @@ from autbot.domain.errors import (
     IndexUnavailable,
     IndexWriteFailed,
     UnsupportedSearchMode,
+    UpstreamRejected,
 )
 from autbot.domain.fusion import above_floor, cosine, fuse
 from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, MetadataFilter, SearchHit, SearchMode
@@ -92,6 +93,8 @@ class ChromaChunkIndex:
         try:
             self._client.delete_collection(_name(collection))
         except Exception as e:  # missing is fine; anything else is not
+            if _invalid(e):
+                raise _rejected(e) from e
             if not _missing(e):
                 raise IndexUnavailable(f"Could not delete collection '{collection}': {e}") from e
 
@@ -203,6 +206,8 @@ class ChromaChunkIndex:
             if _missing(e):
                 return None
             _log_failure(e)
+            if _invalid(e):
+                raise _rejected(e) from e
             raise IndexUnavailable(f"Could not open collection '{collection}' ({type(e).__name__}).") from e
         self._opened(collection, col)
         return col
@@ -235,6 +240,8 @@ class ChromaChunkIndex:
             raise
         except Exception as e:
             _log_failure(e)
+            if _invalid(e):
+                raise _rejected(e) from e
             raise IndexUnavailable(f"The embedded vector store failed ({type(e).__name__}).") from e
 
 
@@ -245,6 +252,19 @@ def _log_failure(error: Exception) -> None:
 
 def _name(collection: str) -> str:
     return f"autbot-{collection}"
+
+
+def _invalid(error: Exception) -> bool:
+    """Chroma's own validation refused a value (a collection name, a where clause): the store is up, so this is
+    never ``IndexUnavailable`` and no circuit breaker counts it. A write stays ``IndexWriteFailed`` (the port's
+    contract: which chunks were not stored)."""
+    from chromadb.errors import InvalidArgumentError
+
+    return isinstance(error, InvalidArgumentError)
+
+
+def _rejected(error: Exception) -> UpstreamRejected:
+    return UpstreamRejected(f"The embedded vector store refused the request as not valid ({type(error).__name__}).")
 
 
 def _missing(error: Exception) -> bool:

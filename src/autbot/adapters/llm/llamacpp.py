@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
-from autbot.domain.errors import ConfigurationError, LanguageModelTimeout, LanguageModelUnavailable
+from autbot.domain.errors import (
+    ConfigurationError,
+    LanguageModelTimeout,
+    LanguageModelUnavailable,
+    UpstreamRejected,
+)
 from autbot.domain.model import HealthStatus
 
 DEFAULT_MODEL_ID = "SmolLM2-135M-Instruct-Q4_1"
@@ -170,9 +175,7 @@ class LlamaCppLanguageModel:
                 if not isinstance(item, dict):
                     continue
                 if "error" in item:
-                    err = item["error"]
-                    message = err.get("message", err) if isinstance(err, dict) else err
-                    raise LanguageModelUnavailable(f"The local model refused the request: {message}")
+                    raise refusal(item["error"])
                 final_usage = usage_of(item) or final_usage
                 for choice in item.get("choices") or []:
                     content = (choice.get("delta") or {}).get("content")
@@ -197,3 +200,14 @@ class LlamaCppLanguageModel:
 
     async def aclose(self) -> None:
         return None  # the in-process server holds no asyncio resources
+
+
+def refusal(error: Any) -> Exception:
+    """llama.cpp's error for a request: one it calls invalid (a context longer than the model's, HTTP 400 in
+    its server) is ``UpstreamRejected``, a caller's error no circuit breaker counts; any other, unavailable."""
+    message = error.get("message", error) if isinstance(error, dict) else error
+    status = error.get("code") if isinstance(error, dict) else None
+    kind = str(error.get("type", "")) if isinstance(error, dict) else ""
+    if status in (400, 413, 422) or kind in ("invalid_request_error", "exceed_context_size_error"):
+        return UpstreamRejected(f"The local model refused the request: {message}")
+    return LanguageModelUnavailable(f"The local model refused the request: {message}")

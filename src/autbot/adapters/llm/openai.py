@@ -17,7 +17,7 @@ from typing import Any
 
 from autbot.adapters.llm.openai_http import ChatEndpoint, UpstreamStatus, broken, retryable, unreachable
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams, Usage
-from autbot.domain.errors import LanguageModelTimeout, LanguageModelUnavailable
+from autbot.domain.errors import LanguageModelTimeout, LanguageModelUnavailable, UpstreamRejected
 from autbot.domain.model import HealthStatus
 from autbot.domain.secrets import redact_url
 
@@ -44,6 +44,11 @@ def retry_after_seconds(headers: Any, *, now: float | None = None) -> float | No
     except (TypeError, ValueError):
         return None
     return max(0.0, when - (time.time() if now is None else now))
+
+
+REJECTED = frozenset({400, 413, 422})
+"""Upstream statuses that refuse the request itself (too long a context, a parameter the model does not take):
+``UpstreamRejected``, a caller's error that no circuit breaker counts."""
 
 
 class StreamTruncated(Exception):
@@ -168,6 +173,13 @@ class OpenAILanguageModel:
         url = self._shown_url
         if isinstance(error, TimeoutError):
             return LanguageModelTimeout(f"{url} did not answer in time.", endpoint=url)
+        if isinstance(error, UpstreamStatus) and error.status in REJECTED:  # the model is up; the request is not
+            return UpstreamRejected(
+                f"{url} refused the request (HTTP {error.status}): the question, the conversation or max_tokens "
+                "may be more than the model takes.",
+                endpoint=url,
+                upstream_status=error.status,
+            )
         if isinstance(error, UpstreamStatus) and error.status in (401, 403):
             return LanguageModelUnavailable(f"{url} refused the API key.", endpoint=url, upstream_status=error.status)
         if isinstance(error, UpstreamStatus):

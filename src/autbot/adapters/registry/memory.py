@@ -56,6 +56,18 @@ class InMemoryDocumentRegistry:
             docs = sorted(self._documents.get(collection, {}).values(), key=lambda d: d.id)
         return docs[offset : offset + limit], len(docs)
 
+    def replaced_documents(self, collection: str, *, limit: int) -> list[Document]:
+        with self._lock:
+            docs = sorted(self._documents.get(collection, {}).values(), key=lambda d: d.id)
+        return [d for d in docs if d.previous_version is not None][:limit]
+
+    def forget_replaced(self, documents: Sequence[Document]) -> None:
+        with self._lock:
+            for d in documents:
+                stored = self._documents.get(d.collection, {}).get(d.id)
+                if stored is not None and (stored.version, stored.previous_version) == (d.version, d.previous_version):
+                    self._documents[d.collection][d.id] = replace(stored, previous_version=None)
+
     def delete_document(self, collection: str, document_id: str) -> bool:
         with self._lock:
             return self._documents.get(collection, {}).pop(document_id, None) is not None

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS documents (
     version TEXT NOT NULL, chunk_count INTEGER NOT NULL, embedding_model TEXT NOT NULL,
     created_at REAL NOT NULL, updated_at REAL NOT NULL, previous_version TEXT, PRIMARY KEY (collection, id)
 );
+CREATE INDEX IF NOT EXISTS documents_replaced ON documents (collection, id) WHERE previous_version IS NOT NULL;
 """
 _IN_CHUNK = 500  # SQLite's host-parameter limit is far above this; it keeps statements small
 
@@ -151,6 +152,34 @@ class SqliteDocumentRegistry:
             return [_document(r) for r in rows], int(total[0])
 
         return self._call(run)
+
+    def replaced_documents(self, collection: str, *, limit: int) -> list[Document]:
+        rows = self._call(
+            lambda: self._db.execute(
+                "SELECT * FROM documents WHERE collection = ? AND previous_version IS NOT NULL ORDER BY id LIMIT ?",
+                (collection, limit),
+            ).fetchall()
+        )
+        return [_document(r) for r in rows]
+
+    def forget_replaced(self, documents: Sequence[Document]) -> None:
+        rows = [(d.collection, d.id, d.version, d.previous_version) for d in documents if d.previous_version]
+
+        def run() -> None:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "UPDATE documents SET previous_version = NULL "
+                    "WHERE collection = ? AND id = ? AND version = ? AND previous_version = ?",
+                    rows,
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+        if rows:
+            self._call(run)
 
     def delete_document(self, collection: str, document_id: str) -> bool:
         return self._call(

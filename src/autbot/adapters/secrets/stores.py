@@ -7,7 +7,7 @@ import re
 import threading
 from pathlib import Path
 
-_NAME = re.compile(r"^[a-z0-9_]+$")
+_NAME = re.compile(r"[a-z0-9_]+")
 
 
 class EnvSecretStore:
@@ -41,7 +41,7 @@ class FileSecretStore:
         self._lock = threading.Lock()
 
     def get(self, name: str) -> str | None:
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             return None
         path = self._dir / name
         try:

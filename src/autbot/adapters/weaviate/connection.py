@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from autbot.domain.errors import AutbotError, IndexTimeout, IndexUnavailable, IndexWriteFailed
+from autbot.domain.errors import AutbotError, IndexTimeout, IndexUnavailable, IndexWriteFailed, UpstreamRejected
 from autbot.domain.model import HealthStatus
 
 T = TypeVar("T")
@@ -74,9 +74,7 @@ class WeaviateConnection:
         except AutbotError:
             raise
         except Exception as e:
-            if is_timeout(e):
-                raise IndexTimeout(f"Weaviate at {self.endpoint} timed out: {e}") from e
-            raise IndexUnavailable(f"Weaviate at {self.endpoint} failed: {type(e).__name__}: {e}") from e
+            raise translated(e, self.endpoint) from e
 
     def collection(self, name: str) -> Any:
         return self.client.collections.use(name).with_consistency_level(self._consistency)
@@ -150,6 +148,22 @@ class WeaviateConnection:
                 self.client.connect()
             except Exception as e:
                 raise IndexUnavailable(f"Cannot connect to Weaviate at {self.endpoint}: {e}") from e
+
+
+REJECTED = frozenset({400, 413, 422})
+"""Statuses with which Weaviate refuses a request itself: ``UpstreamRejected``, which no circuit breaker counts."""
+
+
+def translated(error: Exception, endpoint: str) -> AutbotError:
+    """A vendor error as the port's: a refused request (HTTP 400, 413, 422) is the request's fault, not an
+    outage; a timeout is ``IndexTimeout``; anything else ``IndexUnavailable``."""
+    from weaviate.exceptions import UnexpectedStatusCodeError
+
+    if isinstance(error, UnexpectedStatusCodeError) and error.status_code in REJECTED:
+        return UpstreamRejected(f"Weaviate refused the request as not valid (HTTP {error.status_code}).")
+    if is_timeout(error):
+        return IndexTimeout(f"Weaviate at {endpoint} timed out: {error}")
+    return IndexUnavailable(f"Weaviate at {endpoint} failed: {type(error).__name__}: {error}")
 
 
 def is_timeout(error: Exception) -> bool:

@@ -134,6 +134,37 @@ class WeaviateDocumentRegistry:
 
         return self._conn.call(run)
 
+    def replaced_documents(self, collection: str, *, limit: int) -> list[Document]:
+        from weaviate.classes.query import Filter, Sort
+
+        def run() -> list[Document]:
+            self._ready()
+            res = self._conn.collection(DOCUMENTS).query.fetch_objects(
+                filters=Filter.by_property("collection").equal(collection)
+                & Filter.by_property("previous_version").like("*"),  # null (none replaced) matches no pattern
+                limit=limit,
+                sort=Sort.by_property("document_id"),
+            )
+            return [d for d in (_document(o.properties) for o in res.objects) if d.previous_version]
+
+        return self._conn.call(run)
+
+    def forget_replaced(self, documents: Sequence[Document]) -> None:
+        """Weaviate has no conditional write: the records are read, and those unchanged rewritten at once."""
+        by_collection: dict[str, list[Document]] = {}
+        for d in documents:
+            if d.previous_version:
+                by_collection.setdefault(d.collection, []).append(d)
+        for collection, docs in by_collection.items():
+            stored = self.get_documents(collection, [d.id for d in docs])
+            unchanged = [
+                replace(s, previous_version=None)
+                for d in docs
+                if (s := stored.get(d.id)) is not None
+                and (s.version, s.previous_version) == (d.version, d.previous_version)
+            ]
+            self.put_documents(unchanged)
+
     def delete_document(self, collection: str, document_id: str) -> bool:
         def run() -> bool:
             self._ready()

@@ -25,6 +25,7 @@ from autbot.entrypoints.bootstrap.factories import (
 )
 from autbot.entrypoints.bootstrap.injection import containers, providers
 from autbot.entrypoints.bootstrap.memory import releasing_memory
+from autbot.entrypoints.bootstrap.recovery import finish_interrupted_writes
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
 from autbot.use_cases.answer import AnswerQuestion, StreamAnswer
@@ -266,6 +267,9 @@ def start(container: Container) -> None:
     container.session_store()
     container.rate_limiter()
     container.token_budget()
+    finish_interrupted_writes(
+        container.chunk_index(), container.registry(), container.document_locks()
+    )  # before the first request: no replaced version's chunks remain
 
 
 def stop(container: Container) -> None:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from autbot.domain.answers import ChatMessage, Completion, CompletionDelta, GenerationParams
 from autbot.domain.errors import (
-    DependencyUnavailable,
     EmbedderUnavailable,
     IndexUnavailable,
     LanguageModelUnavailable,
@@ -177,7 +176,7 @@ class ObservedLanguageModel:
                 span.record_exception(e)
             raise
         finally:
-            self.guard.outcome(failed if isinstance(failed, DependencyUnavailable) else None)
+            self.guard.outcome(failed)
             self._t.metrics.stage_child("generate").observe(time.perf_counter() - started)
             span.end()
 

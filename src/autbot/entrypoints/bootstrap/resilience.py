@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from autbot.domain.errors import DependencyUnavailable, Overloaded
 from autbot.domain.model import HealthStatus
-from autbot.domain.resilience import CircuitBreaker
+from autbot.domain.resilience import CircuitBreaker, Verdict, verdict
 from autbot.entrypoints.observability.telemetry import Telemetry
 
 T = TypeVar("T")
@@ -50,21 +50,23 @@ class Guard:
             )
 
     def outcome(self, error: BaseException | None) -> None:
-        if isinstance(error, DependencyUnavailable):
+        """Count the call's end for the breaker by the error's class (``resilience.verdict``): a caller's
+        bad input never counts as the upstream failing."""
+        judged = verdict(error)
+        if judged is Verdict.FAILURE and isinstance(error, DependencyUnavailable):
             self.telemetry.metrics.upstream_errors.labels(self.dependency, error.code).inc()
-            if self.breaker is not None:
-                self.breaker.failed()
-        elif self.breaker is not None:
-            self.breaker.succeeded()
+        if self.breaker is not None:
+            self.breaker.record(judged)
 
     @contextmanager
     def call(self) -> Iterator[None]:
         self.admit()
         if self._slots is not None and not self._slots.acquire(timeout=self._wait_s):
-            self.outcome(None)
-            raise Overloaded(
+            busy = Overloaded(
                 f"Every {self.dependency} slot stayed busy for {self._wait_s:g} s.", dependency=self.dependency
             )
+            self.outcome(busy)  # no call was made: no verdict (a half-open trial is free again)
+            raise busy
         try:
             yield
         except BaseException as e:

@@ -31,7 +31,7 @@ class SecretsSettings(Section):
     """``env`` (AUTBOT_SECRET_<NAME>) or ``file`` (one file per secret in ``directory``)."""
     directory: NonEmpty = "/run/secrets"
     """Directory of the ``file`` backend."""
-    env_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "AUTBOT_SECRET_"
+    env_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\Z")] = "AUTBOT_SECRET_"
     """Prefix of the ``env`` backend's variables."""
     required: list[SecretName] = []
     """Secrets that must exist (non-empty) at start-up, else the server refuses to start (exit code 2),

@@ -19,7 +19,7 @@ class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
-ModelAlias = Annotated[str, msgspec.Meta(pattern=r"^(?!rag:)[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")]
+ModelAlias = Annotated[str, msgspec.Meta(pattern=r"^(?!rag:)[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}\Z")]
 """A model name clients send: 1-64 characters, not starting with ``rag:`` (those name collections)."""
 
 

@@ -12,8 +12,8 @@ import msgspec
 
 from autbot.domain import limits
 
-LogLevel = Annotated[str, msgspec.Meta(pattern=r"(?i)^(TRACE|DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)$")]
-LoggerName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")]
+LogLevel = Annotated[str, msgspec.Meta(pattern=r"(?i)^(TRACE|DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\Z")]
+LoggerName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}\Z")]
 
 
 class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -40,15 +40,15 @@ Seconds = Annotated[float, msgspec.Meta(gt=0)]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 Rate = Annotated[str, msgspec.Meta(min_length=3, max_length=64)]
 """A rate in the ``limits`` library's notation (``600/minute``); the loader parses it (``loader._check``)."""
-HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$")]
+HttpUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+\Z")]
 AllowedHost = Annotated[
     str,
     msgspec.Meta(
         pattern=r"^(\*|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*|"
-        r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?(:[0-9]{1,5})?)$"
+        r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?(:[0-9]{1,5})?)\Z"
     ),
 ]
-SecretName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]+$")]
+SecretName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]+\Z")]
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
 
 

@@ -109,7 +109,7 @@ class CollectionController(Controller):
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         ingest_files: NamedDependency[IngestFiles],
     ) -> s.IngestResponse:
-        uploads = [f for v in data.values() for f in (v if isinstance(v, list) else [v]) if hasattr(f, "filename")]
+        uploads = _uploads(data)
         request = IngestFilesRequest(
             collection=collection,
             files=tuple(
@@ -242,3 +242,12 @@ def _form_metadata(raw: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata")
     return value
+
+
+def _uploads(data: dict[str, Any]) -> list[Any]:
+    """Every file part; a ``files`` part the form parser read as text (no file name, or one like ``\\`` that
+    names no file) is refused rather than dropped, so no file of an upload is silently lost."""
+    named = data.get("files")
+    if any(not hasattr(f, "filename") for f in (named if isinstance(named, list) else [named]) if f is not None):
+        raise InvalidInput("Every 'files' part must be a file with a file name.", field="files")
+    return [f for v in data.values() for f in (v if isinstance(v, list) else [v]) if hasattr(f, "filename")]
