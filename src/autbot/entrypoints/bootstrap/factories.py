@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from autbot.entrypoints.settings import Settings
+from autbot.entrypoints.settings.types import is_loopback
 from autbot.ports.secret_store import SecretStore
 
 
@@ -233,17 +234,6 @@ def _memory_keys() -> Any:
 def keys_always_required(s: Settings) -> bool:
     """Keys are required whatever the key store holds when asked to, or when listening beyond loopback."""
     return s.auth.required or not is_loopback(s.server.host)
-
-
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 # --- rate limits, token budgets, generation slots ----------------------------------------------------
