@@ -1,7 +1,9 @@
 """One error tree with stable codes.
 
 Every error AutBot raises on purpose derives from :class:`AutbotError`. The ``code`` is part of the
-public API (it is the ``code`` field of the HTTP problem body) and never changes once released.
+public API (it is the ``code`` field of the HTTP problem body) and never changes once released. Errors that only
+the HTTP edge raises (the request's host, cross-site forms, a slow body, a draining server) extend this tree
+where they are raised, in the entrypoints.
 """
 
 from __future__ import annotations
@@ -74,20 +76,6 @@ class UnsupportedParameter(InvalidInput):
     default_message = "This parameter is not supported."
 
 
-class InvalidHost(InvalidInput):
-    """The ``Host`` header names no host in ``server.allowed_hosts`` (DNS rebinding defence)."""
-
-    code = "invalid_host"
-    default_message = "This server does not answer to that host name."
-
-
-class RequestTimeout(AutbotError):
-    """The request body did not arrive within ``server.body_timeout_s``."""
-
-    code = "request_timeout"
-    default_message = "The request body did not arrive in time."
-
-
 class Conflict(AutbotError):
     code = "conflict"
     default_message = "The request conflicts with the current state."
@@ -107,13 +95,6 @@ class Unauthorized(AutbotError):
 class Forbidden(AutbotError):
     code = "forbidden"
     default_message = "This key may not do that."
-
-
-class CsrfRejected(Forbidden):
-    """A state-changing form upload from another origin, without an API key (cross-site request forgery)."""
-
-    code = "csrf_rejected"
-    default_message = "Cross-origin form uploads need an API key."
 
 
 class RateLimited(AutbotError):
@@ -136,13 +117,6 @@ class Overloaded(AutbotError):
 
 
 # --- something the caller named does not exist ----------------------------------------------------
-class ShuttingDown(Overloaded):
-    """The server received SIGTERM: an answer stream ends with this, and new work should go elsewhere."""
-
-    code = "shutting_down"
-    default_message = "The server is shutting down; retry on another instance."
-
-
 class NotFound(AutbotError):
     code = "not_found"
     default_message = "Not found."

@@ -22,7 +22,7 @@ from loguru import logger
 
 from autbot.domain.answers import Answer, AnswerEvent, CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.auth import Principal
-from autbot.domain.errors import AutbotError, ShuttingDown
+from autbot.domain.errors import AutbotError
 from autbot.domain.models import RAG_PREFIX
 from autbot.entrypoints.http.errors.openai import (
     OPENAI_EXCEPTION_HANDLERS,
@@ -30,6 +30,7 @@ from autbot.entrypoints.http.errors.openai import (
     openai_error,
     openai_error_responses,
 )
+from autbot.entrypoints.http.errors.transport import ShuttingDown
 from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
