@@ -21,7 +21,7 @@ from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.lean import LeanLitestar
 from autbot.entrypoints.http.middleware.auth import AuthMiddleware, principal_of
 from autbot.entrypoints.http.middleware.guard import RequestGuard, RequestPolicy
-from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware, caller
+from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware
 from autbot.entrypoints.http.middleware.security_headers import SecurityHeaders
 from autbot.entrypoints.http.routes.answering import Answering
 from autbot.entrypoints.http.routes.collections import CollectionController
@@ -149,7 +149,6 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         dependencies={
             **_bridge(container),
             "principal": Provide(_principal, sync_to_thread=False),
-            "caller": Provide(caller, sync_to_thread=False),
             "telemetry": Provide(_constant(telemetry), use_cache=True, sync_to_thread=False),
             "draining": Provide(_constant(draining), use_cache=True, sync_to_thread=False),
             "answering": Provide(_constant(_answering(container, draining)), use_cache=True, sync_to_thread=False),
