@@ -29,11 +29,13 @@ from autbot.adapters.locks.in_process import InProcessDocumentLocks
 from autbot.adapters.registry.memory import InMemoryDocumentRegistry
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
 from autbot.domain import limits
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.model import DocumentInput, SearchMode
 from autbot.domain.prompting import NOTHING_FOUND
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, AnswerRequest
 from autbot.use_cases.ingest import IngestDocuments, IngestRequest
-from autbot.use_cases.search import SearchChunks, SearchRequest
+from autbot.use_cases.search import SearchChunks
 
 BASIC = {
     "eiffel": "The Eiffel Tower is a wrought-iron lattice tower in Paris, France. It was designed by the company "
@@ -110,7 +112,11 @@ def knowledge_base(embedder: OnnxEmbedder, docs: dict[str, str]) -> SearchChunks
         registry=registry,
         splitter=LlamaIndexTextSplitter(),
         locks=InProcessDocumentLocks(),
-    ).execute(IngestRequest(collection="kb", documents=tuple(DocumentInput(id=k, text=v) for k, v in docs.items())))
+    ).execute(
+        IngestRequest(
+            principal=ANONYMOUS, collection="kb", documents=tuple(DocumentInput(id=k, text=v) for k, v in docs.items())
+        )
+    )
     return SearchChunks(embedder=embedder, chunks=chunks, registry=registry)
 
 
@@ -136,7 +142,9 @@ async def main() -> int:
     async def ask(search: SearchChunks, question: str) -> tuple[str, list[str]]:
         t = time.perf_counter()
         a = await AnswerQuestion(search=search, llm=llm, limits=answer_limits).execute(
-            AnswerRequest(search=SearchRequest(collection="kb", query=question, mode=mode))
+            AnswerRequest(
+                principal=ANONYMOUS, collection="kb", question=question, retrieval=RetrievalOptions(mode=mode)
+            )
         )
         if a.citations:
             latencies.append(time.perf_counter() - t)

@@ -25,8 +25,10 @@ from autbot.adapters.registry.memory import InMemoryDocumentRegistry
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
 from autbot.domain import limits
 from autbot.domain.answers import ChatMessage, GenerationParams
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.conversation import condense_prompt, previous_question, standalone_question
 from autbot.domain.model import DocumentInput
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.ingest import IngestDocuments, IngestRequest
 from autbot.use_cases.search import SearchChunks, SearchRequest
 
@@ -68,13 +70,19 @@ async def main() -> int:
         registry=registry,
         splitter=LlamaIndexTextSplitter(),
         locks=InProcessDocumentLocks(),
-    ).execute(IngestRequest(collection="kb", documents=tuple(DocumentInput(id=k, text=v) for k, v in DOCS.items())))
+    ).execute(
+        IngestRequest(
+            principal=ANONYMOUS, collection="kb", documents=tuple(DocumentInput(id=k, text=v) for k, v in DOCS.items())
+        )
+    )
     search = SearchChunks(embedder=embedder, chunks=chunks, registry=registry)
     llm = LlamaCppLanguageModel(threads=1, parallel=1)  # one thread: on a shared 2-core box, 2 threads spin
     params = GenerationParams(max_tokens=limits.CONDENSE_MAX_TOKENS, temperature=0.0)
 
     def top(query: str) -> str:
-        return search.execute(SearchRequest(collection="kb", query=query, top_k=1))[0].chunk.document_id
+        return search.execute(
+            SearchRequest(principal=ANONYMOUS, collection="kb", query=query, retrieval=RetrievalOptions(top_k=1))
+        )[0].chunk.document_id
 
     kinds = ("follow-up alone", "appended to the last question", "SmolLM2 rewrite as written", "AutBot's rule")
     hits = dict.fromkeys(kinds, 0)

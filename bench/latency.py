@@ -132,19 +132,23 @@ async def _query_overhead(quick: bool) -> dict[str, Any]:
 async def _use_case_ms(settings: Any, docs: list[dict[str, str]], seconds: float) -> float:
     """The same question through ``AnswerQuestion`` alone (same fakes, same documents): the adapters' work."""
     from autbot.domain import limits
+    from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput, SearchMode
+    from autbot.domain.retrieval import RetrievalOptions
     from autbot.entrypoints.bootstrap.container import build_container, start
     from autbot.use_cases.answer import AnswerRequest
     from autbot.use_cases.ingest import IngestRequest
-    from autbot.use_cases.search import SearchRequest
 
     container = build_container(settings)
     start(container)
     inputs = tuple(DocumentInput(id=d["id"], title=d["title"], text=d["text"]) for d in docs)
-    container.ingest_documents().execute(IngestRequest(collection="kb", documents=inputs))
+    container.ingest_documents().execute(IngestRequest(principal=ANONYMOUS, collection="kb", documents=inputs))
     answer = container.answer_question()
     request = AnswerRequest(
-        search=SearchRequest(collection="kb", query=QUESTION, mode=SearchMode(limits.DEFAULT_ANSWER_MODE)),
+        principal=ANONYMOUS,
+        collection="kb",
+        question=QUESTION,
+        retrieval=RetrievalOptions(mode=SearchMode(limits.DEFAULT_ANSWER_MODE)),
         caller="ip:127.0.0.1",
     )
     assert (await answer.execute(request)).citations
@@ -296,12 +300,13 @@ async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) 
     import httpx
 
     from autbot.domain import limits
+    from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput, SearchMode
+    from autbot.domain.retrieval import RetrievalOptions
     from autbot.entrypoints.bootstrap.container import build_container, start
     from autbot.entrypoints.settings import settings_from_dict
     from autbot.use_cases.answer import AnswerRequest
     from autbot.use_cases.ingest import IngestRequest
-    from autbot.use_cases.search import SearchRequest
 
     # An OpenAI-compatible llama.cpp server reuses a slot's cached prompt: the second of two calls with the
     # same question would skip the prompt. Against it each side gets a question of its own (same template).
@@ -329,7 +334,7 @@ async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) 
         container = build_container(settings)  # the same default local adapters as the server
         start(container)
         inputs = tuple(DocumentInput(id=d["id"], title=d["title"], text=d["text"]) for d in docs)
-        container.ingest_documents().execute(IngestRequest(collection="kb", documents=inputs))
+        container.ingest_documents().execute(IngestRequest(principal=ANONYMOUS, collection="kb", documents=inputs))
         stream_answer, llm = container.stream_answer(), container.llm()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
             await _wait_ready(client, proc)
@@ -338,8 +343,15 @@ async def _ttfb(questions_n: int, max_tokens: int, upstream: str | None = None) 
             assert r.status_code == 201, (r.status_code, r.text[:300])
 
             def request(q: str) -> AnswerRequest:
-                search = SearchRequest(collection="kb", query=q, mode=SearchMode(limits.DEFAULT_ANSWER_MODE))
-                return AnswerRequest(search=search, max_tokens=max_tokens, temperature=0.0)
+                options = RetrievalOptions(mode=SearchMode(limits.DEFAULT_ANSWER_MODE))
+                return AnswerRequest(
+                    principal=ANONYMOUS,
+                    collection="kb",
+                    question=q,
+                    retrieval=options,
+                    max_tokens=max_tokens,
+                    temperature=0.0,
+                )
 
             async def model_ttft(q: str) -> tuple[float, int]:
                 if direct is not None:

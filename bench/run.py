@@ -38,6 +38,7 @@ from autbot.adapters.embedders.onnx import OnnxEmbedder  # noqa: E402
 from autbot.adapters.locks.in_process import InProcessDocumentLocks  # noqa: E402
 from autbot.adapters.registry.sqlite import SqliteDocumentRegistry  # noqa: E402
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter  # noqa: E402
+from autbot.domain.auth import ANONYMOUS  # noqa: E402
 from autbot.domain.ids import chunk_id  # noqa: E402
 from autbot.domain.model import (  # noqa: E402
     Chunk,
@@ -113,10 +114,12 @@ def bench_ingest(n_docs: int) -> dict[str, Any]:
         )
         t = time.perf_counter()
         for start in range(0, len(docs), 50):
-            ingest.execute(IngestRequest(collection="bench", documents=tuple(docs[start : start + 50])))
+            ingest.execute(
+                IngestRequest(principal=ANONYMOUS, collection="bench", documents=tuple(docs[start : start + 50]))
+            )
         ingest_s = time.perf_counter() - t
         t = time.perf_counter()
-        ingest.execute(IngestRequest(collection="bench", documents=tuple(docs[:50])))
+        ingest.execute(IngestRequest(principal=ANONYMOUS, collection="bench", documents=tuple(docs[:50])))
         unchanged_s = time.perf_counter() - t
         index.close()
         registry.close()

@@ -5,13 +5,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autbot.domain import limits
+from autbot.domain.auth import Principal
 from autbot.domain.chunking import embedding_text
 from autbot.domain.errors import DocumentTooLarge, EmbeddingModelMismatch, EmptyDocument, InvalidInput
 from autbot.domain.ids import chunk_id, derive_document_id, document_version
 from autbot.domain.model import (
     Chunk,
     CollectionInfo,
-    CollectionName,
     Document,
     DocumentInput,
     IngestOutcome,
@@ -29,6 +29,8 @@ from autbot.ports.text_splitter import TextSplitter
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngestRequest:
+    principal: Principal
+    """Who asks: a collection outside its key's list does not exist for it (404), and is not created."""
     collection: str
     documents: tuple[DocumentInput, ...]
 
@@ -63,6 +65,7 @@ class IngestDocuments:
     - Concurrent ingestions of the same document are serialised (per-document locks).
     - Each chunk is embedded with its document's title before its text (``domain.chunking``); the stored
       chunk text is the passage alone.
+    - A collection outside the key's list does not exist for it (404) and is not created.
     """
 
     def __init__(
@@ -85,7 +88,7 @@ class IngestDocuments:
         self._clock = clock
 
     def execute(self, request: IngestRequest) -> list[IngestOutcome]:
-        collection = CollectionName(request.collection).value
+        collection = request.principal.visible_collection(request.collection)
         docs = self._validated(request.documents)
         self._ensure_collection(collection)
         ids = [p.doc_id for p in docs]
