@@ -11,6 +11,7 @@ def in_memory(embedder: Any, docs: dict[str, str], collection: str = "kb") -> An
     from autbot.adapters.locks.in_process import InProcessDocumentLocks
     from autbot.adapters.registry.memory import InMemoryDocumentRegistry
     from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+    from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput
     from autbot.use_cases.ingest import IngestDocuments, IngestRequest
     from autbot.use_cases.search import SearchChunks
@@ -23,6 +24,10 @@ def in_memory(embedder: Any, docs: dict[str, str], collection: str = "kb") -> An
         splitter=LlamaIndexTextSplitter(),
         locks=InProcessDocumentLocks(),
     ).execute(
-        IngestRequest(collection=collection, documents=tuple(DocumentInput(id=k, text=v) for k, v in docs.items()))
+        IngestRequest(
+            principal=ANONYMOUS,
+            collection=collection,
+            documents=tuple(DocumentInput(id=k, text=v) for k, v in docs.items()),
+        )
     )
     return SearchChunks(embedder=embedder, chunks=chunks, registry=registry)

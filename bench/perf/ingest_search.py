@@ -31,6 +31,7 @@ from autbot.adapters.embedders.onnx import OnnxEmbedder
 from autbot.adapters.locks.in_process import InProcessDocumentLocks
 from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.ids import chunk_id
 from autbot.domain.model import Chunk, ChunkQuery
 from autbot.ports.chunk_index import ChunkIndex
@@ -57,10 +58,12 @@ def bench_ingest(n_docs: int) -> dict[str, Any]:
         )
         t = time.perf_counter()
         for start in range(0, len(docs), 50):
-            ingest.execute(IngestRequest(collection="bench", documents=tuple(docs[start : start + 50])))
+            ingest.execute(
+                IngestRequest(principal=ANONYMOUS, collection="bench", documents=tuple(docs[start : start + 50]))
+            )
         ingest_s = time.perf_counter() - t
         t = time.perf_counter()
-        ingest.execute(IngestRequest(collection="bench", documents=tuple(docs[:50])))
+        ingest.execute(IngestRequest(principal=ANONYMOUS, collection="bench", documents=tuple(docs[:50])))
         unchanged_s = time.perf_counter() - t
         index.close()
         registry.close()

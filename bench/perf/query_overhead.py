@@ -65,19 +65,23 @@ async def _query_overhead(quick: bool) -> dict[str, Any]:
 async def _use_case_ms(settings: Any, docs: list[dict[str, str]], seconds: float) -> float:
     """The same question through ``AnswerQuestion`` alone (same fakes, same documents): the adapters' work."""
     from autbot.domain import limits
+    from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput, SearchMode
+    from autbot.domain.retrieval import RetrievalOptions
     from autbot.entrypoints.bootstrap.container import build_container, start
     from autbot.use_cases.answer import AnswerRequest
     from autbot.use_cases.ingest import IngestRequest
-    from autbot.use_cases.search import SearchRequest
 
     container = build_container(settings)
     start(container)
     inputs = tuple(DocumentInput(id=d["id"], title=d["title"], text=d["text"]) for d in docs)
-    container.ingest_documents().execute(IngestRequest(collection="kb", documents=inputs))
+    container.ingest_documents().execute(IngestRequest(principal=ANONYMOUS, collection="kb", documents=inputs))
     answer = container.answer_question()
     request = AnswerRequest(
-        search=SearchRequest(collection="kb", query=QUESTION, mode=SearchMode(limits.DEFAULT_ANSWER_MODE)),
+        principal=ANONYMOUS,
+        collection="kb",
+        question=QUESTION,
+        retrieval=RetrievalOptions(mode=SearchMode(limits.DEFAULT_ANSWER_MODE)),
         caller="ip:127.0.0.1",
     )
     assert (await answer.execute(request)).citations

@@ -67,7 +67,9 @@ async def _overhead(quick: bool, limits: dict[str, Any]) -> dict[str, Any]:
 
 def _use_case_ms(settings: Any, docs: list[dict[str, str]], seconds: float) -> float:
     """The same search through ``SearchChunks`` alone (same fakes, same documents): the adapters' own work."""
+    from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput
+    from autbot.domain.retrieval import RetrievalOptions
     from autbot.entrypoints.bootstrap.container import build_container, start
     from autbot.use_cases.ingest import IngestRequest
     from autbot.use_cases.search import SearchRequest
@@ -75,8 +77,11 @@ def _use_case_ms(settings: Any, docs: list[dict[str, str]], seconds: float) -> f
     container = build_container(settings)
     start(container)
     inputs = tuple(DocumentInput(id=d["id"], title=d["title"], text=d["text"]) for d in docs)
-    container.ingest_documents().execute(IngestRequest(collection="kb", documents=inputs))
-    search, request = container.search_chunks(), SearchRequest(collection="kb", query=SEARCH["query"], top_k=5)
+    container.ingest_documents().execute(IngestRequest(principal=ANONYMOUS, collection="kb", documents=inputs))
+    search = container.search_chunks()
+    request = SearchRequest(
+        principal=ANONYMOUS, collection="kb", query=SEARCH["query"], retrieval=RetrievalOptions(top_k=5)
+    )
     n, begun = 0, time.perf_counter()
     while time.perf_counter() - begun < seconds:
         search.execute(request)

@@ -88,7 +88,7 @@ async def _model_ttft_ms(stream_answer: Any, llm: Any, request: Any) -> tuple[fl
     and the prompt tokens it reports (the same as the server's when both built the same prompt)."""
     from contextlib import aclosing
 
-    prompt, params, _ = await stream_answer._grounding.prepare(request)  # the use case's own prompt
+    prompt, params, _ = await stream_answer._grounding.prepare(request, field="question")  # the use case's own prompt
     assert prompt.citations, "nothing retrieved: the model would not be called"
     t = time.perf_counter()
     first: float | None = None
@@ -107,7 +107,7 @@ async def _model_ttft_ms(stream_answer: Any, llm: Any, request: Any) -> tuple[fl
 async def _upstream_ttft_ms(stream_answer: Any, llm: Any, request: Any, client: Any) -> tuple[float, int]:
     """The OpenAI-compatible server called directly (streamed) with the body AutBot's adapter sends for the
     messages the use case builds for this question: milliseconds to the first content delta, prompt tokens."""
-    prompt, params, _ = await stream_answer._grounding.prepare(request)
+    prompt, params, _ = await stream_answer._grounding.prepare(request, field="question")
     assert prompt.citations, "nothing retrieved: the model would not be called"
     body = llm._body(prompt.messages, params, stream=True)
     t = time.perf_counter()
@@ -130,6 +130,7 @@ async def _upstream_ttft_ms(stream_answer: Any, llm: Any, request: Any, client: 
 
 def _in_process(upstream: str | None, docs: list[dict[str, str]]) -> Any:
     """A container with the server's adapters (the local model, or the upstream), the documents ingested."""
+    from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput
     from autbot.entrypoints.bootstrap.container import build_container
     from autbot.entrypoints.bootstrap.container import start as start_container
@@ -142,22 +143,29 @@ def _in_process(upstream: str | None, docs: list[dict[str, str]]) -> Any:
     container = build_container(settings)  # the same default local adapters as the server
     start_container(container)
     inputs = tuple(DocumentInput(id=d["id"], title=d["title"], text=d["text"]) for d in docs)
-    container.ingest_documents().execute(IngestRequest(collection="kb", documents=inputs))
+    container.ingest_documents().execute(IngestRequest(principal=ANONYMOUS, collection="kb", documents=inputs))
     return container
 
 
 def _model_side(container: Any, direct: Any, max_tokens: int) -> Any:
     """The baseline for one question: the adapter in process, or the upstream called directly."""
     from autbot.domain import limits
+    from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import SearchMode
+    from autbot.domain.retrieval import RetrievalOptions
     from autbot.use_cases.answer import AnswerRequest
-    from autbot.use_cases.search import SearchRequest
 
     stream_answer, llm = container.stream_answer(), container.llm()
 
     async def ttft(question: str) -> tuple[float, int]:
-        search = SearchRequest(collection="kb", query=question, mode=SearchMode(limits.DEFAULT_ANSWER_MODE))
-        request = AnswerRequest(search=search, max_tokens=max_tokens, temperature=0.0)
+        request = AnswerRequest(
+            principal=ANONYMOUS,
+            collection="kb",
+            question=question,
+            retrieval=RetrievalOptions(mode=SearchMode(limits.DEFAULT_ANSWER_MODE)),
+            max_tokens=max_tokens,
+            temperature=0.0,
+        )
         if direct is not None:
             return await _upstream_ttft_ms(stream_answer, llm, request, direct)
         return await _model_ttft_ms(stream_answer, llm, request)

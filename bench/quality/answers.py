@@ -25,10 +25,12 @@ import time
 from autbot.adapters.embedders.onnx import OnnxEmbedder
 from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
 from autbot.domain import limits
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.model import SearchMode
 from autbot.domain.prompting import NOTHING_FOUND
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, AnswerRequest
-from autbot.use_cases.search import SearchChunks, SearchRequest
+from autbot.use_cases.search import SearchChunks
 from bench._support.knowledge_base import in_memory
 from bench._support.measure import rss_mb
 from bench._support.results import add_out_argument, write_json
@@ -115,7 +117,9 @@ async def main() -> int:
     async def ask(search: SearchChunks, question: str) -> tuple[str, list[str]]:
         t = time.perf_counter()
         a = await AnswerQuestion(search=search, llm=llm, limits=answer_limits).execute(
-            AnswerRequest(search=SearchRequest(collection="kb", query=question, mode=mode))
+            AnswerRequest(
+                principal=ANONYMOUS, collection="kb", question=question, retrieval=RetrievalOptions(mode=mode)
+            )
         )
         if a.citations:
             latencies.append(time.perf_counter() - t)

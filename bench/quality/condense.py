@@ -24,7 +24,9 @@ from autbot.adapters.embedders.onnx import OnnxEmbedder
 from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
 from autbot.domain import limits
 from autbot.domain.answers import ChatMessage, GenerationParams
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.conversation import condense_prompt, previous_question, standalone_question
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.search import SearchRequest
 from bench._support.knowledge_base import in_memory
 from bench._support.results import add_out_argument, write_json
@@ -68,7 +70,9 @@ async def main() -> int:
     params = GenerationParams(max_tokens=limits.CONDENSE_MAX_TOKENS, temperature=0.0)
 
     def top(query: str) -> str:
-        return search.execute(SearchRequest(collection="kb", query=query, top_k=1))[0].chunk.document_id
+        return search.execute(
+            SearchRequest(principal=ANONYMOUS, collection="kb", query=query, retrieval=RetrievalOptions(top_k=1))
+        )[0].chunk.document_id
 
     kinds = ("follow-up alone", "appended to the last question", "SmolLM2 rewrite as written", "AutBot's rule")
     hits = dict.fromkeys(kinds, 0)

@@ -12,8 +12,10 @@ import pytest
 from autbot.adapters.embedders.hashing import HashingEmbedder
 from autbot.adapters.locks.in_process import InProcessDocumentLocks
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.errors import EmbeddingModelMismatch, IndexWriteFailed
 from autbot.domain.model import DocumentInput
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
@@ -36,7 +38,9 @@ def name(stores: Stores) -> Iterator[str]:
     collection = f"c-{uuid.uuid4().hex[:12]}"
     yield collection
     chunks, registry = stores
-    DeleteCollection(registry=registry, chunks=chunks).execute(CollectionRef(collection=collection))
+    DeleteCollection(registry=registry, chunks=chunks).execute(
+        CollectionRef(principal=ANONYMOUS, collection=collection)
+    )
 
 
 def ingester(stores: Stores, embedder: Embedder = EMB, chunk_size: int = 16) -> IngestDocuments:
@@ -59,20 +63,31 @@ def test_replacing_a_document_is_atomic_for_readers(stores: Stores, name: str) -
     """A reader sees one version, never both or none."""
     ingest, search = ingester(stores), searcher(stores)
     texts = {v: " ".join(f"Version {v} sentence {i} about glaciers." for i in range(6)) for v in ("one", "two")}
-    ingest.execute(IngestRequest(collection=name, documents=(DocumentInput(id="g", text=texts["one"]),)))
+    ingest.execute(
+        IngestRequest(principal=ANONYMOUS, collection=name, documents=(DocumentInput(id="g", text=texts["one"]),))
+    )
     seen: list[set[str]] = []
     stop = threading.Event()
 
     def reader() -> None:
         while not stop.is_set():
-            hits = search.execute(SearchRequest(collection=name, query="sentence about glaciers", top_k=30))
+            hits = search.execute(
+                SearchRequest(
+                    principal=ANONYMOUS,
+                    collection=name,
+                    query="sentence about glaciers",
+                    retrieval=RetrievalOptions(top_k=30),
+                )
+            )
             seen.append({h.chunk.text.split()[1] for h in hits})
 
     t = threading.Thread(target=reader)
     t.start()
     for i in range(10):
         text = texts["two" if i % 2 == 0 else "one"]
-        ingest.execute(IngestRequest(collection=name, documents=(DocumentInput(id="g", text=text),)))
+        ingest.execute(
+            IngestRequest(principal=ANONYMOUS, collection=name, documents=(DocumentInput(id="g", text=text),))
+        )
     stop.set()
     t.join(60)
     assert seen
@@ -85,22 +100,30 @@ def test_a_failed_write_leaves_the_stored_version_live(stores: Stores, name: str
             return [v[:10] for v in super().embed(texts)]
 
     ingester(stores).execute(
-        IngestRequest(collection=name, documents=(DocumentInput(id="keep", text="original words stay"),))
+        IngestRequest(
+            principal=ANONYMOUS, collection=name, documents=(DocumentInput(id="keep", text="original words stay"),)
+        )
     )
     with pytest.raises(IndexWriteFailed):
         ingester(stores, BrokenEmbedder(dimension=64)).execute(
-            IngestRequest(collection=name, documents=(DocumentInput(id="keep", text="replacement words"),))
+            IngestRequest(
+                principal=ANONYMOUS, collection=name, documents=(DocumentInput(id="keep", text="replacement words"),)
+            )
         )
-    hits = searcher(stores).execute(SearchRequest(collection=name, query="original words"))
+    hits = searcher(stores).execute(SearchRequest(principal=ANONYMOUS, collection=name, query="original words"))
     assert [h.chunk.text for h in hits] == ["original words stay"]
     assert stores[1].get_documents(name, ["keep"])["keep"].chunk_count == 1
 
 
 def test_models_never_mix_in_a_collection(stores: Stores, name: str) -> None:
-    ingester(stores).execute(IngestRequest(collection=name, documents=(DocumentInput(id="a", text="first words"),)))
+    ingester(stores).execute(
+        IngestRequest(principal=ANONYMOUS, collection=name, documents=(DocumentInput(id="a", text="first words"),))
+    )
     other = HashingEmbedder(dimension=64, model_id="another-model")
     with pytest.raises(EmbeddingModelMismatch) as e:
-        ingester(stores, other).execute(IngestRequest(collection=name, documents=(DocumentInput(id="b", text="x"),)))
+        ingester(stores, other).execute(
+            IngestRequest(principal=ANONYMOUS, collection=name, documents=(DocumentInput(id="b", text="x"),))
+        )
     assert e.value.details["collection_model"] == EMB.model_id
     assert stores[1].get_documents(name, ["b"]) == {}
     assert stores[0].count(name) == 1

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.model import Chunk, ChunkQuery, DocumentInput, HealthStatus, SearchHit, SearchMode
 from autbot.entrypoints.bootstrap.container import build_container
 from autbot.entrypoints.bootstrap.injection import providers
@@ -60,7 +61,7 @@ def main(collection: str, document_id: str, text_file: str, ready_file: str) -> 
     container = build_container(load_settings())
     container.chunk_index.override(providers.Object(StopsAtDelete(container.chunk_index(), Path(ready_file))))
     doc = DocumentInput(id=document_id, text=Path(text_file).read_text(encoding="utf-8"))
-    container.ingest_documents().execute(IngestRequest(collection=collection, documents=(doc,)))
+    container.ingest_documents().execute(IngestRequest(principal=ANONYMOUS, collection=collection, documents=(doc,)))
     raise SystemExit("the ingestion returned: the chunk index's delete was never called")
 
 

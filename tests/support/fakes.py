@@ -10,13 +10,15 @@ from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.adapters.locks.in_process import InProcessDocumentLocks
 from autbot.adapters.registry.memory import InMemoryDocumentRegistry
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
-from autbot.domain.model import DocumentInput
+from autbot.domain.auth import ANONYMOUS
+from autbot.domain.model import DocumentInput, SearchMode
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.ingest import IngestDocuments, IngestLimits, IngestRequest
-from autbot.use_cases.search import SearchChunks, SearchRequest
+from autbot.use_cases.search import SearchChunks
 
 
 class World:
@@ -55,15 +57,19 @@ class World:
         return SearchChunks(embedder=embedder or self.embedder, chunks=self.chunks, registry=self.registry)
 
     def add(self, collection: str, *docs: DocumentInput) -> None:
-        self.ingest.execute(IngestRequest(collection=collection, documents=docs))
+        self.ingest.execute(IngestRequest(principal=ANONYMOUS, collection=collection, documents=docs))
 
 
 def ask(
-    collection: str, question: str, *, max_tokens: int | None = None, temperature: float | None = None, **search: Any
+    collection: str, question: str, *, max_tokens: int | None = None, temperature: float | None = None, **options: Any
 ) -> AnswerRequest:
-    """An AnswerRequest for ``question`` over ``collection``; ``search`` sets SearchRequest fields."""
+    """An AnswerRequest for ``question`` over ``collection``, as the operator (every collection); ``options`` sets
+    RetrievalOptions fields (the mode is vector unless given)."""
     return AnswerRequest(
-        search=SearchRequest(collection=collection, query=question, **search),
+        principal=ANONYMOUS,
+        collection=collection,
+        question=question,
+        retrieval=RetrievalOptions(**{"mode": SearchMode.VECTOR, **options}),
         max_tokens=max_tokens,
         temperature=temperature,
     )

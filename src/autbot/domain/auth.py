@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from autbot.domain.errors import CollectionNotFound, Forbidden, InvalidInput
+from autbot.domain.model import CollectionName
 
 KEY_PREFIX = "abk_"
 _KEY_RE = re.compile(r"abk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})")
@@ -122,6 +123,13 @@ class Principal:
         """A collection outside the key's list is invisible: 404, as if it did not exist."""
         if not self.may_use(collection):
             raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
+
+    def visible_collection(self, collection: str) -> str:
+        """The collection a request names, as this principal sees it: outside the key's list it does not exist
+        (404, whether or not the name is valid), else its checked name. Every use case that takes a collection
+        name decides its visibility here, first."""
+        self.check_collection(collection)
+        return CollectionName(collection).value
 
 
 ANONYMOUS = Principal(name="anonymous", scopes=frozenset(Scope), authenticated=False)

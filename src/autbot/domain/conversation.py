@@ -21,7 +21,7 @@ from autbot.domain.model import check_text
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Conversation:
     question: str
-    """The last user message."""
+    """The last user message, stripped (the answer checks it: ``retrieval.question_text``)."""
     history: tuple[ChatMessage, ...] = ()
     """User and assistant turns before it, oldest first."""
     instructions: tuple[str, ...] = ()
@@ -48,10 +48,8 @@ def split_conversation(messages: Sequence[ChatMessage]) -> Conversation:
     system messages (wherever they are; at most ``MAX_INSTRUCTIONS_CHARS`` together)."""
     check_messages(messages)
     last = messages[-1]
-    if last.role != "user" or not last.content.strip():
-        raise InvalidInput("The last message must be a non-empty user message: the question.", field="messages")
-    if len(last.content.strip()) > limits.MAX_QUERY_CHARS:
-        raise InvalidInput(f"The question is longer than {limits.MAX_QUERY_CHARS} characters.", field="messages")
+    if last.role != "user":
+        raise InvalidInput("The last message must be a user message: the question.", field="messages")
     instructions = tuple(m.content for m in messages if m.role == "system" and m.content.strip())
     if sum(len(i) for i in instructions) > limits.MAX_INSTRUCTIONS_CHARS:
         raise InvalidInput(

@@ -1,7 +1,9 @@
 """One error tree with stable codes.
 
 Every error AutBot raises on purpose derives from :class:`AutbotError`. The ``code`` is part of the
-public API (it is the ``code`` field of the HTTP problem body) and never changes once released.
+public API (it is the ``code`` field of the HTTP problem body) and never changes once released. Errors that only
+the HTTP edge raises (the request's host, cross-site forms, a slow body, a draining server) extend this tree
+where they are raised, in the entrypoints.
 """
 
 from __future__ import annotations
@@ -74,13 +76,6 @@ class UnsupportedParameter(InvalidInput):
     default_message = "This parameter is not supported."
 
 
-class InvalidHost(InvalidInput):
-    """The ``Host`` header names no host in ``server.allowed_hosts`` (DNS rebinding defence)."""
-
-    code = "invalid_host"
-    default_message = "This server does not answer to that host name."
-
-
 class UpstreamRejected(InvalidInput):
     """A backing service answered that the request is not valid (the language model's HTTP 400, 413 or 422,
     the vector store's validation error): the service is up and no circuit breaker counts this; the request
@@ -88,13 +83,6 @@ class UpstreamRejected(InvalidInput):
 
     code = "upstream_rejected"
     default_message = "A backing service refused the request as not valid."
-
-
-class RequestTimeout(AutbotError):
-    """The request body did not arrive within ``server.body_timeout_s``."""
-
-    code = "request_timeout"
-    default_message = "The request body did not arrive in time."
 
 
 class Conflict(AutbotError):
@@ -118,13 +106,6 @@ class Forbidden(AutbotError):
     default_message = "This key may not do that."
 
 
-class CsrfRejected(Forbidden):
-    """A state-changing form upload from another origin, without an API key (cross-site request forgery)."""
-
-    code = "csrf_rejected"
-    default_message = "Cross-origin form uploads need an API key."
-
-
 class RateLimited(AutbotError):
     """``details["retry_after_s"]`` says when to try again."""
 
@@ -145,13 +126,6 @@ class Overloaded(AutbotError):
 
 
 # --- something the caller named does not exist ----------------------------------------------------
-class ShuttingDown(Overloaded):
-    """The server received SIGTERM: an answer stream ends with this, and new work should go elsewhere."""
-
-    code = "shutting_down"
-    default_message = "The server is shutting down; retry on another instance."
-
-
 class NotFound(AutbotError):
     code = "not_found"
     default_message = "Not found."

@@ -3,8 +3,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from autbot.domain import limits
 from autbot.domain.answers import (
@@ -18,28 +17,27 @@ from autbot.domain.answers import (
     Usage,
     generation_params,
 )
+from autbot.domain.auth import Principal
 from autbot.domain.conversation import condense_prompt, needs_condensing, previous_question, standalone_question
-from autbot.domain.errors import InvalidInput
-from autbot.domain.model import SearchMode
-from autbot.domain.prompting import (
-    NO_ANSWER,
-    NOTHING_FOUND,
-    Prompt,
-    build_prompt,
-    estimate_tokens,
-    leaks_system_prompt,
-)
+from autbot.domain.model import ANSWER_MODE, SearchMode
+from autbot.domain.prompting import NO_ANSWER, NOTHING_FOUND, Prompt, build_prompt, leaks_system_prompt
+from autbot.domain.retrieval import RetrievalOptions, question_text
 from autbot.ports.generation_slots import GenerationSlots
 from autbot.ports.language_model import LanguageModel
 from autbot.ports.token_budget import TokenBudget
 from autbot.use_cases.metering import Metering
-from autbot.use_cases.search import SearchChunks, SearchRequest
+from autbot.use_cases.search import SearchChunks
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnswerRequest:
-    search: SearchRequest
-    """What to retrieve: the question is ``search.query``; ``top_k`` None means ``llm.default_top_k``."""
+    principal: Principal
+    """Who asks: a collection outside its key's list does not exist for it (404)."""
+    collection: str
+    question: str
+    retrieval: RetrievalOptions = field(default_factory=RetrievalOptions)
+    """How to retrieve; left out: ``limits.DEFAULT_ANSWER_MODE`` and ``llm.default_top_k`` chunks. The score
+    floor is always ``llm.min_vector_score`` (none in keyword mode)."""
     max_tokens: int | None = None
     temperature: float | None = None
     caller: str | None = None
@@ -63,12 +61,13 @@ class AnswerLimits:
     timeout_s: float = limits.LLM_TIMEOUT_S
     min_vector_score: float = limits.MIN_VECTOR_SCORE
     """The relevance floor: in vector and hybrid modes, chunks less similar to the question than this (cosine)
-    are not given to the model, whatever their rank or fused score (``SearchRequest.min_vector_score``)."""
+    are not given to the model, whatever their rank or fused score (``RetrievalOptions.min_vector_score``)."""
     daily_tokens_per_key: int = limits.DAILY_TOKENS_PER_KEY
     """Prompt + completion tokens per caller per UTC day; 0 = unlimited."""
 
 
 RULES = """Rules:
+- A collection outside the key's list does not exist for it (404); that is decided first.
 - Retrieves ``top_k`` chunks (as SearchChunks; default ``limits.DEFAULT_ANSWER_TOP_K``), keeps the best-scored
   ones that fit the prompt budget whole, numbers them, and gives them to the model as labelled untrusted data.
 - Citations are exactly the chunks the model was given; none can name anything else.
@@ -86,9 +85,10 @@ RULES = """Rules:
   that the answer is refused at once with ``server_busy`` (503)."""
 
 
-class _Grounding(Metering):
-    """What both answer use cases share: validate, check the budget, condense a follow-up, retrieve, build
-    the grounded prompt; then (``Metering``) a generation slot and the charge."""
+class Grounding(Metering):
+    """What every answering use case shares (whole or streamed, in a session or a chat): the checks, the
+    budget, condensing a follow-up, retrieval, the grounded prompt and the model call, in a generation slot
+    and charged (``Metering``)."""
 
     def __init__(
         self,
@@ -104,11 +104,11 @@ class _Grounding(Metering):
         self.limits = limits or AnswerLimits()
         super().__init__(budget=budget, slots=slots, daily_tokens=self.limits.daily_tokens_per_key, clock=clock)
 
-    async def prepare(self, request: AnswerRequest) -> tuple[Prompt, GenerationParams, Usage]:
-        """The grounded prompt, the generation parameters, and what condensing the question used."""
-        question = request.search.query.strip() if isinstance(request.search.query, str) else ""
-        if not question:
-            raise InvalidInput("The question is empty.", field="question")
+    async def prepare(self, request: AnswerRequest, *, field: str) -> tuple[Prompt, GenerationParams, Usage]:
+        """The grounded prompt, the generation parameters, and what condensing the question used. The
+        collection's visibility comes first, then the question (``field`` names it in errors)."""
+        collection = request.principal.visible_collection(request.collection)
+        question = question_text(request.question, field=field)
         params = generation_params(
             max_tokens=request.max_tokens,
             temperature=request.temperature,
@@ -122,13 +122,10 @@ class _Grounding(Metering):
         condensed = Usage()
         if needs_condensing(request.history):
             question, condensed = await self.condense(request.history, question, request.caller)
-        search = replace(
-            request.search,
-            query=question,
-            top_k=self.limits.default_top_k if request.search.top_k is None else request.search.top_k,
-            min_vector_score=None if request.search.mode is SearchMode.KEYWORD else self.limits.min_vector_score,
-        )
-        hits = await asyncio.to_thread(self.search.execute, search)
+        options = request.retrieval.defaulted(mode=ANSWER_MODE, top_k=self.limits.default_top_k)
+        floor = None if options.mode is SearchMode.KEYWORD else self.limits.min_vector_score
+        options = replace(options, min_vector_score=floor)
+        hits = await asyncio.to_thread(self.search.retrieve, collection, question, options)
         prompt = build_prompt(
             question, hits, max_prompt_tokens=self.limits.max_prompt_tokens, instructions=request.instructions
         )
@@ -139,11 +136,47 @@ class _Grounding(Metering):
         params = GenerationParams(
             max_tokens=limits.CONDENSE_MAX_TOKENS, temperature=0.0, timeout_s=self.limits.timeout_s
         )
-        async with self.slot():
-            completion = await self.llm.complete(condense_prompt(history, question), params)
-        await self.charge(caller, completion.usage)
+        completion = await self.complete(self.llm, condense_prompt(history, question), params, caller)
         rewrite = standalone_question(completion.text, question=question, previous=previous_question(history))
         return rewrite, completion.usage
+
+    async def answer(self, request: AnswerRequest, *, field: str = "question") -> Answer:
+        """The whole answer."""
+        prompt, params, condensed = await self.prepare(request, field=field)
+        if not prompt.citations:
+            return Answer(text=NOTHING_FOUND, citations=(), usage=condensed, model=self.llm.model_id)
+        completion = await self.complete(self.llm, prompt.messages, params, request.caller)
+        text = completion.text.strip()
+        if leaks_system_prompt(text):
+            text = NO_ANSWER
+        return Answer(
+            text=text or NO_ANSWER,
+            citations=prompt.citations,
+            usage=completion.usage + condensed,
+            model=completion.model,
+            finish_reason=completion.finish_reason or "stop",
+        )
+
+    async def events(self, request: AnswerRequest, *, field: str = "question") -> AsyncGenerator[AnswerEvent, None]:
+        """The answer as events: citations, tokens, done. Checks, the budget, retrieval and the generation slot
+        come before the first event, so their errors come first; closing the iterator early cancels the
+        generation and charges what was generated so far."""
+        prompt, params, condensed = await self.prepare(request, field=field)
+        if not prompt.citations:
+            yield CitationsEvent(citations=prompt.citations)
+            yield TokenEvent(text=NOTHING_FOUND)
+            yield DoneEvent(usage=condensed, model=self.llm.model_id)
+            return
+        async with self.streaming(self.llm, prompt.messages, params, request.caller) as run:
+            yield CitationsEvent(citations=prompt.citations)
+            said = ""
+            async for text in run:
+                said += text
+                if leaks_system_prompt(said):
+                    yield TokenEvent(text="\n" + NO_ANSWER)
+                    break
+                yield TokenEvent(text=text)
+        yield DoneEvent(usage=(run.usage or Usage()) + condensed, model=self.llm.model_id, finish_reason=run.finish)
 
 
 class AnswerQuestion:
@@ -159,26 +192,10 @@ class AnswerQuestion:
         slots: GenerationSlots | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._grounding = _Grounding(search, llm, limits, budget, slots, clock)
+        self._grounding = Grounding(search, llm, limits, budget, slots, clock)
 
     async def execute(self, request: AnswerRequest) -> Answer:
-        llm = self._grounding.llm
-        prompt, params, condensed = await self._grounding.prepare(request)
-        if not prompt.citations:
-            return Answer(text=NOTHING_FOUND, citations=(), usage=condensed, model=llm.model_id)
-        async with self._grounding.slot():
-            completion = await llm.complete(prompt.messages, params)
-        await self._grounding.charge(request.caller, completion.usage)
-        text = completion.text.strip()
-        if leaks_system_prompt(text):
-            text = NO_ANSWER
-        return Answer(
-            text=text or NO_ANSWER,
-            citations=prompt.citations,
-            usage=completion.usage + condensed,
-            model=completion.model,
-            finish_reason=completion.finish_reason or "stop",
-        )
+        return await self._grounding.answer(request)
 
 
 class StreamAnswer:
@@ -194,43 +211,8 @@ class StreamAnswer:
         slots: GenerationSlots | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._grounding = _Grounding(search, llm, limits, budget, slots, clock)
+        self._grounding = Grounding(search, llm, limits, budget, slots, clock)
 
-    async def execute(self, request: AnswerRequest) -> AsyncGenerator[AnswerEvent, None]:
-        """Validation, the budget check, retrieval and the generation slot come before the first event,
-        so their errors come first; closing the iterator early cancels the generation and charges what
-        was generated so far."""
-        g = self._grounding
-        prompt, params, condensed = await g.prepare(request)
-        if not prompt.citations:
-            yield CitationsEvent(citations=prompt.citations)
-            yield TokenEvent(text=NOTHING_FOUND)
-            yield DoneEvent(usage=condensed, model=g.llm.model_id)
-            return
-        async with g.slot():
-            yield CitationsEvent(citations=prompt.citations)
-            usage: Usage | None = None
-            finish = "stop"
-            said = ""
-            pieces = 0
-            try:
-                async with aclosing(g.llm.stream(prompt.messages, params)) as deltas:
-                    async for delta in deltas:
-                        if delta.text:
-                            said += delta.text
-                            pieces += 1
-                            if leaks_system_prompt(said):
-                                yield TokenEvent(text="\n" + NO_ANSWER)
-                                break
-                            yield TokenEvent(text=delta.text)
-                        if delta.usage is not None:
-                            usage = delta.usage
-                        finish = delta.finish_reason or finish
-            finally:
-                if usage is not None or pieces:  # cut short (client gone, model failed): the prompt and the pieces
-                    spent = usage or Usage(
-                        prompt_tokens=sum(estimate_tokens(m.content) for m in prompt.messages),
-                        completion_tokens=pieces,
-                    )
-                    await asyncio.shield(g.charge(request.caller, spent))
-            yield DoneEvent(usage=(usage or Usage()) + condensed, model=g.llm.model_id, finish_reason=finish)
+    def execute(self, request: AnswerRequest) -> AsyncGenerator[AnswerEvent, None]:
+        """Errors of the checks, the budget, retrieval and the generation slot come before the first event."""
+        return self._grounding.events(request)

@@ -1,11 +1,11 @@
-"""Chat completions for OpenAI clients: ``rag:<collection>`` answers with retrieval and citations (through
-AnswerQuestion / StreamAnswer); a chat alias relays the conversation to the configured model as it is."""
+"""Chat completions for OpenAI clients, whole (``ChatCompletions``) or as events (``StreamChatCompletions``):
+``rag:<collection>`` answers with retrieval and citations (the answer use cases' ``Grounding``); a chat alias
+relays the conversation to the configured model as it is."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
+import time
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 
 from autbot.domain.answers import (
@@ -20,25 +20,13 @@ from autbot.domain.answers import (
 )
 from autbot.domain.auth import Principal
 from autbot.domain.conversation import check_messages, split_conversation
-from autbot.domain.model import ANSWER_MODE, MetadataFilter, SearchMode
 from autbot.domain.models import route_chat_model
-from autbot.domain.prompting import estimate_tokens
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.ports.generation_slots import GenerationSlots
 from autbot.ports.language_model import LanguageModel
 from autbot.ports.token_budget import TokenBudget
-from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, AnswerRequest, StreamAnswer
-from autbot.use_cases.metering import Metering
-from autbot.use_cases.search import SearchRequest
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Retrieval:
-    """How a ``rag:`` model retrieves (the request's ``autbot`` extension); None: the server's defaults."""
-
-    top_k: int | None = None
-    filters: tuple[MetadataFilter, ...] = ()
-    mode: SearchMode = ANSWER_MODE
-    alpha: float | None = None
+from autbot.use_cases.answer import AnswerLimits, AnswerRequest, Grounding
+from autbot.use_cases.search import SearchChunks
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,9 +38,8 @@ class ChatRequest:
     temperature: float | None = None
     top_p: float | None = None
     stop: tuple[str, ...] = ()
-    retrieval: Retrieval = field(default_factory=Retrieval)
-    stream: bool = False
-    """Answer as a stream of events (citations, tokens, done) rather than whole."""
+    retrieval: RetrievalOptions = field(default_factory=RetrievalOptions)
+    """How a ``rag:`` model retrieves (the request's ``autbot`` extension); left out: as ``AnswerRequest``."""
     caller: str | None = None
     """Whose daily token budget applies (see ``AnswerRequest.caller``)."""
 
@@ -73,37 +60,33 @@ RULES = """Rules:
 
 
 class _Chat:
-    """The model's route, the grounded request of a ``rag:`` model, the relay's checks and its metering."""
+    """What both chat use cases share: the model's route, the grounded request of a ``rag:`` model (answered by
+    ``Grounding``), and the relay's checks (its model calls metered by the same ``Grounding``)."""
 
     def __init__(
         self,
+        search: SearchChunks,
         llm: LanguageModel,
-        limits: AnswerLimits | None,
         chat_aliases: tuple[str, ...],
-        metering: Metering,
+        limits: AnswerLimits | None,
+        budget: TokenBudget | None,
+        slots: GenerationSlots | None,
+        clock: Callable[[], float],
     ) -> None:
-        self.llm = llm
-        self.limits = limits or AnswerLimits()
+        self.grounding = Grounding(search, llm, limits, budget, slots, clock)
         self.aliases = chat_aliases
-        self.metering = metering
 
     def grounded(self, request: ChatRequest) -> AnswerRequest | None:
-        """The answer request for a ``rag:`` model, or None for a chat alias (a relay)."""
+        """The answer request of a ``rag:`` model, or None for a chat alias (a relay)."""
         route = route_chat_model(request.model, chat_aliases=self.aliases)
         if route.collection is None:
             return None
-        request.principal.check_collection(route.collection)
         conversation = split_conversation(request.messages)
-        r = request.retrieval
         return AnswerRequest(
-            search=SearchRequest(
-                collection=route.collection,
-                query=conversation.question,
-                top_k=r.top_k,
-                filters=r.filters,
-                mode=r.mode,
-                alpha=r.alpha,
-            ),
+            principal=request.principal,
+            collection=route.collection,
+            question=conversation.question,
+            retrieval=request.retrieval,
             max_tokens=request.max_tokens,
             temperature=request.temperature,
             top_p=request.top_p,
@@ -115,63 +98,43 @@ class _Chat:
 
     async def relay_params(self, request: ChatRequest) -> GenerationParams:
         check_messages(request.messages)
+        limits = self.grounding.limits
         params = generation_params(
             max_tokens=request.max_tokens,
             temperature=request.temperature,
             top_p=request.top_p,
             stop=request.stop,
-            default_tokens=self.limits.max_output_tokens,
-            max_output_tokens=self.limits.max_output_tokens,
-            timeout_s=self.limits.timeout_s,
+            default_tokens=limits.max_output_tokens,
+            max_output_tokens=limits.max_output_tokens,
+            timeout_s=limits.timeout_s,
         )
-        await self.metering.check_budget(request.caller)
+        await self.grounding.check_budget(request.caller)
         return params
 
 
-def _metering(limits: AnswerLimits | None, budget: TokenBudget | None, slots: GenerationSlots | None) -> Metering:
-    daily = (limits or AnswerLimits()).daily_tokens_per_key
-    return Metering(budget=budget, slots=slots, daily_tokens=daily)
-
-
 class ChatCompletions:
-    __doc__ = (
-        "Answer a chat conversation (OpenAI chat completions), whole or as a stream of events, with citations "
-        "for ``rag:`` models.\n\n" + RULES
-    )
+    __doc__ = "Answer a chat conversation (OpenAI chat completions), with citations for ``rag:`` models.\n\n" + RULES
 
     def __init__(
         self,
         *,
-        answer: AnswerQuestion,
-        stream: StreamAnswer,
+        search: SearchChunks,
         llm: LanguageModel,
         chat_aliases: tuple[str, ...],
         limits: AnswerLimits | None = None,
         budget: TokenBudget | None = None,
         slots: GenerationSlots | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._answer = answer
-        self._stream = stream
-        self._chat = _Chat(llm, limits, chat_aliases, _metering(limits, budget, slots))
+        self._chat = _Chat(search, llm, chat_aliases, limits, budget, slots, clock)
 
-    async def execute(self, request: ChatRequest) -> Answer | AsyncGenerator[AnswerEvent, None]:
-        """The answer, or with ``request.stream`` its events (one use case for both: the HTTP route that serves
-        them resolves one dependency, which keeps a relayed request cheap). A stream's errors of validation,
-        budget, retrieval (and, for a relay, of the model's first token) come before its first event; closing
-        it early cancels the generation and charges what was generated."""
+    async def execute(self, request: ChatRequest) -> Answer:
+        g = self._chat.grounding
         grounded = self._chat.grounded(request)
-        if request.stream:
-            return self._stream.execute(grounded) if grounded is not None else self._relay_stream(request)
         if grounded is not None:
-            return await self._answer.execute(grounded)
-        return await self._relay(request)
-
-    async def _relay(self, request: ChatRequest) -> Answer:
-        chat, m = self._chat, self._chat.metering
-        params = await chat.relay_params(request)
-        async with m.slot():
-            completion = await chat.llm.complete(request.messages, params)
-        await m.charge(request.caller, completion.usage)
+            return await g.answer(grounded, field="messages")
+        params = await self._chat.relay_params(request)
+        completion = await g.complete(g.llm, request.messages, params, request.caller)
         return Answer(
             text=completion.text,
             citations=(),
@@ -180,26 +143,39 @@ class ChatCompletions:
             finish_reason=completion.finish_reason or "stop",
         )
 
-    async def _relay_stream(self, request: ChatRequest) -> AsyncGenerator[AnswerEvent, None]:
-        chat, m = self._chat, self._chat.metering
-        params = await chat.relay_params(request)
-        async with m.slot():
-            usage: Usage | None = None
-            finish = "stop"
-            pieces = 0
-            try:
-                async with aclosing(chat.llm.stream(request.messages, params)) as deltas:
-                    async for delta in deltas:
-                        if delta.text:
-                            pieces += 1
-                            yield TokenEvent(text=delta.text)
-                        usage = delta.usage or usage
-                        finish = delta.finish_reason or finish
-            finally:
-                if usage is not None or pieces:  # cut short: charge the prompt and the pieces sent
-                    spent = usage or Usage(
-                        prompt_tokens=sum(estimate_tokens(x.content) for x in request.messages),
-                        completion_tokens=pieces,
-                    )
-                    await asyncio.shield(m.charge(request.caller, spent))
-        yield DoneEvent(usage=usage or Usage(), model=chat.llm.model_id, finish_reason=finish)
+
+class StreamChatCompletions:
+    __doc__ = (
+        "Answer a chat conversation (OpenAI chat completions) as events: citations (``rag:`` models), tokens, "
+        "done.\n\n" + RULES
+    )
+
+    def __init__(
+        self,
+        *,
+        search: SearchChunks,
+        llm: LanguageModel,
+        chat_aliases: tuple[str, ...],
+        limits: AnswerLimits | None = None,
+        budget: TokenBudget | None = None,
+        slots: GenerationSlots | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._chat = _Chat(search, llm, chat_aliases, limits, budget, slots, clock)
+
+    def execute(self, request: ChatRequest) -> AsyncGenerator[AnswerEvent, None]:
+        """The model's name and the conversation's shape are checked at once; the other errors (the key's
+        collections, validation, budget, retrieval and, for a relay, the model's first token) come before the
+        first event. Closing the events early cancels the generation and charges what was generated."""
+        grounded = self._chat.grounded(request)
+        if grounded is not None:
+            return self._chat.grounding.events(grounded, field="messages")
+        return self._relay(request)
+
+    async def _relay(self, request: ChatRequest) -> AsyncGenerator[AnswerEvent, None]:
+        g = self._chat.grounding
+        params = await self._chat.relay_params(request)
+        async with g.streaming(g.llm, request.messages, params, request.caller) as run:
+            async for text in run:
+                yield TokenEvent(text=text)
+        yield DoneEvent(usage=run.usage or Usage(), model=g.llm.model_id, finish_reason=run.finish)

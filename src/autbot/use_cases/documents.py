@@ -1,16 +1,19 @@
+"""Documents and collections. Every request says who asks (``principal``): a collection outside its key's list
+does not exist for it (404, decided first) and is absent from listings."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
 from autbot.domain import limits
+from autbot.domain.auth import Principal
 from autbot.domain.errors import CollectionNotFound, DocumentNotFound, InvalidInput
-from autbot.domain.model import CollectionInfo, CollectionName, Document, validate_document_id
+from autbot.domain.model import CollectionInfo, Document, validate_document_id
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 
 
-def _existing(registry: DocumentRegistry, collection: str) -> str:
-    name = CollectionName(collection).value
+def _existing(registry: DocumentRegistry, name: str) -> str:
     if registry.get_collection(name) is None:
         raise CollectionNotFound(f"Collection '{name}' does not exist.", collection=name)
     return name
@@ -18,12 +21,15 @@ def _existing(registry: DocumentRegistry, collection: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DocumentRef:
+    principal: Principal
+    """Who asks: a collection outside its key's list does not exist for it (404)."""
     collection: str
     document_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListDocumentsRequest:
+    principal: Principal
     collection: str
     offset: int = 0
     limit: int = limits.DEFAULT_PAGE_SIZE
@@ -44,11 +50,12 @@ class ListDocuments:
         self._registry = registry
 
     def execute(self, request: ListDocumentsRequest) -> DocumentPage:
+        name = request.principal.visible_collection(request.collection)
         if not 0 <= request.offset <= limits.MAX_PAGE_OFFSET:
             raise InvalidInput(f"offset must be between 0 and {limits.MAX_PAGE_OFFSET}.", field="offset")
         if not 1 <= request.limit <= limits.MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be between 1 and {limits.MAX_PAGE_SIZE}.", field="limit")
-        name = _existing(self._registry, request.collection)
+        _existing(self._registry, name)
         docs, total = self._registry.list_documents(name, offset=request.offset, limit=request.limit)
         return DocumentPage(documents=docs, total=total, offset=request.offset, limit=request.limit)
 
@@ -60,7 +67,7 @@ class GetDocument:
         self._registry = registry
 
     def execute(self, request: DocumentRef) -> Document:
-        name = _existing(self._registry, request.collection)
+        name = _existing(self._registry, request.principal.visible_collection(request.collection))
         doc_id = validate_document_id(request.document_id)
         doc = self._registry.get_documents(name, [doc_id]).get(doc_id)
         if doc is None:
@@ -78,7 +85,7 @@ class DeleteDocument:
         self._chunks = chunks
 
     def execute(self, request: DocumentRef) -> None:
-        name = _existing(self._registry, request.collection)
+        name = _existing(self._registry, request.principal.visible_collection(request.collection))
         doc_id = validate_document_id(request.document_id)
         existed = self._registry.delete_document(name, doc_id)
         self._chunks.delete(name, doc_id)
@@ -88,8 +95,8 @@ class DeleteDocument:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListCollectionsRequest:
-    only: frozenset[str] | None = None
-    """The collections the caller may see (None: all)."""
+    principal: Principal
+    """Who asks: only the collections of its key's list are listed."""
 
 
 class ListCollections:
@@ -104,12 +111,13 @@ class ListCollections:
         return [
             replace(c, chunk_count=self._chunks.count(c.name))
             for c in sorted(self._registry.list_collections(), key=lambda c: c.name)
-            if request.only is None or c.name in request.only
+            if request.principal.may_use(c.name)
         ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CollectionRef:
+    principal: Principal
     collection: str
 
 
@@ -121,7 +129,7 @@ class DeleteCollection:
         self._chunks = chunks
 
     def execute(self, request: CollectionRef) -> None:
-        name = CollectionName(request.collection).value
+        name = request.principal.visible_collection(request.collection)
         existed = self._registry.remove_collection(name)
         self._chunks.drop(name)  # also clears chunks left by a half-created collection
         if not existed:

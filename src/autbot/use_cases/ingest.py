@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from autbot.domain import limits
+from autbot.domain.auth import Principal
 from autbot.domain.chunking import embedding_text
 from autbot.domain.errors import DocumentTooLarge, EmbeddingModelMismatch, EmptyDocument, InvalidInput
 from autbot.domain.ids import chunk_id, derive_document_id, document_version
 from autbot.domain.model import (
     Chunk,
     CollectionInfo,
-    CollectionName,
     Document,
     DocumentInput,
     IngestOutcome,
@@ -31,6 +31,8 @@ from autbot.use_cases.replacements import finish_replacements
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngestRequest:
+    principal: Principal
+    """Who asks: a collection outside its key's list does not exist for it (404), and is not created."""
     collection: str
     documents: tuple[DocumentInput, ...]
 
@@ -67,6 +69,7 @@ class IngestDocuments:
     - Concurrent ingestions of the same document are serialised (per-document locks).
     - Each chunk is embedded with its document's title before its text (``domain.chunking``); the stored
       chunk text is the passage alone.
+    - A collection outside the key's list does not exist for it (404) and is not created.
     """
 
     def __init__(
@@ -89,7 +92,7 @@ class IngestDocuments:
         self._clock = clock
 
     def execute(self, request: IngestRequest) -> list[IngestOutcome]:
-        collection = CollectionName(request.collection).value
+        collection = request.principal.visible_collection(request.collection)
         docs = self._validated(request.documents)
         self._ensure_collection(collection)
         ids = [p.doc_id for p in docs]

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from autbot.domain.auth import Principal
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import DocumentInput, IngestOutcome
 from autbot.ports.document_reader import DocumentReader
@@ -19,6 +20,8 @@ class UploadedFile:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IngestFilesRequest:
+    principal: Principal
+    """Who asks: a collection outside its key's list does not exist for it (404)."""
     collection: str
     files: tuple[UploadedFile, ...]
     metadata: Mapping[str, Any] = field(default_factory=dict)
@@ -45,6 +48,7 @@ class IngestFiles:
         self._ingest = ingest
 
     def execute(self, request: IngestFilesRequest) -> list[IngestOutcome]:
+        collection = request.principal.visible_collection(request.collection)  # before any file is read
         if not request.files:
             raise InvalidInput("Send one or more files as multipart/form-data parts named 'files'.", field="files")
         docs = []
@@ -58,4 +62,6 @@ class IngestFiles:
                     metadata={**read.metadata, **request.metadata},
                 )
             )
-        return self._ingest.execute(IngestRequest(collection=request.collection, documents=tuple(docs)))
+        return self._ingest.execute(
+            IngestRequest(principal=request.principal, collection=collection, documents=tuple(docs))
+        )

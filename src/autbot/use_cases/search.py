@@ -1,21 +1,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from autbot.domain import limits
-from autbot.domain.errors import CollectionNotFound, EmbeddingModelMismatch, InvalidInput, UnsupportedSearchMode
-from autbot.domain.model import (
-    DEFAULT_FUSION,
-    ChunkQuery,
-    CollectionName,
-    Document,
-    Fusion,
-    MetadataFilter,
-    SearchHit,
-    SearchMode,
-    check_text,
-)
+from autbot.domain.auth import Principal
+from autbot.domain.errors import CollectionNotFound, EmbeddingModelMismatch, UnsupportedSearchMode
+from autbot.domain.model import DEFAULT_FUSION, ChunkQuery, Document, Fusion, SearchHit, SearchMode
+from autbot.domain.retrieval import RetrievalOptions, chunk_query, question_text
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
@@ -27,19 +19,14 @@ RACE_WINDOW_S = 60.0
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SearchRequest:
+    principal: Principal
+    """Who asks: a collection outside its key's list does not exist for it."""
     collection: str
     query: str
-    top_k: int | None = None
-    """None: the use case's default (``limits.DEFAULT_SEARCH_TOP_K`` for search)."""
-    filters: tuple[MetadataFilter, ...] = ()
-    mode: SearchMode = SearchMode.VECTOR
-    alpha: float | None = None
-    """None: the configured ``search.hybrid_alpha``."""
+    retrieval: RetrievalOptions = field(default_factory=RetrievalOptions)
+    """Mode (default vector), ``top_k`` (default ``limits.DEFAULT_SEARCH_TOP_K``), filters, alpha, score floor."""
     rerank: bool = False
     """Re-order the best ``limits.RERANK_CANDIDATES`` hits with the configured reranker, keep ``top_k``."""
-    min_vector_score: float | None = None
-    """The relevance floor (``ChunkQuery.min_vector_score``): in vector and hybrid modes, no chunk less
-    similar to the query (cosine) is returned. None: no floor (``/search``); answers use ``llm.min_vector_score``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +53,7 @@ class SearchChunks:
       to the query are not returned, on the keyword side of hybrid too.
     - ``rerank`` re-orders the best ``limits.RERANK_CANDIDATES`` hits with the configured reranker.
     - Searching a collection built with another embedding model is refused.
+    - A collection outside the key's list does not exist for it (404).
     """
 
     def __init__(
@@ -84,9 +72,31 @@ class SearchChunks:
         self._reranker = reranker
 
     def execute(self, request: SearchRequest) -> list[SearchHit]:
-        collection = CollectionName(request.collection).value
-        query = self._validated(request)
+        collection = request.principal.visible_collection(request.collection)
+        text = question_text(request.query, field="query")
+        return self.retrieve(collection, text, request.retrieval, rerank=request.rerank)
+
+    def retrieve(
+        self, collection: str, text: str, options: RetrievalOptions, *, rerank: bool = False
+    ) -> list[SearchHit]:
+        """The search itself, for a collection the caller may see and a checked question (``question_text``):
+        ``execute`` and the answer use cases share it."""
+        query = chunk_query(
+            text,
+            options,
+            top_k=self._limits.default_top_k,
+            alpha=self._limits.default_alpha,
+            fusion=self._limits.fusion,
+        )
         top_k = query.top_k
+        if query.mode not in self._chunks.search_modes:
+            supported = sorted(m.value for m in self._chunks.search_modes)
+            raise UnsupportedSearchMode(
+                f"Search mode '{query.mode.value}' is not supported by this vector index "
+                f"(supported: {', '.join(supported)}).",
+                field="mode",
+                supported=supported,
+            )
         info = self._registry.get_collection(collection)
         if info is None:
             raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
@@ -100,9 +110,9 @@ class SearchChunks:
             )
         if query.mode is not SearchMode.KEYWORD:
             query = replace(query, vector=self._embedder.embed([query.text])[0])
-        want = max(top_k, limits.RERANK_CANDIDATES) if request.rerank and self._reranker else top_k
+        want = max(top_k, limits.RERANK_CANDIDATES) if rerank and self._reranker else top_k
         live = self._search(collection, query, want)
-        if request.rerank and self._reranker is not None:
+        if rerank and self._reranker is not None:
             return self._reranker.rerank(query.text, live, top_k)
         return live
 
@@ -118,40 +128,6 @@ class SearchChunks:
                 break
             fetch *= 4
         return [_with_document_fields(hit, record) for hit, record in live[:top_k]]
-
-    def _validated(self, request: SearchRequest) -> ChunkQuery:
-        text = request.query.strip() if isinstance(request.query, str) else ""
-        if not text:
-            raise InvalidInput("The query is empty.", field="query")
-        if len(text) > limits.MAX_QUERY_CHARS:
-            raise InvalidInput(f"The query is longer than {limits.MAX_QUERY_CHARS} characters.", field="query")
-        check_text(text, field="query")
-        top_k = self._limits.default_top_k if request.top_k is None else request.top_k
-        if not 1 <= top_k <= limits.MAX_TOP_K:
-            raise InvalidInput(f"top_k must be between 1 and {limits.MAX_TOP_K}.", field="top_k")
-        alpha = self._limits.default_alpha if request.alpha is None else request.alpha
-        if not 0.0 <= alpha <= 1.0:
-            raise InvalidInput("alpha must be between 0 and 1.", field="alpha")
-        floor = request.min_vector_score
-        if floor is not None and not -1.0 <= floor <= 1.0:
-            raise InvalidInput("min_vector_score must be between -1 and 1.", field="min_vector_score")
-        if request.mode not in self._chunks.search_modes:
-            supported = sorted(m.value for m in self._chunks.search_modes)
-            raise UnsupportedSearchMode(
-                f"Search mode '{request.mode.value}' is not supported by this vector index "
-                f"(supported: {', '.join(supported)}).",
-                field="mode",
-                supported=supported,
-            )
-        return ChunkQuery(
-            top_k=top_k,
-            text=text,
-            filters=request.filters,
-            mode=request.mode,
-            alpha=alpha,
-            fusion=self._limits.fusion,
-            min_vector_score=floor,
-        )
 
     def _live(self, collection: str, hits: list[SearchHit]) -> tuple[list[tuple[SearchHit, Document]], bool]:
         """The hits of each document's live version (the registry's record), and whether the read may have

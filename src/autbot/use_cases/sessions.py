@@ -6,18 +6,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from autbot.domain import limits
 from autbot.domain.answers import Answer, AnswerEvent, Citation, CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.auth import Principal
 from autbot.domain.errors import CollectionNotFound, InvalidInput
-from autbot.domain.model import ANSWER_MODE, CollectionName, MetadataFilter, SearchMode
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.domain.sessions import Session, SessionMessage, history_of, new_session_id, owned, validate_title
 from autbot.ports.document_registry import DocumentRegistry
+from autbot.ports.generation_slots import GenerationSlots
+from autbot.ports.language_model import LanguageModel
 from autbot.ports.session_store import SessionStore
-from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
-from autbot.use_cases.search import SearchRequest
+from autbot.ports.token_budget import TokenBudget
+from autbot.use_cases.answer import AnswerLimits, AnswerRequest, Grounding
+from autbot.use_cases.search import SearchChunks
 
 RULES = """Rules:
 - A session belongs to the key that created it (its principal's name); to any other key it does not exist
@@ -52,18 +55,20 @@ class SessionQuestion:
     principal: Principal
     session_id: str
     question: str
-    top_k: int | None = None
-    filters: tuple[MetadataFilter, ...] = ()
-    mode: SearchMode = ANSWER_MODE
-    alpha: float | None = None
+    retrieval: RetrievalOptions = field(default_factory=RetrievalOptions)
+    """How to retrieve; left out: as ``AnswerRequest``."""
     max_tokens: int | None = None
     temperature: float | None = None
     caller: str | None = None
 
 
+def _owned(store: SessionStore, ref: SessionRef) -> Session:
+    return owned(store.get(ref.session_id), ref.session_id, ref.principal.name)
+
+
 def _load(store: SessionStore, ref: SessionRef) -> Session:
-    session = owned(store.get(ref.session_id), ref.session_id, ref.principal.name)
-    ref.principal.check_collection(session.collection)
+    session = _owned(store, ref)
+    ref.principal.visible_collection(session.collection)
     return session
 
 
@@ -78,8 +83,7 @@ class CreateSession:
         self._clock = clock
 
     def execute(self, request: CreateSessionRequest) -> Session:
-        collection = CollectionName(request.collection).value
-        request.principal.check_collection(collection)
+        collection = request.principal.visible_collection(request.collection)
         if self._registry.get_collection(collection) is None:
             raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
         now = self._clock()
@@ -130,22 +134,22 @@ class DeleteSession:
 
 
 class _Turns:
+    """A session's turns around an answer: the answer request, then the question and answer stored."""
+
     def __init__(self, store: SessionStore, clock: Callable[[], float]) -> None:
         self.store = store
         self.clock = clock
 
-    async def prepare(self, request: SessionQuestion) -> AnswerRequest:
+    async def question(self, request: SessionQuestion) -> AnswerRequest:
+        """The answer request of a question in one of the key's sessions (the answer decides the collection's
+        visibility)."""
         ref = SessionRef(principal=request.principal, session_id=request.session_id)
-        session = await asyncio.to_thread(_load, self.store, ref)
+        session = await asyncio.to_thread(_owned, self.store, ref)
         return AnswerRequest(
-            search=SearchRequest(
-                collection=session.collection,
-                query=request.question,
-                top_k=request.top_k,
-                filters=request.filters,
-                mode=request.mode,
-                alpha=request.alpha,
-            ),
+            principal=request.principal,
+            collection=session.collection,
+            question=request.question,
+            retrieval=request.retrieval,
             max_tokens=request.max_tokens,
             temperature=request.temperature,
             caller=request.caller,
@@ -164,12 +168,22 @@ class _Turns:
 class AskInSession:
     __doc__ = "Answer a question in a session, with citations, and store both.\n\n" + RULES
 
-    def __init__(self, *, store: SessionStore, answer: AnswerQuestion, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        store: SessionStore,
+        search: SearchChunks,
+        llm: LanguageModel,
+        limits: AnswerLimits | None = None,
+        budget: TokenBudget | None = None,
+        slots: GenerationSlots | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._turns = _Turns(store, clock)
-        self._answer = answer
+        self._grounding = Grounding(search, llm, limits, budget, slots, clock)
 
     async def execute(self, request: SessionQuestion) -> Answer:
-        answer = await self._answer.execute(await self._turns.prepare(request))
+        answer = await self._grounding.answer(await self._turns.question(request))
         await self._turns.record(request.session_id, request.question, answer.text, answer.citations)
         return answer
 
@@ -177,12 +191,22 @@ class AskInSession:
 class StreamInSession:
     __doc__ = "Answer a question in a session as a stream (citations, tokens, done), and store both.\n\n" + RULES
 
-    def __init__(self, *, store: SessionStore, stream: StreamAnswer, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        store: SessionStore,
+        search: SearchChunks,
+        llm: LanguageModel,
+        limits: AnswerLimits | None = None,
+        budget: TokenBudget | None = None,
+        slots: GenerationSlots | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._turns = _Turns(store, clock)
-        self._stream = stream
+        self._grounding = Grounding(search, llm, limits, budget, slots, clock)
 
     async def execute(self, request: SessionQuestion) -> AsyncGenerator[AnswerEvent, None]:
-        events = self._stream.execute(await self._turns.prepare(request))
+        events = self._grounding.events(await self._turns.question(request))
         citations: tuple[Citation, ...] = ()
         text: list[str] = []
         try:

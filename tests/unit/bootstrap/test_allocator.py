@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.errors import AutbotError
 from autbot.domain.model import DocumentInput
 from autbot.entrypoints.bootstrap import memory as allocator
@@ -77,10 +78,12 @@ def test_by_default_ingestion_releases_freed_memory_after_each_request(monkeypat
     assert settings.server.malloc_trim is True
     ingest = build_container(settings).ingest_documents()
     assert isinstance(ingest, allocator.MemoryReleasingIngest)
-    done = ingest.execute(IngestRequest(collection="kb", documents=(DocumentInput(id="a", text="Some text."),)))
+    done = ingest.execute(
+        IngestRequest(principal=ANONYMOUS, collection="kb", documents=(DocumentInput(id="a", text="Some text."),))
+    )
     assert [o.status for o in done] == ["created"]
     with pytest.raises(AutbotError):  # a refused request releases too: its buffers may be freed already
-        ingest.execute(IngestRequest(collection="kb", documents=(DocumentInput(id="b", text=""),)))
+        ingest.execute(IngestRequest(principal=ANONYMOUS, collection="kb", documents=(DocumentInput(id="b", text=""),)))
     assert calls == ["released", "released"]
 
 
@@ -96,7 +99,9 @@ def test_malloc_trim_off_leaves_the_heap_alone(monkeypatch: pytest.MonkeyPatch) 
         {"index": {"backend": "memory"}, "embedder": {"backend": "hashing"}, "server": {"malloc_trim": False}}
     )
     ingest = build_container(settings).ingest_documents()
-    ingest.execute(IngestRequest(collection="kb", documents=(DocumentInput(id="a", text="Some text."),)))
+    ingest.execute(
+        IngestRequest(principal=ANONYMOUS, collection="kb", documents=(DocumentInput(id="a", text="Some text."),))
+    )
     assert calls == []
 
 

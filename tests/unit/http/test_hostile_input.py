@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
 from autbot.domain import limits
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.errors import InvalidEncoding, InvalidInput
 from autbot.domain.model import check_nesting, parse_filters, validate_metadata
 from autbot.use_cases.documents import ListDocuments, ListDocumentsRequest
@@ -88,7 +89,7 @@ def test_offset_is_bounded_in_the_use_case() -> None:
     w = World()
     listing = ListDocuments(registry=w.registry)
     with pytest.raises(InvalidInput, match="offset"):
-        listing.execute(ListDocumentsRequest(collection="c", offset=limits.MAX_PAGE_OFFSET + 1))
+        listing.execute(ListDocumentsRequest(principal=ANONYMOUS, collection="c", offset=limits.MAX_PAGE_OFFSET + 1))
 
 
 def test_lone_surrogates_never_reach_a_store() -> None:
@@ -101,7 +102,7 @@ def test_lone_surrogates_never_reach_a_store() -> None:
         w.add("c", DocumentInput(text="fine", title="\udfff"))
     w.add("c", DocumentInput(id="ok", text="fine text"))
     with pytest.raises(InvalidEncoding):
-        w.search.execute(SearchRequest(collection="c", query="\ud800"))
+        w.search.execute(SearchRequest(principal=ANONYMOUS, collection="c", query="\ud800"))
 
 
 def test_a_deeply_nested_json_file_is_refused_by_the_reader() -> None:

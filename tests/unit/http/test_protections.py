@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from autbot.domain.errors import ConfigurationError, RequestTimeout
+from autbot.domain.errors import ConfigurationError
 from autbot.entrypoints.http.app import create_app
+from autbot.entrypoints.http.errors.transport import RequestTimeout
 from autbot.entrypoints.http.middleware.guard import HostPolicy, parse_host, timed_receive
 from autbot.entrypoints.settings import load_settings
 from tests.support.http import LOOPBACK_BASE_URL, loopback_client

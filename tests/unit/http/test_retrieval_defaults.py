@@ -9,7 +9,6 @@ from autbot.domain.model import ANSWER_MODE, SearchMode
 from autbot.entrypoints.http.schemas.collections import QueryBody, SearchBody
 from autbot.entrypoints.http.schemas.openai import AutbotOptions
 from autbot.entrypoints.http.schemas.sessions import SessionMessageBody
-from autbot.use_cases.chat import Retrieval
 
 
 def test_answers_default_to_hybrid_and_search_to_vector() -> None:
@@ -18,6 +17,6 @@ def test_answers_default_to_hybrid_and_search_to_vector() -> None:
     assert msgspec.json.decode(b'{"question": "q"}', type=QueryBody).mode == "hybrid"
     assert msgspec.json.decode(b'{"question": "q"}', type=SessionMessageBody).mode == "hybrid"
     assert msgspec.json.decode(b"{}", type=AutbotOptions).mode == "hybrid"
-    assert Retrieval().mode is ANSWER_MODE is SearchMode.HYBRID
+    assert msgspec.json.decode(b"{}", type=AutbotOptions).options().mode is ANSWER_MODE is SearchMode.HYBRID
     assert msgspec.json.decode(b'{"query": "q"}', type=SearchBody).mode == "vector"  # scores stay cosines
     assert msgspec.json.decode(b'{"question": "q", "mode": "vector"}', type=QueryBody).mode == "vector"

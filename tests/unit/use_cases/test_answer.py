@@ -6,6 +6,7 @@ import pytest
 
 from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.domain.answers import CitationsEvent, DoneEvent, TokenEvent
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.errors import InvalidInput, LanguageModelUnavailable
 from autbot.domain.model import DocumentInput, SearchHit, SearchMode
 from autbot.domain.prompting import (
@@ -17,6 +18,7 @@ from autbot.domain.prompting import (
     leaks_system_prompt,
     sanitize_source_text,
 )
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.answer import AnswerLimits
 from autbot.use_cases.search import SearchRequest
 from tests.support.fakes import World, ask
@@ -37,7 +39,14 @@ async def test_answers_with_citations_of_what_was_retrieved() -> None:
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     retrieved = {
         h.chunk.id
-        for h in w.search.execute(SearchRequest(collection="kb", query="How tall is the Eiffel Tower?", top_k=4))
+        for h in w.search.execute(
+            SearchRequest(
+                principal=ANONYMOUS,
+                collection="kb",
+                query="How tall is the Eiffel Tower?",
+                retrieval=RetrievalOptions(top_k=4),
+            )
+        )
     }
     assert {c.hit.chunk.id for c in answer.citations} <= retrieved
     assert answer.usage.completion_tokens > 0
@@ -64,7 +73,11 @@ async def test_the_relevance_floor_holds_in_vector_and_hybrid_modes(mode: Search
     w = World(llm=llm, limits=AnswerLimits(min_vector_score=0.5))
     w.add("kb", *FACTS)
     question = "What is the colour of the sky in the Eiffel novel by Python?"
-    assert w.search.execute(SearchRequest(collection="kb", query=question, mode=SearchMode.HYBRID))  # words match
+    assert w.search.execute(
+        SearchRequest(
+            principal=ANONYMOUS, collection="kb", query=question, retrieval=RetrievalOptions(mode=SearchMode.HYBRID)
+        )
+    )  # words match
     answer = await w.answer.execute(ask("kb", question, mode=mode))
     assert (answer.text, answer.citations, llm.calls) == (NOTHING_FOUND, (), [])
     answer = await w.answer.execute(ask("kb", "How tall is the Eiffel Tower?", mode=mode))

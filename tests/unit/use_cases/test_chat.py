@@ -4,7 +4,6 @@ instructions, model names, the relay, sessions."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -32,8 +31,9 @@ from autbot.domain.model import DocumentInput
 from autbot.domain.models import route_chat_model
 from autbot.domain.prompting import CLIENT_INSTRUCTIONS_HEADER, SYSTEM_PROMPT
 from autbot.domain.quotas import budget_day
-from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, StreamAnswer
-from autbot.use_cases.chat import ChatCompletions, ChatRequest
+from autbot.domain.retrieval import RetrievalOptions
+from autbot.use_cases.answer import AnswerLimits
+from autbot.use_cases.chat import ChatCompletions, ChatRequest, StreamChatCompletions
 from autbot.use_cases.search import SearchRequest
 from autbot.use_cases.sessions import (
     AskInSession,
@@ -69,28 +69,19 @@ def user(text: str) -> ChatMessage:
 
 
 class Chat:
-    """ChatCompletions, with whole answers and streams kept apart for the tests."""
+    """ChatCompletions and StreamChatCompletions over the same fakes."""
 
     def __init__(self, w: World, llm: ScriptedLanguageModel, *, limits: AnswerLimits | None = None, **kw: Any) -> None:
         limits = limits or AnswerLimits(min_vector_score=0.0)
-        self.use_case = ChatCompletions(
-            answer=AnswerQuestion(search=w.search, llm=llm, limits=limits),
-            stream=StreamAnswer(search=w.search, llm=llm, limits=limits),
-            llm=llm,
-            chat_aliases=("chat",),
-            limits=limits,
-            **kw,
-        )
+        ports: dict[str, Any] = {"search": w.search, "llm": llm, "chat_aliases": ("chat",), "limits": limits, **kw}
+        self.whole = ChatCompletions(**ports)
+        self.stream = StreamChatCompletions(**ports)
 
     async def execute(self, request: ChatRequest) -> Answer:
-        answer = await self.use_case.execute(request)
-        assert isinstance(answer, Answer)
-        return answer
+        return await self.whole.execute(request)
 
     async def events(self, request: ChatRequest) -> list[AnswerEvent]:
-        events = await self.use_case.execute(replace(request, stream=True))
-        assert not isinstance(events, Answer)
-        return [e async for e in events]
+        return [e async for e in self.stream.execute(request)]
 
 
 # --- domain -----------------------------------------------------------------------------------------
@@ -108,16 +99,26 @@ def test_split_conversation_question_history_and_instructions() -> None:
     [
         (),
         (ChatMessage(role="assistant", content="Hi"),),
-        (user(" "),),
         tuple(user("x") for _ in range(limits.MAX_CHAT_MESSAGES + 1)),
         (user("x" * (limits.MAX_CHAT_CHARS + 1)),),
         (ChatMessage(role="system", content="s" * (limits.MAX_INSTRUCTIONS_CHARS + 1)), user("q")),
-        (user("q" * (limits.MAX_QUERY_CHARS + 1)),),
     ],
 )
 def test_conversation_bounds(messages: tuple[ChatMessage, ...]) -> None:
     with pytest.raises(InvalidInput):
         split_conversation(messages)
+
+
+@pytest.mark.parametrize("question", [" ", "q" * (limits.MAX_QUERY_CHARS + 1)])
+async def test_a_chats_question_is_checked_like_any_question(question: str) -> None:
+    w = World()
+    w.add("kb", *DOCS)
+    complete = Chat(w, ScriptedLanguageModel())
+    request = ChatRequest(model="rag:kb", messages=(user(question),), principal=ANONYMOUS)
+    for call in (complete.execute(request), complete.events(request)):
+        with pytest.raises(InvalidInput) as e:
+            await call
+        assert e.value.details["field"] == "messages"
 
 
 def test_condense_prompt_asks_with_the_previous_question_and_worked_examples() -> None:
@@ -187,7 +188,11 @@ async def test_a_follow_up_is_condensed_before_retrieval() -> None:
     assert "When was the Eiffel Tower built?" in grounded[-1].content  # the standalone question is answered
     assert answer.citations[0].hit.chunk.document_id == "eiffel"
     assert answer.text == "It was built in 1889 [1]."
-    [alone] = w.search.execute(SearchRequest(collection="kb", query="and when was it built?", top_k=1))
+    [alone] = w.search.execute(
+        SearchRequest(
+            principal=ANONYMOUS, collection="kb", query="and when was it built?", retrieval=RetrievalOptions(top_k=1)
+        )
+    )
     assert alone.chunk.document_id == "rome"  # the follow-up alone finds something else
     assert answer.usage.completion_tokens == 6 + 6  # the condensing call is counted too
 
@@ -283,16 +288,12 @@ async def test_a_session_keeps_the_conversation_and_belongs_to_its_key() -> None
         CreateSessionRequest(principal=ALICE, collection="kb", title=" A  trip ")
     )
     assert s.title == "A trip"
-    ask = AskInSession(
-        store=store, answer=AnswerQuestion(search=w.search, llm=llm, limits=AnswerLimits(min_vector_score=0.0))
-    )
+    ask = AskInSession(store=store, search=w.search, llm=llm, limits=AnswerLimits(min_vector_score=0.0))
     first = await ask.execute(
         SessionQuestion(principal=ALICE, session_id=s.id, question="How tall is the Eiffel Tower?")
     )
     assert first.text == "330 metres [1]."
-    stream = StreamInSession(
-        store=store, stream=StreamAnswer(search=w.search, llm=llm, limits=AnswerLimits(min_vector_score=0.0))
-    )
+    stream = StreamInSession(store=store, search=w.search, llm=llm, limits=AnswerLimits(min_vector_score=0.0))
     events = [
         e
         async for e in stream.execute(

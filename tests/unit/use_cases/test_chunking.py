@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from autbot.adapters.embedders.hashing import HashingEmbedder
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.chunking import embedding_text
 from autbot.domain.model import DocumentInput
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.ingest import IngestRequest
 from autbot.use_cases.search import SearchRequest
 from tests.support.fakes import World
@@ -40,6 +42,7 @@ def test_every_chunk_is_embedded_with_its_title_and_stored_without_it() -> None:
     text = " ".join(f"Sentence number {i} says something about the tower." for i in range(30))
     ingest.execute(
         IngestRequest(
+            principal=ANONYMOUS,
             collection="kb",
             documents=(DocumentInput(id="t", title="Eiffel Tower", text=text), DocumentInput(id="u", text="untitled")),
         )
@@ -48,7 +51,9 @@ def test_every_chunk_is_embedded_with_its_title_and_stored_without_it() -> None:
     assert len(titled) > 1
     assert all(t.startswith("Eiffel Tower\n\nSentence number") for t in titled)
     assert "untitled" in embedder.seen
-    hits = world.searcher(embedder=embedder).execute(SearchRequest(collection="kb", query="tower", top_k=50))
+    hits = world.searcher(embedder=embedder).execute(
+        SearchRequest(principal=ANONYMOUS, collection="kb", query="tower", retrieval=RetrievalOptions(top_k=50))
+    )
     assert all(not h.chunk.text.startswith("Eiffel Tower") for h in hits)  # the passage alone is stored
     assert {h.chunk.metadata.get("title") for h in hits if h.chunk.document_id == "t"} == {"Eiffel Tower"}
 

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 import pytest
 
 from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.errors import IndexUnavailable
 from autbot.domain.model import Chunk, DocumentInput, SearchMode
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.documents import DeleteDocument, DocumentRef, ListCollections, ListCollectionsRequest
 from autbot.use_cases.replacements import FinishReplacements
 from autbot.use_cases.search import SearchRequest
@@ -45,12 +47,14 @@ def interrupted() -> tuple[World, DeleteFails]:
 
 
 def found(w: World, query: str, mode: SearchMode = SearchMode.KEYWORD) -> list[str]:
-    hits = w.search.execute(SearchRequest(collection="c", query=query, mode=mode, top_k=10))
+    hits = w.search.execute(
+        SearchRequest(principal=ANONYMOUS, collection="c", query=query, retrieval=RetrievalOptions(mode=mode, top_k=10))
+    )
     return [h.chunk.text for h in hits]
 
 
 def counts(w: World) -> tuple[int | None, int | None]:
-    [info] = ListCollections(registry=w.registry, chunks=w.chunks).execute(ListCollectionsRequest())
+    [info] = ListCollections(registry=w.registry, chunks=w.chunks).execute(ListCollectionsRequest(principal=ANONYMOUS))
     return info.document_count, info.chunk_count
 
 
@@ -99,7 +103,9 @@ def test_deleting_again_removes_chunks_a_crash_left_without_a_record() -> None:
     from autbot.domain.errors import DocumentNotFound
 
     with pytest.raises(DocumentNotFound):
-        DeleteDocument(registry=w.registry, chunks=w.chunks).execute(DocumentRef(collection="c", document_id="d"))
+        DeleteDocument(registry=w.registry, chunks=w.chunks).execute(
+            DocumentRef(principal=ANONYMOUS, collection="c", document_id="d")
+        )
     assert counts(w) == (0, 0)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from autbot.domain import limits
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.model import DocumentInput, Fusion, HealthStatus, SearchHit, SearchMode
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.search import SearchChunks, SearchLimits, SearchRequest
 from tests.support.fakes import World
 
@@ -36,16 +38,36 @@ def test_rerank_reorders_the_candidates_and_keeps_top_k() -> None:
     world = world_with_docs()
     reranker = ReversingReranker()
     search = SearchChunks(embedder=world.embedder, chunks=world.chunks, registry=world.registry, reranker=reranker)
-    plain = search.execute(SearchRequest(collection="kb", query="penguin fact", top_k=limits.RERANK_CANDIDATES))
-    reranked = search.execute(SearchRequest(collection="kb", query="penguin fact", top_k=3, rerank=True))
+    plain = search.execute(
+        SearchRequest(
+            principal=ANONYMOUS,
+            collection="kb",
+            query="penguin fact",
+            retrieval=RetrievalOptions(top_k=limits.RERANK_CANDIDATES),
+        )
+    )
+    reranked = search.execute(
+        SearchRequest(
+            principal=ANONYMOUS, collection="kb", query="penguin fact", rerank=True, retrieval=RetrievalOptions(top_k=3)
+        )
+    )
     assert reranker.given == [limits.RERANK_CANDIDATES]
     assert [h.chunk.id for h in reranked] == [h.chunk.id for h in reversed(plain)][:3]
-    assert search.execute(SearchRequest(collection="kb", query="penguin fact", top_k=3)) == plain[:3]  # not asked
+    assert (
+        search.execute(
+            SearchRequest(
+                principal=ANONYMOUS, collection="kb", query="penguin fact", retrieval=RetrievalOptions(top_k=3)
+            )
+        )
+        == plain[:3]
+    )  # not asked
 
 
 def test_without_a_reranker_the_flag_changes_nothing() -> None:
     world = world_with_docs(10)
-    request = SearchRequest(collection="kb", query="penguin fact", top_k=4)
+    request = SearchRequest(
+        principal=ANONYMOUS, collection="kb", query="penguin fact", retrieval=RetrievalOptions(top_k=4)
+    )
     assert world.search.execute(request) == world.search.execute(SearchRequest(**{**_fields(request), "rerank": True}))
 
 
@@ -56,7 +78,12 @@ def test_the_configured_fusion_is_used_by_hybrid_search() -> None:
         search = SearchChunks(
             embedder=world.embedder, chunks=world.chunks, registry=world.registry, limits=SearchLimits(fusion=fusion)
         )
-        request = SearchRequest(collection="kb", query="penguin number 3", top_k=5, mode=SearchMode.HYBRID)
+        request = SearchRequest(
+            principal=ANONYMOUS,
+            collection="kb",
+            query="penguin number 3",
+            retrieval=RetrievalOptions(top_k=5, mode=SearchMode.HYBRID),
+        )
         return [h.score for h in search.execute(request)]
 
     assert scores(Fusion.RELATIVE_SCORE) != scores(Fusion.RECIPROCAL_RANK)

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autbot.adapters.embedders.hashing import HashingEmbedder
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.errors import (
     CollectionNotFound,
     DocumentNotFound,
@@ -17,6 +18,7 @@ from autbot.domain.errors import (
     InvalidInput,
 )
 from autbot.domain.model import DocumentInput, SearchMode, parse_filters
+from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.documents import (
     CollectionRef,
     DeleteCollection,
@@ -38,7 +40,7 @@ TEXT = "Alpine lakes are cold. They freeze in winter. Trout live in them."
 def ingest(w: World, *docs: DocumentInput, collection: str = "c") -> list[tuple[str, str, int]]:
     return [
         (o.document_id, o.status, o.chunks)
-        for o in w.ingest.execute(IngestRequest(collection=collection, documents=docs))
+        for o in w.ingest.execute(IngestRequest(principal=ANONYMOUS, collection=collection, documents=docs))
     ]
 
 
@@ -76,7 +78,7 @@ def test_validation_happens_before_any_write() -> None:
         ingest(w)
     small = w.ingester(limits=IngestLimits(max_document_chars=10))
     with pytest.raises(DocumentTooLarge):
-        small.execute(IngestRequest(collection="c", documents=(DocumentInput(text="x" * 11),)))
+        small.execute(IngestRequest(principal=ANONYMOUS, collection="c", documents=(DocumentInput(text="x" * 11),)))
 
 
 def test_a_collection_never_mixes_embedding_models() -> None:
@@ -84,13 +86,15 @@ def test_a_collection_never_mixes_embedding_models() -> None:
     ingest(w, DocumentInput(id="a", text=TEXT))
     other = HashingEmbedder(dimension=128, model_id="another-model")
     with pytest.raises(EmbeddingModelMismatch):
-        w.ingester(embedder=other).execute(IngestRequest(collection="c", documents=(DocumentInput(id="b", text="x"),)))
+        w.ingester(embedder=other).execute(
+            IngestRequest(principal=ANONYMOUS, collection="c", documents=(DocumentInput(id="b", text="x"),))
+        )
     with pytest.raises(EmbeddingModelMismatch):
-        w.searcher(embedder=other).execute(SearchRequest(collection="c", query="lakes"))
+        w.searcher(embedder=other).execute(SearchRequest(principal=ANONYMOUS, collection="c", query="lakes"))
     other_dimension = HashingEmbedder(dimension=64)  # same model id, other dimension: refused too
     with pytest.raises(EmbeddingModelMismatch):
         w.ingester(embedder=other_dimension).execute(
-            IngestRequest(collection="c", documents=(DocumentInput(id="b", text="x"),))
+            IngestRequest(principal=ANONYMOUS, collection="c", documents=(DocumentInput(id="b", text="x"),))
         )
     assert w.registry.get_documents("c", ["b"]) == {}
 
@@ -106,7 +110,14 @@ def test_replacing_a_document_is_atomic_for_readers() -> None:
 
     def reader() -> None:
         while not stop.is_set():
-            hits = w.search.execute(SearchRequest(collection="c", query="sentence about glaciers", top_k=50))
+            hits = w.search.execute(
+                SearchRequest(
+                    principal=ANONYMOUS,
+                    collection="c",
+                    query="sentence about glaciers",
+                    retrieval=RetrievalOptions(top_k=50),
+                )
+            )
             seen.append({h.chunk.text.split()[1] for h in hits})
 
     t = threading.Thread(target=reader)
@@ -128,7 +139,9 @@ def test_stale_chunks_from_an_interrupted_update_stay_invisible() -> None:
 
     orphan = Chunk(id="d#orphan#0", document_id="d", document_version="x" * 64, text="Half-written otters.", position=0)
     w.chunks.upsert("c", [orphan], w.embedder.embed([orphan.text]))
-    hits = w.search.execute(SearchRequest(collection="c", query="otters", top_k=5))
+    hits = w.search.execute(
+        SearchRequest(principal=ANONYMOUS, collection="c", query="otters", retrieval=RetrievalOptions(top_k=5))
+    )
     assert [h.chunk.document_version for h in hits] == [doc.version]
     ingest(w, DocumentInput(id="d", text="New text about otters."))  # the next update cleans up
     assert w.chunks.count("c") == 1
@@ -141,51 +154,86 @@ def test_search_rules() -> None:
         DocumentInput(id="en", text="Rivers flow to the sea.", metadata={"lang": "en"}, title="Rivers"),
         DocumentInput(id="de", text="Flüsse fließen ins Meer.", metadata={"lang": "de"}),
     )
-    hits = w.search.execute(SearchRequest(collection="c", query="rivers flow", top_k=1))
+    hits = w.search.execute(
+        SearchRequest(principal=ANONYMOUS, collection="c", query="rivers flow", retrieval=RetrievalOptions(top_k=1))
+    )
     assert hits[0].chunk.document_id == "en"
     assert hits[0].chunk.metadata == {"lang": "en", "title": "Rivers"}
-    only_de = w.search.execute(SearchRequest(collection="c", query="rivers", filters=parse_filters({"lang": "de"})))
+    only_de = w.search.execute(
+        SearchRequest(
+            principal=ANONYMOUS,
+            collection="c",
+            query="rivers",
+            retrieval=RetrievalOptions(filters=parse_filters({"lang": "de"})),
+        )
+    )
     assert [h.chunk.document_id for h in only_de] == ["de"]
-    kw = w.search.execute(SearchRequest(collection="c", query="sea", mode=SearchMode.KEYWORD))
+    kw = w.search.execute(
+        SearchRequest(
+            principal=ANONYMOUS, collection="c", query="sea", retrieval=RetrievalOptions(mode=SearchMode.KEYWORD)
+        )
+    )
     assert [h.chunk.document_id for h in kw] == ["en"]
     for bad in (
-        SearchRequest(collection="c", query=" "),
-        SearchRequest(collection="c", query="x", top_k=0),
-        SearchRequest(collection="c", query="x", top_k=101),
-        SearchRequest(collection="c", query="x", alpha=1.5),
+        SearchRequest(principal=ANONYMOUS, collection="c", query=" "),
+        SearchRequest(principal=ANONYMOUS, collection="c", query="x", retrieval=RetrievalOptions(top_k=0)),
+        SearchRequest(principal=ANONYMOUS, collection="c", query="x", retrieval=RetrievalOptions(top_k=101)),
+        SearchRequest(principal=ANONYMOUS, collection="c", query="x", retrieval=RetrievalOptions(alpha=1.5)),
     ):
         with pytest.raises(InvalidInput):
             w.search.execute(bad)
     with pytest.raises(CollectionNotFound):
-        w.search.execute(SearchRequest(collection="nope", query="x"))
+        w.search.execute(SearchRequest(principal=ANONYMOUS, collection="nope", query="x"))
 
 
 def test_document_and_collection_use_cases() -> None:
     w = World()
     ingest(w, *(DocumentInput(id=f"d{i}", text=f"Document {i} text.") for i in range(5)))
-    page = ListDocuments(registry=w.registry).execute(ListDocumentsRequest(collection="c", offset=1, limit=2))
+    page = ListDocuments(registry=w.registry).execute(
+        ListDocumentsRequest(principal=ANONYMOUS, collection="c", offset=1, limit=2)
+    )
     assert ([d.id for d in page.documents], page.total) == (["d1", "d2"], 5)
-    assert GetDocument(registry=w.registry).execute(DocumentRef(collection="c", document_id="d3")).chunk_count == 1
-    DeleteDocument(registry=w.registry, chunks=w.chunks).execute(DocumentRef(collection="c", document_id="d3"))
+    assert (
+        GetDocument(registry=w.registry)
+        .execute(DocumentRef(principal=ANONYMOUS, collection="c", document_id="d3"))
+        .chunk_count
+        == 1
+    )
+    DeleteDocument(registry=w.registry, chunks=w.chunks).execute(
+        DocumentRef(principal=ANONYMOUS, collection="c", document_id="d3")
+    )
     with pytest.raises(DocumentNotFound):
-        GetDocument(registry=w.registry).execute(DocumentRef(collection="c", document_id="d3"))
+        GetDocument(registry=w.registry).execute(DocumentRef(principal=ANONYMOUS, collection="c", document_id="d3"))
     with pytest.raises(DocumentNotFound):
-        DeleteDocument(registry=w.registry, chunks=w.chunks).execute(DocumentRef(collection="c", document_id="d3"))
+        DeleteDocument(registry=w.registry, chunks=w.chunks).execute(
+            DocumentRef(principal=ANONYMOUS, collection="c", document_id="d3")
+        )
     assert all(
         h.chunk.document_id != "d3"
-        for h in w.search.execute(SearchRequest(collection="c", query="Document 3 text", top_k=10))
+        for h in w.search.execute(
+            SearchRequest(
+                principal=ANONYMOUS, collection="c", query="Document 3 text", retrieval=RetrievalOptions(top_k=10)
+            )
+        )
     )
     with pytest.raises(InvalidInput):
-        ListDocuments(registry=w.registry).execute(ListDocumentsRequest(collection="c", limit=0))
+        ListDocuments(registry=w.registry).execute(ListDocumentsRequest(principal=ANONYMOUS, collection="c", limit=0))
     with pytest.raises(CollectionNotFound):
-        ListDocuments(registry=w.registry).execute(ListDocumentsRequest(collection="zzz"))
+        ListDocuments(registry=w.registry).execute(ListDocumentsRequest(principal=ANONYMOUS, collection="zzz"))
     assert [
-        c.name for c in ListCollections(registry=w.registry, chunks=w.chunks).execute(ListCollectionsRequest())
+        c.name
+        for c in ListCollections(registry=w.registry, chunks=w.chunks).execute(
+            ListCollectionsRequest(principal=ANONYMOUS)
+        )
     ] == ["c"]
-    DeleteCollection(registry=w.registry, chunks=w.chunks).execute(CollectionRef(collection="c"))
-    assert ListCollections(registry=w.registry, chunks=w.chunks).execute(ListCollectionsRequest()) == []
+    DeleteCollection(registry=w.registry, chunks=w.chunks).execute(CollectionRef(principal=ANONYMOUS, collection="c"))
+    assert (
+        ListCollections(registry=w.registry, chunks=w.chunks).execute(ListCollectionsRequest(principal=ANONYMOUS)) == []
+    )
     with pytest.raises(CollectionNotFound):
-        DeleteCollection(registry=w.registry, chunks=w.chunks).execute(CollectionRef(collection="c"))
+        DeleteCollection(registry=w.registry, chunks=w.chunks).execute(
+            CollectionRef(principal=ANONYMOUS, collection="c")
+        )
 
 
 def test_concurrent_updates_of_one_document_leave_it_whole() -> None:
@@ -213,7 +261,11 @@ def test_concurrent_updates_of_one_document_leave_it_whole() -> None:
     for t in threads:
         t.join(30)
     doc = w.registry.get_documents("c", ["dune"])["dune"]
-    hits = w.search.execute(SearchRequest(collection="c", query="sentence about dunes", top_k=50))
+    hits = w.search.execute(
+        SearchRequest(
+            principal=ANONYMOUS, collection="c", query="sentence about dunes", retrieval=RetrievalOptions(top_k=50)
+        )
+    )
     assert hits, "the document is still searchable"
     assert {h.chunk.document_version for h in hits} == {doc.version}
     assert w.chunks.count("c") == doc.chunk_count

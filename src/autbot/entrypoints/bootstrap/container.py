@@ -30,7 +30,7 @@ from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
 from autbot.use_cases.answer import AnswerQuestion, StreamAnswer
 from autbot.use_cases.authenticate import Authenticate
-from autbot.use_cases.chat import ChatCompletions
+from autbot.use_cases.chat import ChatCompletions, StreamChatCompletions
 from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
 from autbot.use_cases.embeddings import EmbedTexts
 from autbot.use_cases.ingest import IngestDocuments
@@ -138,22 +138,16 @@ class Container(containers.DeclarativeContainer):
         reranker=reranker,
     )
     answer_limits = providers.Callable(limits.answer_limits, settings)
-    answer_question = providers.Singleton(
-        AnswerQuestion,
-        search=search_chunks,
-        llm=llm,
-        limits=answer_limits,
-        budget=token_budget,
-        slots=generation_slots,
-    )
-    stream_answer = providers.Singleton(
-        StreamAnswer,
-        search=search_chunks,
-        llm=llm,
-        limits=answer_limits,
-        budget=token_budget,
-        slots=generation_slots,
-    )
+    _answering = {
+        "search": search_chunks,
+        "llm": llm,
+        "limits": answer_limits,
+        "budget": token_budget,
+        "slots": generation_slots,
+    }
+    """What every answering use case is built from: whole or streamed answers, chat, session messages."""
+    answer_question = providers.Singleton(AnswerQuestion, **_answering)
+    stream_answer = providers.Singleton(StreamAnswer, **_answering)
     list_documents = providers.Singleton(ListDocuments, registry=registry)
     get_document = providers.Singleton(GetDocument, registry=registry)
     delete_document = providers.Singleton(DeleteDocument, registry=registry, chunks=chunk_index)
@@ -171,16 +165,8 @@ class Container(containers.DeclarativeContainer):
     # the OpenAI-compatible API and server-side sessions
     chat_aliases = providers.Callable(lambda s: tuple(s.openai_api.chat_aliases), settings)
     embedding_alias = providers.Callable(lambda s: s.openai_api.embedding_alias, settings)
-    chat_completions = providers.Singleton(
-        ChatCompletions,
-        answer=answer_question,
-        stream=stream_answer,
-        llm=llm,
-        chat_aliases=chat_aliases,
-        limits=answer_limits,
-        budget=token_budget,
-        slots=generation_slots,
-    )
+    chat_completions = providers.Singleton(ChatCompletions, chat_aliases=chat_aliases, **_answering)
+    stream_chat_completions = providers.Singleton(StreamChatCompletions, chat_aliases=chat_aliases, **_answering)
     list_models = providers.Singleton(
         ListModels, registry=registry, embedder=embedder, chat_aliases=chat_aliases, embedding_alias=embedding_alias
     )
@@ -198,8 +184,9 @@ class Container(containers.DeclarativeContainer):
     list_sessions = providers.Singleton(ListSessions, store=session_store)
     get_session = providers.Singleton(GetSession, store=session_store)
     delete_session = providers.Singleton(DeleteSession, store=session_store)
-    ask_in_session = providers.Singleton(AskInSession, store=session_store, answer=answer_question)
-    stream_in_session = providers.Singleton(StreamInSession, store=session_store, stream=stream_answer)
+    ask_in_session = providers.Singleton(AskInSession, store=session_store, **_answering)
+    stream_in_session = providers.Singleton(StreamInSession, store=session_store, **_answering)
+    del _answering
 
 
 SELECTORS: dict[str, tuple[str, ...]] = {
@@ -226,6 +213,7 @@ USE_CASES = (
     "delete_collection",
     "check_readiness",
     "chat_completions",
+    "stream_chat_completions",
     "list_models",
     "describe_model",
     "embed_texts",

@@ -24,7 +24,7 @@ class EvalOptions:
     alpha: float | None = None
     rerank: bool = False
     min_vector_score: float | None = None
-    """The relevance floor of the answer path (``SearchRequest.min_vector_score``); None: none, as ``/search``."""
+    """The relevance floor of the answer path (``RetrievalOptions.min_vector_score``); None: none, as ``/search``."""
     top_k: int = limits.MAX_TOP_K
     """Chunks asked per query: their distinct documents form the ranking (so Recall@100 is over at most
     100 chunks' documents)."""

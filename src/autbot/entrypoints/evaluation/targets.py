@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from autbot.domain.auth import ANONYMOUS
 from autbot.domain.errors import ConfigurationError
 from autbot.domain.model import DocumentInput, SearchMode
 
@@ -37,7 +38,8 @@ class EvalTarget(Protocol):
 
 
 class InProcessTarget:
-    """The real ingestion and search use cases, built from settings by the container."""
+    """The real ingestion and search use cases, built from settings by the container, called as the operator
+    (every collection)."""
 
     def __init__(self, container: Any) -> None:
         self._container = container
@@ -49,7 +51,8 @@ class InProcessTarget:
         from autbot.use_cases.documents import ListDocumentsRequest
 
         try:
-            page = self._container.list_documents().execute(ListDocumentsRequest(collection=collection, limit=1))
+            ref = ListDocumentsRequest(principal=ANONYMOUS, collection=collection, limit=1)
+            page = self._container.list_documents().execute(ref)
         except CollectionNotFound:
             return 0
         return int(page.total)
@@ -57,7 +60,7 @@ class InProcessTarget:
     def ingest(self, collection: str, documents: Sequence[DocumentInput]) -> None:
         from autbot.use_cases.ingest import IngestRequest
 
-        self._ingest.execute(IngestRequest(collection=collection, documents=tuple(documents)))
+        self._ingest.execute(IngestRequest(principal=ANONYMOUS, collection=collection, documents=tuple(documents)))
 
     def search(
         self,
@@ -70,23 +73,19 @@ class InProcessTarget:
         rerank: bool,
         min_vector_score: float | None = None,
     ) -> list[str]:
+        from autbot.domain.retrieval import RetrievalOptions
         from autbot.use_cases.search import SearchRequest
 
+        options = RetrievalOptions(mode=mode, top_k=top_k, alpha=alpha, min_vector_score=min_vector_score)
         request = SearchRequest(
-            collection=collection,
-            query=query,
-            top_k=top_k,
-            mode=mode,
-            alpha=alpha,
-            rerank=rerank,
-            min_vector_score=min_vector_score,
+            principal=ANONYMOUS, collection=collection, query=query, retrieval=options, rerank=rerank
         )
         return [h.chunk.document_id for h in self._search.execute(request)]
 
     def drop(self, collection: str) -> None:
         from autbot.use_cases.documents import CollectionRef
 
-        self._container.delete_collection().execute(CollectionRef(collection=collection))
+        self._container.delete_collection().execute(CollectionRef(principal=ANONYMOUS, collection=collection))
 
     def close(self) -> None:
         self._container.shutdown_resources()

@@ -21,9 +21,8 @@ from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.lean import LeanLitestar
 from autbot.entrypoints.http.middleware.auth import AuthMiddleware, principal_of
 from autbot.entrypoints.http.middleware.guard import RequestGuard, RequestPolicy
-from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware, caller
+from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware
 from autbot.entrypoints.http.middleware.security_headers import SecurityHeaders
-from autbot.entrypoints.http.routes.answering import Answering
 from autbot.entrypoints.http.routes.collections import CollectionController
 from autbot.entrypoints.http.routes.health import HealthController
 from autbot.entrypoints.http.routes.metrics import MetricsController
@@ -56,17 +55,6 @@ def _constant(value: Any) -> Any:
         return value
 
     return dependency
-
-
-def _answering(container: Container, draining: Draining) -> Answering:
-    return Answering(
-        answer_question=container.answer_question(),
-        stream_answer=container.stream_answer(),
-        ask_in_session=container.ask_in_session(),
-        stream_in_session=container.stream_in_session(),
-        chat_completions=container.chat_completions(),
-        draining=draining,
-    )
 
 
 def _principal(request: Request[Any, Any, Any]) -> Principal:
@@ -149,10 +137,8 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         dependencies={
             **_bridge(container),
             "principal": Provide(_principal, sync_to_thread=False),
-            "caller": Provide(caller, sync_to_thread=False),
             "telemetry": Provide(_constant(telemetry), use_cache=True, sync_to_thread=False),
             "draining": Provide(_constant(draining), use_cache=True, sync_to_thread=False),
-            "answering": Provide(_constant(_answering(container, draining)), use_cache=True, sync_to_thread=False),
         },
         middleware=[
             DefineMiddleware(RequestGuard, policy=guard),  # first: Host, media type, CSRF, body timeout

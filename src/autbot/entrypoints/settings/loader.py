@@ -9,7 +9,6 @@ The loader records where each effective value came from (``default``, ``profile 
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
@@ -22,6 +21,7 @@ import msgspec
 from autbot.domain.errors import ConfigurationError
 from autbot.domain.quotas import parse_rates
 from autbot.entrypoints.settings.schema import BACKENDS, Settings, redact_url
+from autbot.entrypoints.settings.types import is_loopback
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 ENV_PREFIX = "AUTBOT_"
@@ -218,7 +218,7 @@ def _check(s: Settings) -> None:
 
     need("*" not in s.server.cors_origins, "server.cors_origins", "'*' is not allowed; list the origins")
     need(
-        "*" not in s.server.allowed_hosts or _loopback(s.server.host),
+        "*" not in s.server.allowed_hosts or is_loopback(s.server.host),
         "server.allowed_hosts",
         f"'*' is only allowed on a loopback server (server.host is {s.server.host}); list the host names",
     )
@@ -254,10 +254,3 @@ def _is_rate(text: str) -> bool:
     except ValueError:
         return False
     return len(items) == 1 and items[0].amount >= 1
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return host in ("localhost", "localhost.") or ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

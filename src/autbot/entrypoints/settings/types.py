@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Literal, get_args
 
 import msgspec
@@ -50,6 +51,16 @@ AllowedHost = Annotated[
 ]
 SecretName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]+\Z")]
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (``127.0.0.0/8``, ``::1``, also in brackets): only this machine."""
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

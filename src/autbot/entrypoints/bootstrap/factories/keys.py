@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from autbot.entrypoints.bootstrap.factories import closing
 from autbot.entrypoints.settings import Settings
+from autbot.entrypoints.settings.types import is_loopback
 from autbot.ports.key_store import KeyStore
 
 if TYPE_CHECKING:
@@ -36,14 +37,3 @@ def memory_key_store() -> KeyStore:
 def keys_always_required(s: Settings) -> bool:
     """Keys are required whatever the key store holds when asked to, or when listening beyond loopback."""
     return s.auth.required or not is_loopback(s.server.host)
-
-
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

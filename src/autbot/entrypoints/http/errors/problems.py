@@ -11,6 +11,7 @@ from loguru import logger
 
 from autbot.domain import errors as e
 from autbot.domain.correlation import current_request_id
+from autbot.entrypoints.http.errors.transport import RequestTimeout
 from autbot.entrypoints.observability.middleware import client_gone, note_error
 
 PROBLEM_JSON = "application/problem+json"
@@ -19,7 +20,7 @@ PROBLEM_JSON = "application/problem+json"
 STATUS: list[tuple[type[e.AutbotError], int]] = [
     (e.UnsupportedMediaType, 415),
     (e.DocumentTooLarge, 413),
-    (e.RequestTimeout, 408),
+    (RequestTimeout, 408),
     (e.DocumentUnparseable, 422),
     (e.InvalidInput, 400),
     (e.Unauthorized, 401),

@@ -3,7 +3,8 @@
 The middleware resolves the caller once per request through the ``Authenticate`` use case, puts the
 domain ``Principal`` in ``scope["state"]["principal"]`` (later middleware, rate limits, and handlers read it
 there) and checks the route's needs. Routes declare what they need in ``opt``: ``scope`` (query, ingest, admin) or
-``public`` (health and readiness answer everyone, with less detail for anonymous callers).
+``public`` (health and readiness answer everyone, with less detail for anonymous callers). Which collections the
+caller may see is not decided here: the use cases decide it from the principal their request carries.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class AuthMiddleware:
                 raise
             principal = PUBLIC_ANONYMOUS
         scope.setdefault("state", {})["principal"] = principal
-        authorize(principal, opt, scope.get("path_params") or {})
+        authorize(principal, opt)
         await self.app(scope, receive, send)
 
     def _remember(self, key: str) -> None:
@@ -148,17 +149,12 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-def authorize(principal: Principal, opt: dict[str, Any], path_params: dict[str, Any]) -> None:
-    """The route's scope is held (403 otherwise), and a collection outside the key's list is invisible
-    (404). Checked in the middleware, once the caller is known (a Litestar guard would copy the route
-    handler on every request)."""
+def authorize(principal: Principal, opt: dict[str, Any]) -> None:
+    """The route's scope is held (403 otherwise). Checked in the middleware, once the caller is known (a
+    Litestar guard would copy the route handler on every request)."""
     needed = opt.get("scope")
-    if needed is None:
-        return
-    principal.require(KeyScope(needed))
-    collection = path_params.get("collection")
-    if isinstance(collection, str):
-        principal.check_collection(collection)
+    if needed is not None:
+        principal.require(KeyScope(needed))
 
 
 def query(**opt: Any) -> dict[str, Any]:

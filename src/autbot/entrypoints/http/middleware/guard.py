@@ -34,7 +34,8 @@ from litestar.params import BodyKwarg
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from autbot.domain.auth import Principal
-from autbot.domain.errors import CsrfRejected, InvalidHost, RequestTimeout, UnsupportedMediaType
+from autbot.domain.errors import UnsupportedMediaType
+from autbot.entrypoints.http.errors.transport import CsrfRejected, InvalidHost, RequestTimeout
 from autbot.entrypoints.http.middleware.headers import request_headers
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,11 +34,6 @@ def caller_of(scope: Scope | dict[str, Any]) -> str:
     principal = (scope.get("state") or {}).get("principal")
     client = scope.get("client")
     return caller_identity(principal if isinstance(principal, Principal) else None, client[0] if client else None)
-
-
-def caller(request: Request[Any, Any, Any]) -> str:
-    """Litestar dependency: who is asking, for the use cases' token budgets."""
-    return caller_of(request.scope)
 
 
 def _headers_of(decision: RateDecision) -> list[tuple[bytes, bytes]]:

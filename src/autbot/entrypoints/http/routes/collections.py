@@ -13,17 +13,18 @@ from litestar.params import Body, FromPath, JSONBody, Parameter
 from autbot.domain import limits
 from autbot.domain.auth import Principal
 from autbot.domain.errors import InvalidInput
-from autbot.domain.model import DocumentInput, SearchMode, parse_filters
+from autbot.domain.model import DocumentInput
 from autbot.entrypoints.http.errors.openapi import problem_responses
 from autbot.entrypoints.http.middleware import auth as sec
+from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
-from autbot.entrypoints.http.routes.answering import Answering
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas.bodies import decode_json, read_form
 from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, answer_stream
+from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
-from autbot.use_cases.answer import AnswerQuestion, AnswerRequest
+from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.documents import (
     CollectionRef,
     DeleteCollection,
@@ -56,7 +57,7 @@ class CollectionController(Controller):
     def list_collections(
         self, list_collections: NamedDependency[ListCollections], principal: NamedDependency[Principal]
     ) -> s.CollectionsOut:
-        found = list_collections.execute(ListCollectionsRequest(only=principal.collections))
+        found = list_collections.execute(ListCollectionsRequest(principal=principal))
         return s.CollectionsOut(collections=[s.collection_out(c) for c in found])
 
     @delete(
@@ -67,9 +68,12 @@ class CollectionController(Controller):
         responses=problem_responses(404),
     )
     def delete_collection(
-        self, collection: FromPath[str], delete_collection: NamedDependency[DeleteCollection]
+        self,
+        collection: FromPath[str],
+        delete_collection: NamedDependency[DeleteCollection],
+        principal: NamedDependency[Principal],
     ) -> None:
-        delete_collection.execute(CollectionRef(collection=collection))
+        delete_collection.execute(CollectionRef(principal=principal, collection=collection))
 
     @post(
         "/{collection:str}/documents",
@@ -85,12 +89,13 @@ class CollectionController(Controller):
         collection: FromPath[str],
         data: JSONBody[s.IngestBody],
         ingest_documents: NamedDependency[Ingestion],
+        principal: NamedDependency[Principal],
     ) -> s.IngestResponse:
         docs = tuple(
             DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata)
             for d in data.documents
         )
-        outcomes = ingest_documents.execute(IngestRequest(collection=collection, documents=docs))
+        outcomes = ingest_documents.execute(IngestRequest(principal=principal, collection=collection, documents=docs))
         return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
 
     @post(
@@ -108,9 +113,11 @@ class CollectionController(Controller):
         collection: FromPath[str],
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         ingest_files: NamedDependency[IngestFiles],
+        principal: NamedDependency[Principal],
     ) -> s.IngestResponse:
         uploads = _uploads(data)
         request = IngestFilesRequest(
+            principal=principal,
             collection=collection,
             files=tuple(
                 UploadedFile(data=f.file.read(), filename=f.filename, media_type=f.content_type) for f in uploads
@@ -130,10 +137,13 @@ class CollectionController(Controller):
         self,
         collection: FromPath[str],
         list_documents: NamedDependency[ListDocuments],
+        principal: NamedDependency[Principal],
         offset: Annotated[int, Parameter(ge=0, le=limits.MAX_PAGE_OFFSET)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=limits.MAX_PAGE_SIZE)] = limits.DEFAULT_PAGE_SIZE,
     ) -> s.DocumentPageOut:
-        page = list_documents.execute(ListDocumentsRequest(collection=collection, offset=offset, limit=limit))
+        page = list_documents.execute(
+            ListDocumentsRequest(principal=principal, collection=collection, offset=offset, limit=limit)
+        )
         return s.DocumentPageOut(
             documents=[s.document_out(d) for d in page.documents],
             total=page.total,
@@ -149,9 +159,14 @@ class CollectionController(Controller):
         responses=problem_responses(404),
     )
     def get_document(
-        self, collection: FromPath[str], document_id: FromPath[str], get_document: NamedDependency[GetDocument]
+        self,
+        collection: FromPath[str],
+        document_id: FromPath[str],
+        get_document: NamedDependency[GetDocument],
+        principal: NamedDependency[Principal],
     ) -> s.DocumentOut:
-        return s.document_out(get_document.execute(DocumentRef(collection=collection, document_id=document_id)))
+        ref = DocumentRef(principal=principal, collection=collection, document_id=document_id)
+        return s.document_out(get_document.execute(ref))
 
     @delete(
         "/{collection:str}/documents/{document_id:str}",
@@ -161,9 +176,13 @@ class CollectionController(Controller):
         responses=problem_responses(404),
     )
     def delete_document(
-        self, collection: FromPath[str], document_id: FromPath[str], delete_document: NamedDependency[DeleteDocument]
+        self,
+        collection: FromPath[str],
+        document_id: FromPath[str],
+        delete_document: NamedDependency[DeleteDocument],
+        principal: NamedDependency[Principal],
     ) -> None:
-        delete_document.execute(DocumentRef(collection=collection, document_id=document_id))
+        delete_document.execute(DocumentRef(principal=principal, collection=collection, document_id=document_id))
 
     @post(
         "/{collection:str}/search",
@@ -175,19 +194,17 @@ class CollectionController(Controller):
         responses=problem_responses(404, 409, body=True),
     )
     def search(
-        self, collection: FromPath[str], data: JSONBody[s.SearchBody], search_chunks: NamedDependency[SearchChunks]
+        self,
+        collection: FromPath[str],
+        data: JSONBody[s.SearchBody],
+        search_chunks: NamedDependency[SearchChunks],
+        request: Request[Any, Any, Any],
     ) -> s.SearchResponse:
-        hits = search_chunks.execute(
-            SearchRequest(
-                collection=collection,
-                query=data.query,
-                top_k=data.top_k,
-                filters=parse_filters(data.filters),
-                mode=SearchMode(data.mode),
-                alpha=data.alpha,
-            )
+        # the principal read from the request: one dependency, resolved without a task group
+        question = SearchRequest(
+            principal=principal_of(request), collection=collection, query=data.query, retrieval=data.options()
         )
-        return s.SearchResponse(results=[s.hit_out(h) for h in hits])
+        return s.SearchResponse(results=[s.hit_out(h) for h in search_chunks.execute(question)])
 
     @post(
         "/{collection:str}/query",
@@ -201,24 +218,22 @@ class CollectionController(Controller):
         self,
         collection: FromPath[str],
         data: JSONBody[s.QueryBody],
-        answering: NamedDependency[Answering],
+        answer_question: NamedDependency[AnswerQuestion],
+        stream_answer: NamedDependency[StreamAnswer],
+        draining: NamedDependency[Draining],
         request: Request[Any, Any, Any],
     ) -> Response[Any]:
         question = AnswerRequest(
-            search=SearchRequest(
-                collection=collection,
-                query=data.question,
-                top_k=data.top_k,
-                filters=parse_filters(data.filters),
-                mode=SearchMode(data.mode),
-                alpha=data.alpha,
-            ),
+            principal=principal_of(request),
+            collection=collection,
+            question=data.question,
+            retrieval=data.options(),
             max_tokens=data.max_tokens,
             temperature=data.temperature,
             caller=caller_of(request.scope),
         )
         if not data.stream:
-            a = await answering.answer_question.execute(question)
+            a = await answer_question.execute(question)
             return Response(
                 s.QueryResponse(
                     answer=a.text,
@@ -227,10 +242,10 @@ class CollectionController(Controller):
                     model=a.model,
                 )
             )
-        events = answering.stream_answer.execute(question)
+        events = stream_answer.execute(question)
         first = await anext(events)  # validation and retrieval errors become a plain problem response
         return ServerSentEvents(
-            answer_stream(first, answering.draining.until_drained(events), f"/v1/collections/{collection}/query"),
+            answer_stream(first, draining.until_drained(events), f"/v1/collections/{collection}/query"),
             headers=SSE_HEADERS,
         )
 

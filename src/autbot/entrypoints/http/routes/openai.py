@@ -20,9 +20,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from loguru import logger
 
-from autbot.domain.answers import Answer, AnswerEvent, CitationsEvent, DoneEvent, TokenEvent
+from autbot.domain.answers import AnswerEvent, CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.auth import Principal
-from autbot.domain.errors import AutbotError, ShuttingDown
+from autbot.domain.errors import AutbotError
 from autbot.domain.models import RAG_PREFIX
 from autbot.entrypoints.http.errors.openai import (
     OPENAI_EXCEPTION_HANDLERS,
@@ -30,15 +30,16 @@ from autbot.entrypoints.http.errors.openai import (
     openai_error,
     openai_error_responses,
 )
+from autbot.entrypoints.http.errors.transport import ShuttingDown
 from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
-from autbot.entrypoints.http.routes.answering import Answering
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas import openai as o
 from autbot.entrypoints.http.schemas.openapi_text import described
+from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import EventStream
-from autbot.use_cases.chat import ChatCompletions
+from autbot.use_cases.chat import ChatCompletions, StreamChatCompletions
 from autbot.use_cases.embeddings import EmbedRequest, EmbedTexts
 from autbot.use_cases.models import DescribeModel, ListModels, ListModelsRequest, ModelRef
 
@@ -61,22 +62,22 @@ class ChatController(Controller):
     async def completions(
         self,
         data: JSONBody[o.ChatBody],
-        answering: NamedDependency[Answering],
+        chat_completions: NamedDependency[ChatCompletions],
+        stream_chat_completions: NamedDependency[StreamChatCompletions],
+        draining: NamedDependency[Draining],
         request: Request[Any, Any, Any],
     ) -> Response[Any]:
-        # One dependency, the principal and caller read from the request (answering.py says why).
         chat = o.chat_request(data, principal=principal_of(request), caller=caller_of(request.scope))
         completion_id, created, rag = f"chatcmpl-{os.urandom(12).hex()}", int(time.time()), _is_rag(data.model)
-        result = await answering.chat_completions.execute(chat)
-        if isinstance(result, Answer):
-            out = o.completion_out(result, completion_id=completion_id, created=created, model=data.model, rag=rag)
+        if not data.stream:
+            answer = await chat_completions.execute(chat)
+            out = o.completion_out(answer, completion_id=completion_id, created=created, model=data.model, rag=rag)
             return Response(out)
-        first = await anext(result)  # validation, retrieval and upstream errors: an ordinary error response
+        events = stream_chat_completions.execute(chat)
+        first = await anext(events)  # validation, retrieval and upstream errors: an ordinary error response
         frames = _Frames(completion_id, created, data.model)
         return EventStream(
-            _chunks(
-                first, answering.draining.until_drained(result), frames, rag=rag, include_usage=o.include_usage(data)
-            ),
+            _chunks(first, draining.until_drained(events), frames, rag=rag, include_usage=o.include_usage(data)),
             media_type="text/event-stream",
             headers=SSE_HEADERS,
         )

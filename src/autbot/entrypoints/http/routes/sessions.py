@@ -13,16 +13,15 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from autbot.domain import limits
 from autbot.domain.auth import Principal
-from autbot.domain.model import SearchMode, parse_filters
 from autbot.entrypoints.http.errors.openai import OPENAI_EXCEPTION_HANDLERS, openai_error_responses
 from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
-from autbot.entrypoints.http.routes.answering import Answering
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas import sessions as ss
 from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, answer_stream
+from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
 from autbot.use_cases.sessions import (
     AskInSession,
@@ -34,6 +33,7 @@ from autbot.use_cases.sessions import (
     ListSessionsRequest,
     SessionQuestion,
     SessionRef,
+    StreamInSession,
 )
 
 
@@ -120,27 +120,26 @@ class SessionController(Controller):
         self,
         session_id: FromPath[str],
         data: JSONBody[ss.SessionMessageBody],
-        answering: NamedDependency[Answering],
+        ask_in_session: NamedDependency[AskInSession],
+        stream_in_session: NamedDependency[StreamInSession],
+        draining: NamedDependency[Draining],
         request: Request[Any, Any, Any],
     ) -> Response[Any]:
         question = SessionQuestion(
             principal=principal_of(request),
             session_id=session_id,
             question=data.question,
-            top_k=data.top_k,
-            filters=parse_filters(data.filters),
-            mode=SearchMode(data.mode),
-            alpha=data.alpha,
+            retrieval=data.options(),
             max_tokens=data.max_tokens,
             temperature=data.temperature,
             caller=caller_of(request.scope),
         )
         if not data.stream:
-            a = await answering.ask_in_session.execute(question)
+            a = await ask_in_session.execute(question)
             usage = s.UsageOut(prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens)
             citations = [s.citation_out(c) for c in a.citations]
             return Response(s.QueryResponse(answer=a.text, citations=citations, usage=usage, model=a.model))
-        events = answering.stream_in_session.execute(question)
+        events = stream_in_session.execute(question)
         first = await anext(events)  # unknown session, validation and retrieval errors: an ordinary error response
-        stream = answer_stream(first, answering.draining.until_drained(events), f"/v1/sessions/{session_id}/messages")
+        stream = answer_stream(first, draining.until_drained(events), f"/v1/sessions/{session_id}/messages")
         return ServerSentEvents(stream, headers=SSE_HEADERS)

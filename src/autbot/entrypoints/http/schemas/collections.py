@@ -9,7 +9,8 @@ from msgspec import Meta
 
 from autbot.domain import limits
 from autbot.domain.answers import Citation
-from autbot.domain.model import CollectionInfo, Document, IngestOutcome, SearchHit
+from autbot.domain.model import CollectionInfo, Document, IngestOutcome, SearchHit, SearchMode, parse_filters
+from autbot.domain.retrieval import RetrievalOptions
 
 Scalar = str | int | float | bool
 TopK = Annotated[int, Meta(ge=1, le=limits.MAX_TOP_K)]
@@ -31,8 +32,26 @@ Filters = Annotated[dict[str, MetadataScalar | FilterList], _at_most_keys(limits
 """Equality filters on metadata keys; a list means any of its values."""
 
 
+Mode = Literal["vector", "hybrid", "keyword"]
+
+
 class _Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=False):
     pass
+
+
+class RetrievalFields(msgspec.Struct, kw_only=True):
+    """How a request retrieves: the fields ``/search``, ``/query``, session messages and the ``autbot`` extension
+    of chat completions share, read as the domain's ``RetrievalOptions``."""
+
+    top_k: TopK | None = None
+    filters: Filters | None = None
+    mode: Mode = limits.DEFAULT_ANSWER_MODE
+    alpha: Alpha | None = None
+
+    def options(self) -> RetrievalOptions:
+        return RetrievalOptions(
+            mode=SearchMode(self.mode), top_k=self.top_k, filters=parse_filters(self.filters), alpha=self.alpha
+        )
 
 
 class DocumentIn(_Body):
@@ -57,12 +76,10 @@ class IngestResponse(_Body):
     documents: list[IngestedDocument]
 
 
-class SearchBody(_Body):
+class SearchBody(_Body, RetrievalFields, kw_only=True):
     query: Query
     top_k: TopK = limits.DEFAULT_SEARCH_TOP_K
-    filters: Filters | None = None
-    mode: Literal["vector", "hybrid", "keyword"] = limits.DEFAULT_SEARCH_MODE
-    alpha: Alpha | None = None
+    mode: Mode = limits.DEFAULT_SEARCH_MODE
 
 
 class SearchResult(_Body):
@@ -77,12 +94,8 @@ class SearchResponse(_Body):
     results: list[SearchResult]
 
 
-class QueryBody(_Body):
+class QueryBody(_Body, RetrievalFields, kw_only=True):
     question: Query
-    top_k: TopK | None = None
-    filters: Filters | None = None
-    mode: Literal["vector", "hybrid", "keyword"] = limits.DEFAULT_ANSWER_MODE
-    alpha: Alpha | None = None
     stream: bool = False
     max_tokens: Annotated[int, Meta(ge=1)] | None = None
     temperature: Annotated[float, Meta(ge=0, le=limits.MAX_TEMPERATURE)] | None = None

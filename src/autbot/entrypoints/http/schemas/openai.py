@@ -20,10 +20,9 @@ from autbot.domain import limits
 from autbot.domain.answers import Answer, ChatMessage, Role, Usage
 from autbot.domain.auth import Principal
 from autbot.domain.errors import InvalidInput, UnsupportedParameter
-from autbot.domain.model import SearchMode, parse_filters
 from autbot.domain.models import OWNER, ModelCard
 from autbot.entrypoints.http.schemas import collections as s
-from autbot.use_cases.chat import ChatRequest, Retrieval
+from autbot.use_cases.chat import ChatRequest
 from autbot.use_cases.embeddings import Embeddings
 
 ModelName = Annotated[str, Meta(min_length=1, max_length=256)]
@@ -63,13 +62,8 @@ class ResponseFormat(_Open):
     type: str
 
 
-class AutbotOptions(_Strict):
+class AutbotOptions(_Strict, s.RetrievalFields, kw_only=True):
     """AutBot's extension: how a ``rag:`` model retrieves (as ``/query`` takes it)."""
-
-    top_k: s.TopK | None = None
-    filters: dict[str, s.Scalar | list[s.Scalar]] | None = None
-    mode: Literal["vector", "hybrid", "keyword"] = limits.DEFAULT_ANSWER_MODE
-    alpha: s.Alpha | None = None
 
 
 class ChatBody(_Open):
@@ -145,8 +139,7 @@ def chat_request(b: ChatBody, *, principal: Principal, caller: str) -> ChatReque
         temperature=b.temperature,
         top_p=b.top_p,
         stop=stop,
-        retrieval=Retrieval(top_k=a.top_k, filters=parse_filters(a.filters), mode=SearchMode(a.mode), alpha=a.alpha),
-        stream=bool(b.stream),
+        retrieval=a.options(),
         caller=caller,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -21,12 +21,8 @@ class SessionBody(_Body):
     title: Annotated[str, Meta(max_length=limits.MAX_SESSION_TITLE_CHARS)] | None = None
 
 
-class SessionMessageBody(_Body):
+class SessionMessageBody(_Body, s.RetrievalFields, kw_only=True):
     question: s.Query
-    top_k: s.TopK | None = None
-    filters: dict[str, s.Scalar | list[s.Scalar]] | None = None
-    mode: Literal["vector", "hybrid", "keyword"] = limits.DEFAULT_ANSWER_MODE
-    alpha: s.Alpha | None = None
     stream: bool = False
     max_tokens: Annotated[int, Meta(ge=1)] | None = None
     temperature: Annotated[float, Meta(ge=0, le=limits.MAX_TEMPERATURE)] | None = None

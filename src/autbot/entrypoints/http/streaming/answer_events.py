@@ -13,8 +13,9 @@ import msgspec
 from litestar.response import ServerSentEventMessage
 
 from autbot.domain.answers import AnswerEvent, CitationsEvent, DoneEvent, TokenEvent
-from autbot.domain.errors import AutbotError, ShuttingDown
+from autbot.domain.errors import AutbotError
 from autbot.entrypoints.http.errors.problems import autbot_problem
+from autbot.entrypoints.http.errors.transport import ShuttingDown
 from autbot.entrypoints.http.schemas import collections as s
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
