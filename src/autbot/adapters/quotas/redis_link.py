@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from loguru import logger
 
 from autbot.domain.resilience import BreakerState, CircuitBreaker
+from autbot.domain.secrets import redact_url
 
 T = TypeVar("T")
 
@@ -113,7 +114,7 @@ class RedisLink:
             raise
         self.breaker.succeeded()
         if self._down_since is not None:
-            logger.info("Redis at {} answers again after {:.1f} s", _safe(self.url), now - self._down_since)
+            logger.info("Redis at {} answers again after {:.1f} s", redact_url(self.url), now - self._down_since)
             self._down_since = None
         return result
 
@@ -128,7 +129,7 @@ class RedisLink:
                 "Redis at {} failed during {} ({}: {}); rate limits and token budgets use their configured "
                 "fallback (limits.requests_on_redis_failure / limits.budget_on_redis_failure), and Redis is "
                 "retried every {} s. This is logged once per outage.",
-                _safe(self.url),
+                redact_url(self.url),
                 what,
                 type(error).__name__,
                 error,
@@ -141,8 +142,3 @@ class RedisLink:
 
 class RedisDown(Exception):
     """Raised by :meth:`RedisLink.call`; each adapter turns it into its fallback or its port error."""
-
-
-def _safe(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else url
