@@ -14,6 +14,7 @@ from autbot.domain.errors import ConfigurationError
 from autbot.domain.model import Fusion
 from autbot.entrypoints.bootstrap import factories as f
 from autbot.entrypoints.bootstrap import session_stores
+from autbot.entrypoints.bootstrap.data_dir import private_data_dir
 from autbot.entrypoints.bootstrap.injection import containers, providers
 from autbot.entrypoints.bootstrap.memory import MemoryReleasingIngest
 from autbot.entrypoints.observability.telemetry import Telemetry
@@ -79,18 +80,20 @@ class Container(containers.DeclarativeContainer):
         onnx=providers.Singleton(f._onnx_embedder, settings),
         hashing=providers.Singleton(f._hashing_embedder, settings),
     )
+    data_dir = providers.Singleton(lambda s: private_data_dir(s.storage.data_dir), settings)
+    """``storage.data_dir``, owner-only (``data_dir.py``): made or tightened before an adapter writes there."""
     weaviate = providers.Resource(f._closing, f._weaviate_connection, settings, secrets)
     """One Weaviate client per process, shared by its chunk index and registry."""
     index_backend = providers.Callable(lambda s: s.index.backend, settings)
     chunk_index = providers.Selector(
         index_backend,
-        chroma=providers.Resource(f._closing, f._chroma_chunks, settings),
+        chroma=providers.Resource(f._closing, f._chroma_chunks, settings, data_dir),
         weaviate=providers.Singleton(f._weaviate_chunks, settings, weaviate),
         memory=providers.Resource(f._closing, f._memory_chunks),
     )
     registry = providers.Selector(
         index_backend,
-        chroma=providers.Resource(f._closing, f._sqlite_registry, settings),
+        chroma=providers.Resource(f._closing, f._sqlite_registry, data_dir),
         weaviate=providers.Singleton(f._weaviate_registry, settings, weaviate),
         memory=providers.Resource(f._closing, f._memory_registry),
     )
@@ -99,7 +102,7 @@ class Container(containers.DeclarativeContainer):
     """One Redis pool per process, built only when a Redis-backed adapter is chosen."""
     key_store = providers.Selector(
         providers.Callable(lambda s: s.auth.keys_backend, settings),
-        sqlite=providers.Resource(f._closing, f._sqlite_keys, settings),
+        sqlite=providers.Resource(f._closing, f._sqlite_keys, data_dir),
         redis=providers.Singleton(f._redis_keys, redis),
         memory=providers.Singleton(f._memory_keys),
     )
@@ -204,7 +207,7 @@ class Container(containers.DeclarativeContainer):
     embed_texts = providers.Singleton(EmbedTexts, embedder=embedder, embedding_alias=embedding_alias)
     session_store = providers.Selector(
         providers.Callable(lambda s: s.sessions.backend, settings),
-        sqlite=providers.Resource(f._closing, session_stores.sqlite, settings),
+        sqlite=providers.Resource(f._closing, session_stores.sqlite, settings, data_dir),
         redis=providers.Singleton(session_stores.redis, settings, redis),
         memory=providers.Singleton(session_stores.memory, settings),
     )

@@ -48,22 +48,22 @@ def _hashing_embedder(s: Settings) -> Any:
     return HashingEmbedder(dimension=s.embedder.hashing_dimension)
 
 
-def _chroma_chunks(s: Settings) -> Any:
+def _chroma_chunks(s: Settings, data_dir: Path) -> Any:
     from autbot.adapters.chunk_index.chroma import ChromaChunkIndex
 
     c = s.index.chroma
     return ChromaChunkIndex(
-        path=str(Path(s.storage.data_dir) / "index"),
+        path=str(data_dir / "index"),
         hnsw_ef_search=c.hnsw_ef_search,
         hnsw_max_neighbors=c.hnsw_max_neighbors,
         hnsw_ef_construction=c.hnsw_ef_construction,
     )
 
 
-def _sqlite_registry(s: Settings) -> Any:
+def _sqlite_registry(data_dir: Path) -> Any:
     from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
 
-    return SqliteDocumentRegistry(Path(s.storage.data_dir) / "index" / "registry.sqlite3")
+    return SqliteDocumentRegistry(data_dir / "index" / "registry.sqlite3")
 
 
 def _weaviate_connection(s: Settings, secrets: SecretStore) -> Any:
@@ -212,10 +212,10 @@ def _redis_client(s: Settings, secrets: SecretStore) -> Iterator[Any]:
         client.close()
 
 
-def _sqlite_keys(s: Settings) -> Any:
+def _sqlite_keys(data_dir: Path) -> Any:
     from autbot.adapters.keys.sqlite import SqliteKeyStore
 
-    return SqliteKeyStore(Path(s.storage.data_dir) / "keys.sqlite3")
+    return SqliteKeyStore(data_dir / "keys.sqlite3")
 
 
 def _redis_keys(client: Any) -> Any:

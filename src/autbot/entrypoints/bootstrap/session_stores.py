@@ -8,11 +8,11 @@ from typing import Any
 from autbot.entrypoints.settings import Settings
 
 
-def sqlite(s: Settings) -> Any:
+def sqlite(s: Settings, data_dir: Path) -> Any:
     from autbot.adapters.sessions.sqlite import SqliteSessionStore
 
     c = s.sessions
-    return SqliteSessionStore(Path(s.storage.data_dir) / "sessions.sqlite3", ttl_s=c.ttl_s, max_messages=c.max_messages)
+    return SqliteSessionStore(data_dir / "sessions.sqlite3", ttl_s=c.ttl_s, max_messages=c.max_messages)
 
 
 def redis(s: Settings, client: Any) -> Any:
