@@ -152,5 +152,8 @@ INDEX_MAX_CONCURRENT = 16
 """``resilience.index_max_concurrent``: vector-store calls at once per process."""
 INDEX_QUEUE_TIMEOUT_S = 2.0
 """``resilience.index_queue_timeout_s``: wait for a vector-store slot before 503 ``server_busy``."""
+CREDENTIALS_RECHECK_S = 5.0
+"""How often a client whose credentials are checked per request (Weaviate's API key) reads its secret again;
+a refused call reads it at once. Redis connections read their password whenever they connect."""
 MAX_REQUEST_ID_CHARS = 128
 """An ``X-Request-ID`` longer than this (or with other characters than ``[A-Za-z0-9._-]``) is replaced."""

@@ -76,7 +76,7 @@ def _weaviate_connection(s: Settings, secrets: SecretStore) -> Any:
         grpc_host=w.grpc_host,
         grpc_port=w.grpc_port,
         secure=w.secure,
-        api_key=secrets.get(w.api_key_secret),
+        api_key=lambda: secrets.get(w.api_key_secret),  # read again when it may have rotated
         init_timeout_s=w.init_timeout_s,
         query_timeout_s=w.query_timeout_s,
         insert_timeout_s=w.insert_timeout_s,
@@ -194,13 +194,17 @@ def _file_secrets(s: Settings) -> Any:
 
 
 def _redis_client(s: Settings, secrets: SecretStore) -> Iterator[Any]:
-    """One Redis connection pool per process, with short timeouts: Redis is on the request path."""
+    """One Redis connection pool per process, with short timeouts: Redis is on the request path. The password
+    is read for each new connection: a rotated secret needs no restart (``redis_link.credential_options``)."""
     import redis
 
+    from autbot.adapters.quotas.redis_link import credential_options
+
     r = s.redis
+    url, credentials = credential_options(r.url, lambda: secrets.get(r.password_secret))
     client = redis.Redis.from_url(
-        r.url,
-        password=secrets.get(r.password_secret),
+        url,
+        **credentials,
         socket_timeout=r.socket_timeout_s,
         socket_connect_timeout=r.socket_timeout_s,
         max_connections=r.max_connections,
@@ -255,7 +259,7 @@ def _quota_redis(s: Settings, secrets: SecretStore, telemetry: Any) -> Any:
     r, m = s.redis, telemetry.metrics
     return RedisLink.connect(
         r.url,
-        password=secrets.get(r.password_secret),
+        password=lambda: secrets.get(r.password_secret),
         timeout_s=r.socket_timeout_s,
         max_connections=r.max_connections,
         recheck_s=s.limits.redis_recheck_s,
