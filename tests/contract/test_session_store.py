@@ -169,3 +169,20 @@ def test_redis_store_down_is_session_store_unavailable() -> None:
         store.list("alice", limit=5)
     assert e.value.code == "session_store_unavailable"
     assert not store.health().ok
+
+
+def test_transfer_re_owns_the_sessions_created_in_a_time_range(store: SessionStore, clock: Clock) -> None:
+    early, middle, late = (session("alice", clock.now + t) for t in (0, 10, 20))
+    other = session("bob", clock.now + 10)
+    for s in (early, middle, late, other):
+        store.create(s)
+    assert store.transfer("alice", "key:k1", created_from=clock.now + 5, created_until=clock.now + 20) == 1
+    assert [s.id for s in store.list("key:k1", limit=10)] == [middle.id]
+    assert {s.id for s in store.list("alice", limit=10)} == {early.id, late.id}
+    got = store.get(middle.id)
+    assert got is not None
+    assert got.owner == "key:k1"
+    assert store.transfer("alice", "key:k2", created_from=clock.now + 20, created_until=None) == 1  # no end
+    assert [s.id for s in store.list("key:k2", limit=10)] == [late.id]
+    assert store.transfer("alice", "key:k2", created_from=clock.now + 20, created_until=None) == 0  # idempotent
+    assert [s.id for s in store.list("bob", limit=10)] == [other.id]

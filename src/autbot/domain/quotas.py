@@ -1,6 +1,7 @@
 """Who is counted, and how a spent quota is reported: request rates and daily token budgets (stdlib only).
 
-A caller is counted by its API key's name when it presented a valid key, else by its client IP. Request
+A caller is counted by its API key (its id: a key re-created with a revoked key's name starts afresh) when
+it presented a valid key, else by its client IP. Request
 limits are counted by a ``RateLimiter`` (a window per limit name and caller); token budgets by a
 ``TokenBudget`` (tokens spent per caller per UTC day). This module holds the arithmetic both share and
 the errors they raise, so that every adapter and entrypoint reports a spent quota the same way.
@@ -38,9 +39,10 @@ class RateDecision:
 
 
 def caller_identity(principal: Principal | None, client_ip: str | None) -> str:
-    """``key:<name>`` for a caller with a valid key, else ``ip:<address>``: the unit of every quota."""
+    """``key:<key id>`` (``Principal.owner``) for a caller with a valid key, else ``ip:<address>``: the unit
+    of every quota."""
     if principal is not None and principal.authenticated:
-        return f"key:{principal.name}"
+        return principal.owner
     return f"ip:{client_ip or 'unknown'}"
 
 

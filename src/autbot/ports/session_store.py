@@ -35,6 +35,12 @@ class SessionStore(Protocol):
         the oldest beyond the cap. False if the session does not exist (or expired)."""
         ...
 
+    def transfer(self, owner: str, new_owner: str, *, created_from: float, created_until: float | None) -> int:
+        """Give ``new_owner`` the live sessions of ``owner`` created at or after ``created_from`` and before
+        ``created_until`` (None: no end); how many moved. Sessions stored under a key's name are re-owned by
+        the key's id this way (``AdoptNamedSessions``)."""
+        ...
+
     def delete(self, session_id: str) -> bool:
         """Remove a session and its messages; False if there was none."""
         ...

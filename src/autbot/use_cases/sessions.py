@@ -20,8 +20,9 @@ from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.search import SearchRequest
 
 RULES = """Rules:
-- A session belongs to the key that created it (its principal's name); to any other key it does not exist
-  (404 ``session_not_found``). A collection the key may not use does not exist for it either (404).
+- A session belongs to the key that created it (the key's id, not its name: a key re-created with a revoked
+  key's name sees none of its sessions); to any other key it does not exist (404 ``session_not_found``).
+  A collection the key may not use does not exist for it either (404).
 - A question in a session is answered like ``/query``, with the session's earlier turns as history: a
   follow-up is first rewritten as a standalone question (see AnswerQuestion). The question and the answer,
   with its citations, are stored once the answer is complete (a failed or abandoned answer stores nothing).
@@ -62,7 +63,7 @@ class SessionQuestion:
 
 
 def _load(store: SessionStore, ref: SessionRef) -> Session:
-    session = owned(store.get(ref.session_id), ref.session_id, ref.principal.name)
+    session = owned(store.get(ref.session_id), ref.session_id, ref.principal.owner)
     ref.principal.check_collection(session.collection)
     return session
 
@@ -85,7 +86,7 @@ class CreateSession:
         now = self._clock()
         session = Session(
             id=new_session_id(),
-            owner=request.principal.name,
+            owner=request.principal.owner,
             collection=collection,
             title=validate_title(request.title),
             created_at=now,
@@ -104,7 +105,7 @@ class ListSessions:
     def execute(self, request: ListSessionsRequest) -> list[Session]:
         if not 1 <= request.limit <= limits.MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be between 1 and {limits.MAX_PAGE_SIZE}.", field="limit")
-        return self._store.list(request.principal.name, limit=request.limit)
+        return self._store.list(request.principal.owner, limit=request.limit)
 
 
 class GetSession:

@@ -48,8 +48,8 @@ FACT = DocumentInput(id="eiffel", title="Eiffel", text="The Eiffel Tower is 330 
 
 # --- domain ---------------------------------------------------------------------------------------------
 def test_a_caller_is_its_key_else_its_address() -> None:
-    key = Principal(name="team-a", scopes=frozenset({Scope.QUERY}))
-    assert caller_identity(key, "10.0.0.1") == "key:team-a"
+    key = Principal(name="team-a", scopes=frozenset({Scope.QUERY}), key_id="Ab12Cd34Ef56")
+    assert caller_identity(key, "10.0.0.1") == "key:Ab12Cd34Ef56"  # the key's id, never its name
     assert caller_identity(ANONYMOUS, "10.0.0.1") == "ip:10.0.0.1"
     assert caller_identity(None, None) == "ip:unknown"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -55,6 +56,18 @@ class InMemorySessionStore:
             kept = (*s.messages, *messages)[-self._max :]
             self._sessions[session_id] = replace(s, messages=kept, message_count=len(kept), updated_at=now)
             return True
+
+    def transfer(self, owner: str, new_owner: str, *, created_from: float, created_until: float | None) -> int:
+        until = math.inf if created_until is None else created_until
+        with self._lock:
+            moving = [
+                s
+                for sid in list(self._sessions)
+                if (s := self._live(sid)) is not None and s.owner == owner and created_from <= s.created_at < until
+            ]
+            for s in moving:
+                self._sessions[s.id] = replace(s, owner=new_owner)
+        return len(moving)
 
     def delete(self, session_id: str) -> bool:
         with self._lock:

@@ -120,6 +120,32 @@ class RedisSessionStore:
 
         return self._call(run)
 
+    def transfer(self, owner: str, new_owner: str, *, created_from: float, created_until: float | None) -> int:
+        until = math.inf if created_until is None else created_until
+
+        def run() -> int:
+            old, new = f"{self._p}owner:{owner}", f"{self._p}owner:{new_owner}"
+            ids = [_text(i) for i in self._r.zrange(old, 0, -1)]
+            pipe = self._r.pipeline(transaction=False)
+            for sid in ids:
+                pipe.hgetall(f"{self._p}s:{sid}")
+            moving = {}
+            for sid, raw in zip(ids, pipe.execute(), strict=True):
+                f = _texts(raw)
+                if self._live(f) and f["owner"] == owner and created_from <= float(f["created_at"]) < until:
+                    moving[sid] = float(f["updated_at"])
+            if moving:
+                pipe = self._r.pipeline(transaction=True)
+                for sid in moving:
+                    pipe.hset(f"{self._p}s:{sid}", "owner", new_owner)
+                pipe.zadd(new, moving)
+                pipe.zrem(old, *moving)
+                pipe.expire(new, self._expire)
+                pipe.execute()
+            return len(moving)
+
+        return self._call(run)
+
     def delete(self, session_id: str) -> bool:
         def run() -> bool:
             skey = f"{self._p}s:{session_id}"

@@ -6,6 +6,7 @@ are invisible at once and deleted when the next session is created. The file is 
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import threading
@@ -139,6 +140,18 @@ class SqliteSessionStore:
             return updated > 0
 
         return self._call(run)
+
+    def transfer(self, owner: str, new_owner: str, *, created_from: float, created_until: float | None) -> int:
+        until = math.inf if created_until is None else created_until
+        return self._call(
+            lambda: (
+                self._db.execute(
+                    "UPDATE sessions SET owner = ? WHERE owner = ? AND created_at >= ? AND created_at < ? "
+                    "AND updated_at > ?",
+                    (new_owner, owner, created_from, until, self._oldest_live()),
+                ).rowcount
+            )
+        )
 
     def delete(self, session_id: str) -> bool:
         return self._call(lambda: self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0)

@@ -30,6 +30,7 @@ from autbot.use_cases.keys import CreateKey, ListKeys, RevokeKey
 from autbot.use_cases.models import DescribeModel, ListModels
 from autbot.use_cases.readiness import CheckReadiness
 from autbot.use_cases.search import SearchChunks, SearchLimits
+from autbot.use_cases.session_owners import AdoptNamedSessions
 from autbot.use_cases.sessions import (
     AskInSession,
     CreateSession,
@@ -80,8 +81,7 @@ class Container(containers.DeclarativeContainer):
         onnx=providers.Singleton(f._onnx_embedder, settings),
         hashing=providers.Singleton(f._hashing_embedder, settings),
     )
-    data_dir = providers.Singleton(lambda s: private_data_dir(s.storage.data_dir), settings)
-    """``storage.data_dir``, owner-only (``data_dir.py``): made or tightened before an adapter writes there."""
+    data_dir = providers.Singleton(lambda s: private_data_dir(s.storage.data_dir), settings)  # owner-only
     weaviate = providers.Resource(f._closing, f._weaviate_connection, settings, secrets)
     """One Weaviate client per process, shared by its chunk index and registry."""
     index_backend = providers.Callable(lambda s: s.index.backend, settings)
@@ -215,6 +215,7 @@ class Container(containers.DeclarativeContainer):
     list_sessions = providers.Singleton(ListSessions, store=session_store)
     get_session = providers.Singleton(GetSession, store=session_store)
     delete_session = providers.Singleton(DeleteSession, store=session_store)
+    adopt_named_sessions = providers.Singleton(AdoptNamedSessions, keys=key_store, store=session_store)
     ask_in_session = providers.Singleton(AskInSession, store=session_store, answer=answer_question)
     stream_in_session = providers.Singleton(StreamInSession, store=session_store, stream=stream_answer)
 
