@@ -17,8 +17,9 @@ class SessionStore(Protocol):
     (older ones are dropped as new ones arrive).
     """
 
-    def create(self, session: Session) -> None:
-        """Store a new session (its ``messages`` are ignored)."""
+    def create(self, session: Session, *, max_live: int | None = None) -> bool:
+        """Store a new session (its ``messages`` are ignored); True. With ``max_live``, atomically: False (and
+        nothing stored) when its owner already keeps ``max_live`` live sessions."""
         ...
 
     def get(self, session_id: str) -> Session | None:

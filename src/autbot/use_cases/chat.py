@@ -26,6 +26,7 @@ from autbot.domain.prompting import estimate_tokens
 from autbot.ports.generation_slots import GenerationSlots
 from autbot.ports.language_model import LanguageModel
 from autbot.ports.token_budget import TokenBudget
+from autbot.use_cases.admission import Admit, admit_all
 from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.metering import Metering
 from autbot.use_cases.search import SearchRequest
@@ -55,11 +56,14 @@ class ChatRequest:
     """Answer as a stream of events (citations, tokens, done) rather than whole."""
     caller: str | None = None
     """Whose daily token budget applies (see ``AnswerRequest.caller``)."""
+    admit: Admit = admit_all
+    """Called once the key may use the model's collection, before any work (``use_cases.admission``)."""
 
 
 RULES = """Rules:
 - ``model`` is ``rag:<collection>`` or one of the chat aliases (``openai_api.chat_aliases``); anything else
-  is ``model_not_found`` (404). A collection the key may not use does not exist for it (404).
+  is ``model_not_found`` (404). A collection the key may not use does not exist for it (404); such a request
+  does not count against the caller's rate limit.
 - ``rag:<collection>``: the last message is the question (it must be a user's); earlier user and assistant
   turns are the history, and with any, the question is first rewritten as a standalone question for
   retrieval and the answer (one short model call; see ``domain.conversation.standalone_question``). System
@@ -159,6 +163,7 @@ class ChatCompletions:
         budget, retrieval (and, for a relay, of the model's first token) come before its first event; closing
         it early cancels the generation and charges what was generated."""
         grounded = self._chat.grounded(request)
+        await request.admit(1)
         if request.stream:
             return self._stream.execute(grounded) if grounded is not None else self._relay_stream(request)
         if grounded is not None:

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from autbot.domain import limits
 from autbot.domain.answers import Answer, AnswerEvent, Citation, CitationsEvent, DoneEvent, TokenEvent
 from autbot.domain.auth import Principal
-from autbot.domain.errors import CollectionNotFound, InvalidInput
+from autbot.domain.errors import CollectionNotFound, InvalidInput, TooManySessions
 from autbot.domain.model import ANSWER_MODE, CollectionName, MetadataFilter, SearchMode
+from autbot.domain.quotas import retry_after_s
 from autbot.domain.sessions import Session, SessionMessage, history_of, new_session_id, owned, validate_title
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.session_store import SessionStore
+from autbot.use_cases.admission import Admit, admit_all
 from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.search import SearchRequest
 
@@ -26,7 +28,10 @@ RULES = """Rules:
 - A question in a session is answered like ``/query``, with the session's earlier turns as history: a
   follow-up is first rewritten as a standalone question (see AnswerQuestion). The question and the answer,
   with its citations, are stored once the answer is complete (a failed or abandoned answer stores nothing).
-- A session unused for ``sessions.ttl_s`` is gone; it keeps its latest ``sessions.max_messages`` messages."""
+- A session unused for ``sessions.ttl_s`` is gone; it keeps its latest ``sessions.max_messages`` messages.
+- A key keeps at most ``sessions.max_per_key`` live sessions (429 ``too_many_sessions`` past it, with the time
+  until its least recently used one expires); creating them is rate limited (``limits.sessions``), questions
+  like answers (``limits.query``). Neither counts a request refused because the key may not do it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +39,14 @@ class CreateSessionRequest:
     principal: Principal
     collection: str
     title: str | None = None
+    admit: Admit = admit_all
+    """Called once the key may use the collection, before anything is stored (``use_cases.admission``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionLimits:
+    max_per_key: int = limits.MAX_SESSIONS_PER_KEY
+    ttl_s: float = limits.SESSION_TTL_S
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +73,8 @@ class SessionQuestion:
     max_tokens: int | None = None
     temperature: float | None = None
     caller: str | None = None
+    admit: Admit = admit_all
+    """Called once the session is the key's own, before any work (``use_cases.admission``)."""
 
 
 def _load(store: SessionStore, ref: SessionRef) -> Session:
@@ -72,28 +87,46 @@ class CreateSession:
     """Start a session over a collection the key may use (it must exist), with an optional title."""
 
     def __init__(
-        self, *, store: SessionStore, registry: DocumentRegistry, clock: Callable[[], float] = time.time
+        self,
+        *,
+        store: SessionStore,
+        registry: DocumentRegistry,
+        limits: SessionLimits | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._registry = registry
+        self._limits = limits or SessionLimits()
         self._clock = clock
 
-    def execute(self, request: CreateSessionRequest) -> Session:
+    async def execute(self, request: CreateSessionRequest) -> Session:
         collection = CollectionName(request.collection).value
         request.principal.check_collection(collection)
+        title = validate_title(request.title)
+        await request.admit(1)
+        return await asyncio.to_thread(self._create, request.principal.owner, collection, title)
+
+    def _create(self, owner: str, collection: str, title: str | None) -> Session:
         if self._registry.get_collection(collection) is None:
             raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
         now = self._clock()
         session = Session(
-            id=new_session_id(),
-            owner=request.principal.owner,
-            collection=collection,
-            title=validate_title(request.title),
-            created_at=now,
-            updated_at=now,
+            id=new_session_id(), owner=owner, collection=collection, title=title, created_at=now, updated_at=now
         )
-        self._store.create(session)
+        if not self._store.create(session, max_live=self._limits.max_per_key):
+            raise self._too_many(owner, now)
         return session
+
+    def _too_many(self, owner: str, now: float) -> TooManySessions:
+        cap = self._limits.max_per_key
+        kept = self._store.list(owner, limit=cap)
+        frees_at = min((s.updated_at for s in kept), default=now) + self._limits.ttl_s
+        return TooManySessions(
+            f"This key keeps {cap} sessions, as many as it may (sessions.max_per_key): delete one, or wait until "
+            "the least recently used expires.",
+            limit=cap,
+            retry_after_s=retry_after_s(frees_at - now),
+        )
 
 
 class ListSessions:
@@ -137,6 +170,7 @@ class _Turns:
     async def prepare(self, request: SessionQuestion) -> AnswerRequest:
         ref = SessionRef(principal=request.principal, session_id=request.session_id)
         session = await asyncio.to_thread(_load, self.store, ref)
+        await request.admit(1)
         return AnswerRequest(
             search=SearchRequest(
                 collection=session.collection,

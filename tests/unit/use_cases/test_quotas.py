@@ -250,7 +250,7 @@ async def test_the_link_skips_redis_while_down_then_probes_and_recovers(warnings
 # --- settings -------------------------------------------------------------------------------------------
 def test_rates_come_from_the_environment_and_a_bad_one_names_its_key() -> None:
     s = load_settings("local", env={"AUTBOT_LIMITS__SEARCH": "600/minute", "AUTBOT_LIMITS__QUERY": "5 per 2 minutes"})
-    assert (s.limits.search, s.limits.query, s.limits.ingest) == ("600/minute", "5 per 2 minutes", "120/minute")
+    assert (s.limits.search, s.limits.query, s.limits.ingest) == ("600/minute", "5 per 2 minutes", "25000/hour")
     for bad in ("600/minit", "0/minute", "10/second;600/minute", "lots"):
         with pytest.raises(ConfigurationError, match=r"setting 'limits\.ingest'") as e:
             load_settings("local", env={"AUTBOT_LIMITS__INGEST": bad})

@@ -34,9 +34,14 @@ class InMemorySessionStore:
             return None
         return s
 
-    def create(self, session: Session) -> None:
+    def create(self, session: Session, *, max_live: int | None = None) -> bool:
         with self._lock:
+            if max_live is not None:
+                kept = sum(1 for sid in list(self._sessions) if (s := self._live(sid)) and s.owner == session.owner)
+                if kept >= max_live:
+                    return False
             self._sessions[session.id] = replace(session, messages=(), message_count=0)
+            return True
 
     def get(self, session_id: str) -> Session | None:
         with self._lock:

@@ -11,25 +11,24 @@ from typing import Any
 
 from autbot.adapters.rerankers.identity import NoReranker  # a tiny module: no SDK behind it
 from autbot.domain.errors import ConfigurationError
-from autbot.domain.model import Fusion
 from autbot.entrypoints.bootstrap import factories as f
 from autbot.entrypoints.bootstrap import session_stores
+from autbot.entrypoints.bootstrap import use_case_limits as lim
 from autbot.entrypoints.bootstrap.data_dir import private_data_dir
 from autbot.entrypoints.bootstrap.injection import containers, providers
 from autbot.entrypoints.bootstrap.memory import MemoryReleasingIngest
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
-from autbot.use_cases.answer import AnswerLimits, AnswerQuestion, StreamAnswer
+from autbot.use_cases.answer import AnswerQuestion, StreamAnswer
 from autbot.use_cases.authenticate import Authenticate
 from autbot.use_cases.chat import ChatCompletions
 from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
 from autbot.use_cases.embeddings import EmbedTexts
-from autbot.use_cases.ingest import IngestLimits
 from autbot.use_cases.ingest_files import IngestFiles
 from autbot.use_cases.keys import CreateKey, ListKeys, RevokeKey
 from autbot.use_cases.models import DescribeModel, ListModels
 from autbot.use_cases.readiness import CheckReadiness
-from autbot.use_cases.search import SearchChunks, SearchLimits
+from autbot.use_cases.search import SearchChunks
 from autbot.use_cases.session_owners import AdoptNamedSessions
 from autbot.use_cases.sessions import (
     AskInSession,
@@ -39,33 +38,6 @@ from autbot.use_cases.sessions import (
     ListSessions,
     StreamInSession,
 )
-
-
-# --- limits: each read from settings, whose defaults come from autbot.domain.limits ------------------
-def _ingest_limits(s: Settings) -> IngestLimits:
-    i = s.ingest
-    return IngestLimits(
-        max_document_chars=i.max_document_chars,
-        max_documents_per_request=i.max_documents_per_request,
-        embed_batch_size=i.embed_batch_size,
-    )
-
-
-def _search_limits(s: Settings) -> SearchLimits:
-    return SearchLimits(default_alpha=s.search.hybrid_alpha, fusion=Fusion(s.search.fusion))
-
-
-def _answer_limits(s: Settings) -> AnswerLimits:
-    m = s.llm
-    return AnswerLimits(
-        default_top_k=m.default_top_k,
-        max_prompt_tokens=m.max_prompt_tokens,
-        max_output_tokens=m.max_output_tokens,
-        default_output_tokens=m.default_output_tokens,
-        timeout_s=m.timeout_s,
-        min_vector_score=m.min_vector_score,
-        daily_tokens_per_key=s.limits.daily_tokens_per_key,
-    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -143,7 +115,7 @@ class Container(containers.DeclarativeContainer):
         registry=registry,
         splitter=splitter,
         locks=document_locks,
-        limits=providers.Callable(_ingest_limits, settings),
+        limits=providers.Callable(lim.ingest_limits, settings),
     )
     ingest_files = providers.Singleton(IngestFiles, reader=reader, ingest=ingest_documents)
     search_chunks = providers.Singleton(
@@ -151,10 +123,10 @@ class Container(containers.DeclarativeContainer):
         embedder=embedder,
         chunks=chunk_index,
         registry=registry,
-        limits=providers.Callable(_search_limits, settings),
+        limits=providers.Callable(lim.search_limits, settings),
         reranker=reranker,
     )
-    answer_limits = providers.Callable(_answer_limits, settings)
+    answer_limits = providers.Callable(lim.answer_limits, settings)
     answer_question = providers.Singleton(
         AnswerQuestion,
         search=search_chunks,
@@ -211,7 +183,9 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Singleton(session_stores.redis, settings, redis),
         memory=providers.Singleton(session_stores.memory, settings),
     )
-    create_session = providers.Singleton(CreateSession, store=session_store, registry=registry)
+    create_session = providers.Singleton(
+        CreateSession, store=session_store, registry=registry, limits=providers.Callable(lim.session_limits, settings)
+    )
     list_sessions = providers.Singleton(ListSessions, store=session_store)
     get_session = providers.Singleton(GetSession, store=session_store)
     delete_session = providers.Singleton(DeleteSession, store=session_store)

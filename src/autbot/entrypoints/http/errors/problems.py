@@ -19,6 +19,7 @@ PROBLEM_JSON = "application/problem+json"
 STATUS: list[tuple[type[e.AutbotError], int]] = [
     (e.UnsupportedMediaType, 415),
     (e.DocumentTooLarge, 413),
+    (e.CostExceedsLimit, 413),
     (e.RequestTimeout, 408),
     (e.DocumentUnparseable, 422),
     (e.InvalidInput, 400),
