@@ -135,3 +135,14 @@ def test_config_shows_no_query_token() -> None:
     assert shown["tracing.otlp_endpoint"] == "https://otel.example/v1/traces?api_key=***"
     assert shown["redis.url"] == "redis://cache:6379/0?password=***"
     assert all(TOKEN not in str(v) for v in shown.values())
+
+
+def test_error_bodies_never_carry_url_credentials() -> None:
+    from autbot.domain.errors import IndexUnavailable
+    from autbot.entrypoints.http.errors.openai import error_of
+    from autbot.entrypoints.http.errors.problems import autbot_problem
+
+    error = IndexUnavailable(f"Weaviate at http://u:{TOKEN}@db:8080/v1?api_key={TOKEN} failed: refused")
+    assert TOKEN not in str(autbot_problem(error))
+    assert TOKEN not in str(error_of(error))
+    assert "failed: refused" in autbot_problem(error)["detail"]
