@@ -39,7 +39,7 @@ def _old(strategy: str) -> Any:
     limiter, item = _limiter(strategy, MemoryStorage()), parse(RATE)  # type: ignore[arg-type]
 
     async def hit(identity: str) -> Any:
-        return await _decide(limiter, item, NAME, identity)
+        return await _decide(limiter, item, (NAME, identity), 1, fixed=strategy == "fixed-window")
 
     return hit
 
