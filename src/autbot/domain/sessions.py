@@ -29,8 +29,8 @@ class SessionMessage:
 class Session:
     id: str
     owner: str
-    """``Principal.owner`` of the creator: ``key:<key id>``, or ``anonymous`` on an open server. (Sessions
-    stored before owners were key ids carry the key's name until ``AdoptNamedSessions`` re-owns them.)"""
+    """``Principal.owner`` of the creator: ``key:<key id>``, or ``anonymous`` on an open server. (A key's name
+    here is re-owned by that key's id at start-up: ``AdoptNamedSessions``.)"""
     collection: str
     title: str | None
     created_at: float

@@ -1,4 +1,4 @@
-"""Sessions stored under a key's name are re-owned by the key's id: a session belongs to the key that
+"""Sessions whose owner is a key's name are re-owned by the key's id: a session belongs to the key that
 created it, and a key re-created with a revoked key's name is another key."""
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ class AdoptNamedSessions:
     """Give each key the sessions stored under its name while it was the active key of that name.
 
     Rules:
-    - Sessions used to be owned by a key's name. A name has at most one active key at any time, so a session
-      stored under a name was created by the key of that name that was active when the session was created
-      (created at or after the key, before its revocation). That key's id owns it from now on.
+    - A session whose owner is a key's name (not ``key:<key id>``) was created by the key of that name that
+      was active when the session was created, since a name has at most one active key at any time (created
+      at or after the key, before its revocation). That key's id owns it from now on.
     - So a key re-created with a revoked key's name gets only the sessions created since it exists; the
       revoked key's stay with the revoked key's id, which no request can present any more.
     - Sessions of the anonymous principal (an open server) stay its own, unless a key named ``anonymous``

@@ -21,6 +21,7 @@ permission costs its caller nothing:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request
@@ -88,7 +89,7 @@ async def admit_nothing(cost: int) -> None:
     """The gate of an unlimited request (limits off): nothing to count."""
 
 
-def gate_of(request: Request[Any, Any, Any]) -> Any:
+def gate_of(request: Request[Any, Any, Any]) -> Callable[[int], Awaitable[None]]:
     """The ``charge`` of the request's gate (``admit`` for a use case); a no-op when limits are off."""
     gate = (request.scope.get("state") or {}).get(STATE_GATE)
     return gate.charge if isinstance(gate, RateGate) else admit_nothing
