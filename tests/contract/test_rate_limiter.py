@@ -156,3 +156,41 @@ def test_an_unknown_limit_name_is_a_configuration_error(make: Make) -> None:
         await close()
 
     run(body())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    limit=st.integers(min_value=1, max_value=40),
+    costs=st.lists(st.integers(min_value=1, max_value=50), max_size=12),
+)
+def test_a_hit_is_allowed_when_its_cost_fits_and_a_refused_hit_counts_nothing(
+    make: Make, limit: int, costs: list[int]
+) -> None:
+    async def body() -> None:
+        limiter, close = await make({"ingest": f"{limit}/hour"})
+        who = f"key:{uuid.uuid4().hex}"
+        decisions = [await limiter.hit("ingest", who, cost) for cost in costs]
+        await close()
+        used = 0
+        for cost, d in zip(costs, decisions, strict=True):
+            assert d.allowed == (used + cost <= limit)  # whole or nothing; a refused one leaves the count as it was
+            used += cost if d.allowed else 0
+            assert d.remaining == limit - used
+            assert (d.limit, d.window_s) == (limit, 3600)
+            assert 0 <= d.reset_after_s <= d.window_s
+
+    run(body())
+
+
+def test_a_cost_above_the_limit_is_never_allowed_and_costs_nothing(make: Make) -> None:
+    async def body() -> None:
+        limiter, close = await make({"embeddings": "10/hour"})
+        who = f"key:{uuid.uuid4().hex}"
+        assert not (await limiter.hit("embeddings", who, 11)).allowed
+        first = await limiter.hit("embeddings", who, 10)
+        assert (first.allowed, first.remaining) == (True, 0)
+        with pytest.raises(ValueError, match="at least 1"):
+            await limiter.hit("embeddings", who, 0)
+        await close()
+
+    run(body())

@@ -169,3 +169,45 @@ def test_redis_store_down_is_session_store_unavailable() -> None:
         store.list("alice", limit=5)
     assert e.value.code == "session_store_unavailable"
     assert not store.health().ok
+
+
+def test_transfer_re_owns_the_sessions_created_in_a_time_range(store: SessionStore, clock: Clock) -> None:
+    early, middle, late = (session("alice", clock.now + t) for t in (0, 10, 20))
+    other = session("bob", clock.now + 10)
+    for s in (early, middle, late, other):
+        store.create(s)
+    assert store.transfer("alice", "key:k1", created_from=clock.now + 5, created_until=clock.now + 20) == 1
+    assert [s.id for s in store.list("key:k1", limit=10)] == [middle.id]
+    assert {s.id for s in store.list("alice", limit=10)} == {early.id, late.id}
+    got = store.get(middle.id)
+    assert got is not None
+    assert got.owner == "key:k1"
+    assert store.transfer("alice", "key:k2", created_from=clock.now + 20, created_until=None) == 1  # no end
+    assert [s.id for s in store.list("key:k2", limit=10)] == [late.id]
+    assert store.transfer("alice", "key:k2", created_from=clock.now + 20, created_until=None) == 0  # idempotent
+    assert [s.id for s in store.list("bob", limit=10)] == [other.id]
+
+
+def test_create_keeps_at_most_max_live_sessions_per_owner(store: SessionStore, clock: Clock) -> None:
+    first, second = session("alice", clock.now), session("alice", clock.now + 1)
+    assert store.create(first, max_live=2)
+    assert store.create(second, max_live=2)
+    third = session("alice", clock.now + 2)
+    assert not store.create(third, max_live=2)
+    assert store.get(third.id) is None  # nothing stored
+    assert store.create(session("bob", clock.now), max_live=2)  # each owner its own cap
+    assert store.delete(first.id)
+    assert store.create(third, max_live=2)  # a deleted one frees a place
+    clock.now += TTL_S + 3  # both expire
+    assert store.create(session("alice", clock.now), max_live=2)
+    assert store.create(session("alice", clock.now), max_live=2)
+    assert len(store.list("alice", limit=10)) == 2
+
+
+def test_the_cap_holds_under_concurrent_creations(store: SessionStore, clock: Clock) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(lambda _: store.create(session("carol", clock.now), max_live=3), range(12)))
+    assert sum(created) == 3
+    assert len(store.list("carol", limit=20)) == 3

@@ -91,6 +91,12 @@ def new_key(
     return record, f"{KEY_PREFIX}{key_id}_{secret}"
 
 
+def key_owner(key_id: str) -> str:
+    """What a key's records (sessions, rate counts, token budgets) are kept under: its id, never its name, so
+    a key created with the name of a revoked one starts with nothing of the revoked key's."""
+    return f"key:{key_id}"
+
+
 def split_key(presented: str) -> tuple[str, str] | None:
     """``(key id, secret)`` of a well-formed key, else None."""
     m = _KEY_RE.fullmatch(presented)
@@ -110,6 +116,13 @@ class Principal:
     collections: frozenset[str] | None = None
     """None: every collection."""
     authenticated: bool = True
+    key_id: str | None = None
+    """The id of the key presented; None for a principal without a key (``anonymous``)."""
+
+    @property
+    def owner(self) -> str:
+        """Who the principal's sessions and quotas belong to: ``key_owner(key_id)``, else its name."""
+        return key_owner(self.key_id) if self.key_id is not None else self.name
 
     def require(self, scope: Scope) -> None:
         """Raise ``Forbidden`` (403) unless the principal holds ``scope`` (admin implies every scope)."""

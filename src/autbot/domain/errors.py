@@ -113,6 +113,22 @@ class RateLimited(AutbotError):
     default_message = "Too many requests; slow down."
 
 
+class CostExceedsLimit(InvalidInput):
+    """A request that costs more than its rate limit allows in a whole window (``limits.ingest`` counts
+    characters, ``limits.embeddings`` texts): waiting never helps; split it."""
+
+    code = "request_exceeds_rate_limit"
+    default_message = "This request costs more than the rate limit allows in a whole window; split it."
+
+
+class TooManySessions(RateLimited):
+    """The caller keeps ``sessions.max_per_key`` live sessions: delete one (or wait until the least recently
+    used expires, ``details["retry_after_s"]``)."""
+
+    code = "too_many_sessions"
+    default_message = "This key has as many sessions as it may keep; delete one first."
+
+
 class BudgetExhausted(RateLimited):
     code = "token_budget_exhausted"
     default_message = "The token budget of this key is spent until it resets."

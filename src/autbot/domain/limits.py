@@ -101,8 +101,20 @@ RATE_QUERY = "60/minute"
 """``limits.query``: answers per caller (API key, else client IP), in the ``limits`` library's notation."""
 RATE_SEARCH = "600/minute"
 """``limits.search``: searches per caller."""
-RATE_INGEST = "120/minute"
-"""``limits.ingest``: ingestion requests (JSON documents or file uploads) per caller."""
+INGEST_COST_CHARS = 10_000
+"""What one unit of ``limits.ingest`` is: 10,000 characters of document text (JSON documents), or 10,000 bytes
+of uploaded files; a request costs at least one unit."""
+RATE_INGEST = "25000/hour"
+"""``limits.ingest``: ingestion per caller, in units of ``INGEST_COST_CHARS`` (250 million characters an hour):
+it admits the largest request the server accepts (``server.max_request_bytes``)."""
+RATE_EMBEDDINGS = "600/minute"
+"""``limits.embeddings``: texts embedded by ``/v1/embeddings`` per caller (each input is one text: the embedder
+reads at most its window of each, about one chunk), so a request of 256 inputs costs 256."""
+RATE_SESSIONS = "60/hour"
+"""``limits.sessions``: sessions created (``POST /v1/sessions``) per caller."""
+MAX_SESSIONS_PER_KEY = 500
+"""``sessions.max_per_key``: live sessions one caller (API key, or the open server's anonymous caller) may keep;
+past it, ``POST /v1/sessions`` answers 429 ``too_many_sessions`` until one is deleted or expires."""
 RATE_AUTH_FAILURES = "30/minute"
 """``limits.auth_failures``: requests with a wrong, revoked or expired API key per client IP; past it, requests
 from that address get 429 without a key-store lookup until the window frees one, unless their key authenticated
@@ -158,5 +170,8 @@ INDEX_MAX_CONCURRENT = 16
 """``resilience.index_max_concurrent``: vector-store calls at once per process."""
 INDEX_QUEUE_TIMEOUT_S = 2.0
 """``resilience.index_queue_timeout_s``: wait for a vector-store slot before 503 ``server_busy``."""
+CREDENTIALS_RECHECK_S = 5.0
+"""How often a client whose credentials are checked per request (Weaviate's API key) reads its secret again;
+a refused call reads it at once. Redis connections read their password whenever they connect."""
 MAX_REQUEST_ID_CHARS = 128
 """An ``X-Request-ID`` longer than this (or with other characters than ``[A-Za-z0-9._-]``) is replaced."""

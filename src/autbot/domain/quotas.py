@@ -1,9 +1,15 @@
 """Who is counted, and how a spent quota is reported: request rates and daily token budgets (stdlib only).
 
-A caller is counted by its API key's name when it presented a valid key, else by its client IP. Request
-limits are counted by a ``RateLimiter`` (a window per limit name and caller); token budgets by a
-``TokenBudget`` (tokens spent per caller per UTC day). This module holds the arithmetic both share and
-the errors they raise, so that every adapter and entrypoint reports a spent quota the same way.
+A caller is counted by its API key (its id: a key re-created with a revoked key's name starts afresh) when
+it presented a valid key, else by its client IP. Request limits are counted by a ``RateLimiter`` (a window
+per limit name and caller); token budgets by a ``TokenBudget`` (tokens spent per caller per UTC day). This
+module holds the arithmetic both share and the errors they raise, so that every adapter and entrypoint
+reports a spent quota the same way.
+
+A request costs one unit of its limit, except where the work grows with the request: ``/v1/embeddings``
+costs one unit per text (``embedding_cost``), ingestion one per ``limits.INGEST_COST_CHARS`` characters of
+text or bytes of files (``ingest_cost``). A request is counted once it is known to be allowed (its key may
+use the collection, owns the session): a request refused for lack of permission costs nothing.
 """
 
 from __future__ import annotations
@@ -13,34 +19,39 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from autbot.domain import limits
 from autbot.domain.auth import Principal
-from autbot.domain.errors import BudgetExhausted, RateLimited
+from autbot.domain.errors import AutbotError, BudgetExhausted, CostExceedsLimit, RateLimited
 
-LIMITED_ROUTES = ("query", "search", "ingest")
+LIMITED_ROUTES = ("query", "search", "ingest", "embeddings", "sessions")
 """The limit names a route can carry; each has its own rate setting (``limits.<name>``)."""
 AUTH_FAILURES = "auth_failures"
 """The limit on failed API keys per client IP (``limits.auth_failures``); no route carries it."""
+UNITS = {"ingest": f"units of {limits.INGEST_COST_CHARS:,} characters", "embeddings": "texts"}
+"""What a limit counts, where it is not requests."""
 LIMIT_NAMES = (*LIMITED_ROUTES, AUTH_FAILURES)
 """Every limit a ``RateLimiter`` counts, each with its rate setting ``limits.<name>``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateDecision:
-    """The outcome of counting one request against a limit of ``limit`` requests per ``window_s``."""
+    """The outcome of counting one hit against a limit of ``limit`` units (requests, or their cost) per
+    ``window_s``."""
 
     allowed: bool
     limit: int
     remaining: int
-    """Requests still allowed in the current window after this one (never negative)."""
+    """Units still allowed in the current window after this hit (never negative)."""
     reset_after_s: float
-    """Seconds until the window frees a request (the whole window, for a fixed window)."""
+    """Seconds until the window frees its oldest units (the whole window, for a fixed window)."""
     window_s: int
 
 
 def caller_identity(principal: Principal | None, client_ip: str | None) -> str:
-    """``key:<name>`` for a caller with a valid key, else ``ip:<address>``: the unit of every quota."""
+    """``key:<key id>`` (``Principal.owner``) for a caller with a valid key, else ``ip:<address>``: the unit
+    of every quota."""
     if principal is not None and principal.authenticated:
-        return f"key:{principal.name}"
+        return principal.owner
     return f"ip:{client_ip or 'unknown'}"
 
 
@@ -49,10 +60,38 @@ def retry_after_s(seconds: float) -> int:
     return max(1, math.ceil(seconds))
 
 
+def embedding_cost(texts: int) -> int:
+    """``limits.embeddings`` units of a ``/v1/embeddings`` request: one per text (the embedder reads at most its
+    window of each, so a text costs about one chunk's work however long it is)."""
+    return max(1, texts)
+
+
+def ingest_cost(size: int) -> int:
+    """``limits.ingest`` units of an ingestion: ``size`` characters of document text (JSON) or bytes of uploaded
+    files, per ``limits.INGEST_COST_CHARS`` begun; at least one per request."""
+    return max(1, -(-size // limits.INGEST_COST_CHARS))
+
+
+def refused(limit_name: str, cost: int, decision: RateDecision) -> AutbotError:
+    """Why a hit was not allowed: the window is spent (429 ``rate_limited``), or the request alone costs more
+    than a whole window allows (413 ``request_exceeds_rate_limit``: waiting never helps)."""
+    if cost <= decision.limit:
+        return rate_limited(limit_name, decision)
+    return CostExceedsLimit(
+        f"This request costs {cost} units of the {limit_name} limit, which allows {decision.limit} per "
+        f"{decision.window_s} s; split it into smaller requests.",
+        route=limit_name,
+        cost=cost,
+        limit=decision.limit,
+        window_s=decision.window_s,
+    )
+
+
 def rate_limited(limit_name: str, decision: RateDecision) -> RateLimited:
     wait = retry_after_s(decision.reset_after_s)
     return RateLimited(
-        f"Too many {limit_name} requests: {decision.limit} per {decision.window_s} s are allowed; retry in {wait} s.",
+        f"Too many {limit_name} requests: {decision.limit} {UNITS.get(limit_name, 'requests')} per "
+        f"{decision.window_s} s are allowed; retry in {wait} s.",
         route=limit_name,
         limit=decision.limit,
         remaining=0,

@@ -1,5 +1,6 @@
 """Server-side chat sessions (stdlib only): a conversation over one collection, owned by the key that
-created it. Another key never sees it (404, as if it did not exist)."""
+created it: by its id (``Principal.owner``), so a key re-created with a revoked key's name sees none of the
+revoked key's sessions. Another key never sees it (404, as if it did not exist)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class SessionMessage:
 class Session:
     id: str
     owner: str
-    """The name of the principal (API key) that created it."""
+    """``Principal.owner`` of the creator: ``key:<key id>``, or ``anonymous`` on an open server. (A key's name
+    here is re-owned by that key's id at start-up: ``AdoptNamedSessions``.)"""
     collection: str
     title: str | None
     created_at: float
@@ -52,7 +54,8 @@ def validate_title(title: str | None) -> str | None:
 
 
 def owned(session: Session | None, session_id: str, owner: str) -> Session:
-    """The session if ``owner`` created it; otherwise it does not exist for them (``SessionNotFound``)."""
+    """The session if ``owner`` (``Principal.owner``) created it; otherwise it does not exist for them
+    (``SessionNotFound``)."""
     if session is None or session.owner != owner:
         raise SessionNotFound(f"Session '{session_id[:80]}' does not exist.", session_id=session_id[:80])
     return session

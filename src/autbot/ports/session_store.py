@@ -17,8 +17,9 @@ class SessionStore(Protocol):
     (older ones are dropped as new ones arrive).
     """
 
-    def create(self, session: Session) -> None:
-        """Store a new session (its ``messages`` are ignored)."""
+    def create(self, session: Session, *, max_live: int | None = None) -> bool:
+        """Store a new session (its ``messages`` are ignored); True. With ``max_live``, atomically: False (and
+        nothing stored) when its owner already keeps ``max_live`` live sessions."""
         ...
 
     def get(self, session_id: str) -> Session | None:
@@ -33,6 +34,12 @@ class SessionStore(Protocol):
     def append(self, session_id: str, messages: Sequence[SessionMessage], *, now: float) -> bool:
         """Add messages at the end, set ``updated_at`` to ``now`` (which restarts the time to live) and drop
         the oldest beyond the cap. False if the session does not exist (or expired)."""
+        ...
+
+    def transfer(self, owner: str, new_owner: str, *, created_from: float, created_until: float | None) -> int:
+        """Give ``new_owner`` the live sessions of ``owner`` created at or after ``created_from`` and before
+        ``created_until`` (None: no end); how many moved. Sessions stored under a key's name are re-owned by
+        the key's id this way (``AdoptNamedSessions``)."""
         ...
 
     def delete(self, session_id: str) -> bool:

@@ -25,6 +25,7 @@ from autbot.domain.retrieval import RetrievalOptions, question_text
 from autbot.ports.generation_slots import GenerationSlots
 from autbot.ports.language_model import LanguageModel
 from autbot.ports.token_budget import TokenBudget
+from autbot.use_cases.admission import Admit, admit_all
 from autbot.use_cases.metering import Metering
 from autbot.use_cases.search import SearchChunks
 
@@ -50,6 +51,8 @@ class AnswerRequest:
     """The client's own system instructions: given to the model after AutBot's rules, never instead."""
     top_p: float | None = None
     stop: tuple[str, ...] = ()
+    admit: Admit = admit_all
+    """Called once the key may use the collection, before any work (``use_cases.admission``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +111,7 @@ class Grounding(Metering):
         """The grounded prompt, the generation parameters, and what condensing the question used. The
         collection's visibility comes first, then the question (``field`` names it in errors)."""
         collection = request.principal.visible_collection(request.collection)
+        await request.admit(1)
         question = question_text(request.question, field=field)
         params = generation_params(
             max_tokens=request.max_tokens,

@@ -61,7 +61,9 @@ class Authenticate:
         record = self._keys.get(parts[0]) if parts else None
         if parts is None or record is None or record.revoked or not secret_matches(record, parts[1]):
             raise Unauthorized()
-        principal = Principal(name=record.name, scopes=record.scopes, collections=record.collections)
+        principal = Principal(
+            name=record.name, scopes=record.scopes, collections=record.collections, key_id=record.key_id
+        )
         with self._lock:
             if len(self._verified) >= VERIFIED_KEYS_MAX:
                 self._verified.clear()

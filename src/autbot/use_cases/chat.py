@@ -25,6 +25,7 @@ from autbot.domain.retrieval import RetrievalOptions
 from autbot.ports.generation_slots import GenerationSlots
 from autbot.ports.language_model import LanguageModel
 from autbot.ports.token_budget import TokenBudget
+from autbot.use_cases.admission import Admit, admit_all
 from autbot.use_cases.answer import AnswerLimits, AnswerRequest, Grounding
 from autbot.use_cases.search import SearchChunks
 
@@ -42,11 +43,14 @@ class ChatRequest:
     """How a ``rag:`` model retrieves (the request's ``autbot`` extension); left out: as ``AnswerRequest``."""
     caller: str | None = None
     """Whose daily token budget applies (see ``AnswerRequest.caller``)."""
+    admit: Admit = admit_all
+    """Called once the key may use the model's collection, before any work (``use_cases.admission``)."""
 
 
 RULES = """Rules:
 - ``model`` is ``rag:<collection>`` or one of the chat aliases (``openai_api.chat_aliases``); anything else
-  is ``model_not_found`` (404). A collection the key may not use does not exist for it (404).
+  is ``model_not_found`` (404). A collection the key may not use does not exist for it (404); such a request
+  does not count against the caller's rate limit.
 - ``rag:<collection>``: the last message is the question (it must be a user's); earlier user and assistant
   turns are the history, and with any, the question is first rewritten as a standalone question for
   retrieval and the answer (one short model call; see ``domain.conversation.standalone_question``). System
@@ -92,12 +96,14 @@ class _Chat:
             top_p=request.top_p,
             stop=request.stop,
             caller=request.caller,
+            admit=request.admit,
             history=conversation.history,
             instructions=conversation.instructions,
         )
 
     async def relay_params(self, request: ChatRequest) -> GenerationParams:
         check_messages(request.messages)
+        await request.admit(1)  # a relay names no collection: every key with the query scope may use it
         limits = self.grounding.limits
         params = generation_params(
             max_tokens=request.max_tokens,

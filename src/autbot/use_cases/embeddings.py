@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass
 
@@ -7,7 +8,9 @@ from autbot.domain import limits
 from autbot.domain.errors import InvalidInput, UnsupportedParameter
 from autbot.domain.model import check_text
 from autbot.domain.models import not_found
+from autbot.domain.quotas import embedding_cost
 from autbot.ports.embedder import Embedder
+from autbot.use_cases.admission import Admit, admit_all
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -15,6 +18,8 @@ class EmbedRequest:
     model: str
     texts: tuple[str, ...]
     dimensions: int | None = None
+    admit: Admit = admit_all
+    """Called with the request's cost (one unit per text) once it is valid, before anything is embedded."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,13 +39,24 @@ class EmbedTexts:
     - 1 to ``limits.MAX_EMBED_INPUTS`` non-empty texts, each at most ``limits.MAX_EMBED_INPUT_CHARS`` characters,
       ``limits.MAX_EMBED_TOTAL_CHARS`` together.
     - ``dimensions`` may only be the embedder's own dimension (vectors are never truncated).
+    - A valid request costs one unit of the ``embeddings`` rate limit per text (the embedder reads at most its window of
+      each); an invalid one costs nothing.
     """
 
     def __init__(self, *, embedder: Embedder, embedding_alias: str) -> None:
         self._embedder = embedder
         self._alias = embedding_alias
 
-    def execute(self, request: EmbedRequest) -> Embeddings:
+    async def execute(self, request: EmbedRequest) -> Embeddings:
+        await asyncio.to_thread(self._check, request)  # up to a million characters: off the event loop
+        await request.admit(embedding_cost(len(request.texts)))
+        vectors = await asyncio.to_thread(self._embedder.embed, list(request.texts))
+        texts = request.texts
+        return Embeddings(
+            vectors=vectors, model=request.model, prompt_tokens=sum(max(1, math.ceil(len(t) / 4)) for t in texts)
+        )
+
+    def _check(self, request: EmbedRequest) -> None:
         e = self._embedder
         if request.model not in (e.model_id, self._alias):
             raise not_found(request.model)
@@ -62,7 +78,3 @@ class EmbedTexts:
                 f"dimensions must be {e.dimension}, the dimension of '{e.model_id}' (vectors are not truncated).",
                 field="dimensions",
             )
-        vectors = e.embed(list(texts))
-        return Embeddings(
-            vectors=vectors, model=request.model, prompt_tokens=sum(max(1, math.ceil(len(t) / 4)) for t in texts)
-        )

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autbot.domain.model import HealthStatus
+from autbot.domain.secrets import redact_url
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder
@@ -24,7 +25,8 @@ class Readiness:
 
 class CheckReadiness:
     """Ready only when the embedder, the vector index (chunks and registry) and the language model all
-    answer, each within its own timeout. A check reports; it never raises."""
+    answer, each within its own timeout. A check reports; it never raises. Details never show credentials
+    (URL userinfo and query tokens are hidden: ``domain.secrets.redact_url``)."""
 
     def __init__(
         self,
@@ -58,8 +60,9 @@ class CheckReadiness:
 
     async def _check(self, health: Callable[[], HealthStatus]) -> HealthStatus:
         try:
-            return await asyncio.wait_for(asyncio.to_thread(health), self._timeout_s)
+            status = await asyncio.wait_for(asyncio.to_thread(health), self._timeout_s)
         except TimeoutError:
             return HealthStatus(ok=False, detail=f"no answer within {self._timeout_s} s")
         except Exception as e:  # a health check reports, it never raises
-            return HealthStatus(ok=False, detail=f"{type(e).__name__}: {e}")
+            status = HealthStatus(ok=False, detail=f"{type(e).__name__}: {e}")
+        return HealthStatus(ok=status.ok, detail=redact_url(status.detail))

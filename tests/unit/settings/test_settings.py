@@ -252,7 +252,7 @@ def test_redact_url_never_returns_the_userinfo(user: str, password: str, host: s
     assert redact_url(f"https://{user}:{password}@{host}/{path}") == f"https://***@{host}/{path}"
 
 
-@given(text=st.text(alphabet=st.characters(exclude_characters="@")))
+@given(text=st.text(alphabet=st.characters(exclude_characters="@=")))
 def test_redact_url_leaves_strings_without_userinfo_alone(text: str) -> None:
     assert redact_url(text) == text
     assert redact_url(f"http://{text}") == f"http://{text}"

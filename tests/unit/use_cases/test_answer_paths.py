@@ -71,7 +71,7 @@ async def test_an_empty_question_is_refused_once_naming_the_field_of_each_path(q
         await w.answer.execute(AnswerRequest(principal=ANONYMOUS, collection="kb", question=question))
     assert e.value.details["field"] == "question"
     store = InMemorySessionStore()
-    session = CreateSession(store=store, registry=w.registry).execute(
+    session = await CreateSession(store=store, registry=w.registry).execute(
         CreateSessionRequest(principal=ANONYMOUS, collection="kb")
     )
     ask = AskInSession(store=store, search=w.search, llm=llm)

@@ -284,7 +284,7 @@ async def test_a_session_keeps_the_conversation_and_belongs_to_its_key() -> None
     w = World(llm=llm)
     w.add("kb", *DOCS)
     store = InMemorySessionStore()
-    s = CreateSession(store=store, registry=w.registry).execute(
+    s = await CreateSession(store=store, registry=w.registry).execute(
         CreateSessionRequest(principal=ALICE, collection="kb", title=" A  trip ")
     )
     assert s.title == "A trip"
@@ -326,14 +326,14 @@ async def test_a_session_keeps_the_conversation_and_belongs_to_its_key() -> None
         GetSession(store=store).execute(SessionRef(principal=ALICE, session_id=s.id))
 
 
-def test_a_session_needs_a_collection_the_key_may_use() -> None:
+async def test_a_session_needs_a_collection_the_key_may_use() -> None:
     w = World()
     w.add("kb", *DOCS)
     create = CreateSession(store=InMemorySessionStore(), registry=w.registry)
     with pytest.raises(CollectionNotFound):
-        create.execute(CreateSessionRequest(principal=ALICE, collection="missing"))
+        await create.execute(CreateSessionRequest(principal=ALICE, collection="missing"))
     limited = Principal(name="k", scopes=frozenset({Scope.QUERY}), collections=frozenset({"other"}))
     with pytest.raises(CollectionNotFound):
-        create.execute(CreateSessionRequest(principal=limited, collection="kb"))
+        await create.execute(CreateSessionRequest(principal=limited, collection="kb"))
     with pytest.raises(InvalidInput):
-        create.execute(CreateSessionRequest(principal=ALICE, collection="kb", title="t" * 1000))
+        await create.execute(CreateSessionRequest(principal=ALICE, collection="kb", title="t" * 1000))

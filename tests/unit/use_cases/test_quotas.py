@@ -48,8 +48,8 @@ FACT = DocumentInput(id="eiffel", title="Eiffel", text="The Eiffel Tower is 330 
 
 # --- domain ---------------------------------------------------------------------------------------------
 def test_a_caller_is_its_key_else_its_address() -> None:
-    key = Principal(name="team-a", scopes=frozenset({Scope.QUERY}))
-    assert caller_identity(key, "10.0.0.1") == "key:team-a"
+    key = Principal(name="team-a", scopes=frozenset({Scope.QUERY}), key_id="Ab12Cd34Ef56")
+    assert caller_identity(key, "10.0.0.1") == "key:Ab12Cd34Ef56"  # the key's id, never its name
     assert caller_identity(ANONYMOUS, "10.0.0.1") == "ip:10.0.0.1"
     assert caller_identity(None, None) == "ip:unknown"
 
@@ -250,7 +250,7 @@ async def test_the_link_skips_redis_while_down_then_probes_and_recovers(warnings
 # --- settings -------------------------------------------------------------------------------------------
 def test_rates_come_from_the_environment_and_a_bad_one_names_its_key() -> None:
     s = load_settings("local", env={"AUTBOT_LIMITS__SEARCH": "600/minute", "AUTBOT_LIMITS__QUERY": "5 per 2 minutes"})
-    assert (s.limits.search, s.limits.query, s.limits.ingest) == ("600/minute", "5 per 2 minutes", "120/minute")
+    assert (s.limits.search, s.limits.query, s.limits.ingest) == ("600/minute", "5 per 2 minutes", "25000/hour")
     for bad in ("600/minit", "0/minute", "10/second;600/minute", "lots"):
         with pytest.raises(ConfigurationError, match=r"setting 'limits\.ingest'") as e:
             load_settings("local", env={"AUTBOT_LIMITS__INGEST": bad})

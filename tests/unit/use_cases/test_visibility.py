@@ -133,7 +133,7 @@ def test_listings_show_only_the_keys_collections() -> None:
 async def test_a_session_over_a_collection_the_key_no_longer_sees_does_not_show_it() -> None:
     w, store = _world(), InMemorySessionStore()
     before = Principal(name="other", scopes=ADMIN)
-    session = CreateSession(store=store, registry=w.registry).execute(
+    session = await CreateSession(store=store, registry=w.registry).execute(
         CreateSessionRequest(principal=before, collection="kb")
     )
     ref = SessionRef(principal=OTHER, session_id=session.id)  # the same key name, its list narrowed since

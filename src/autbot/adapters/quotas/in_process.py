@@ -13,8 +13,23 @@ from autbot.domain.quotas import RateDecision, parse_rate
 Strategy = Literal["moving-window", "fixed-window"]
 
 
+class _Hits:
+    """One caller's allowed hits in a moving window: (time, cost), oldest first, and their total cost."""
+
+    __slots__ = ("hits", "used")
+
+    def __init__(self) -> None:
+        self.hits: deque[tuple[float, int]] = deque()
+        self.used = 0
+
+    def expire(self, horizon: float) -> None:
+        hits = self.hits
+        while hits and hits[0][0] <= horizon:  # each hit is appended once and dropped once: O(1) amortised
+            self.used -= hits.popleft()[1]
+
+
 class _Limit:
-    """One configured limit: ``amount`` requests per ``window_s`` seconds, and its callers' state."""
+    """One configured limit: ``amount`` units per ``window_s`` seconds, and its callers' state."""
 
     __slots__ = ("amount", "fixed", "held_at_sweep", "hits_since_sweep", "moving", "swept_at", "window", "window_s")
 
@@ -22,8 +37,8 @@ class _Limit:
         self.amount = amount
         self.window_s = window_s
         self.window = float(window_s)
-        self.moving: dict[str, deque[float]] = {}  # identity -> times of its allowed hits, oldest first
-        self.fixed: dict[str, list[float]] = {}  # identity -> [window start, hits in that window]
+        self.moving: dict[str, _Hits] = {}  # identity -> its allowed hits in the window
+        self.fixed: dict[str, list[float]] = {}  # identity -> [window start, units used in that window]
         self.hits_since_sweep = 0
         self.held_at_sweep = 0
         self.swept_at = now
@@ -37,7 +52,7 @@ class _Limit:
         """Drop every caller whose newest hit (moving) or window (fixed) ended: O(callers held)."""
         horizon = now - self.window
         if self.moving:
-            self.moving = {who: t for who, t in self.moving.items() if t and t[-1] > horizon}
+            self.moving = {who: h for who, h in self.moving.items() if h.hits and h.hits[-1][0] > horizon}
         if self.fixed:
             self.fixed = {who: s for who, s in self.fixed.items() if s[0] > horizon}
         self.hits_since_sweep, self.held_at_sweep, self.swept_at = 0, len(self.moving) + len(self.fixed), now
@@ -48,10 +63,10 @@ class InProcessRateLimiter:
 
     ``rates`` maps a limit name to a rate string in the ``limits`` library's notation (``600/minute``, ``10
     per second``; read by ``domain.quotas.parse_rate``), so a rate means what it means for the Redis adapter.
-    ``moving-window`` keeps, per limit and caller, the times of at most ``amount`` allowed hits: a hit is
-    refused while ``amount`` of them are inside the window, and ``reset_after_s`` is when the oldest leaves it.
-    ``fixed-window`` keeps a window start (the caller's first hit after the previous window ended, as
-    ``limits`` does) and a count.
+    ``moving-window`` keeps, per limit and caller, its allowed hits inside the window (time and cost, at most
+    ``amount`` of them) and their total: a hit is refused when the total plus its cost exceeds ``amount``, and
+    ``reset_after_s`` is when the oldest leaves the window. ``fixed-window`` keeps a window start (the caller's
+    first hit after the previous window ended, as ``limits`` does) and the units used in it.
 
     Nothing runs between hits. A hit may sweep its limit: at most once per window, and only after as many
     hits as the last sweep kept callers, it drops the callers whose newest hit is outside the window. So
@@ -87,46 +102,48 @@ class InProcessRateLimiter:
         """(limit, caller) pairs currently held in memory: what the sweep bounds."""
         return sum(len(lim.moving) + len(lim.fixed) for lim in self._limits.values())
 
-    async def hit(self, limit_name: str, identity: str) -> RateDecision:
-        return self.hit_now(limit_name, identity)
+    async def hit(self, limit_name: str, identity: str, cost: int = 1) -> RateDecision:
+        return self.hit_now(limit_name, identity, cost)
 
-    def hit_now(self, limit_name: str, identity: str) -> RateDecision:
+    def hit_now(self, limit_name: str, identity: str, cost: int = 1) -> RateDecision:
         """``hit`` without the coroutine: the whole decision, with no suspension point inside."""
         lim = self._limits.get(limit_name)
         if lim is None:
             raise ConfigurationError(f"No rate limit named '{limit_name}' (configured: {sorted(self._limits)}).")
+        if cost < 1:
+            raise ValueError(f"A hit costs at least 1, not {cost}.")
         now = self._clock()
         if lim.sweep_due(now):
             lim.sweep(now)
-        return self._moving_hit(lim, identity, now) if self._moving else self._fixed_hit(lim, identity, now)
+        return self._moving_hit(lim, identity, now, cost) if self._moving else self._fixed_hit(lim, identity, now, cost)
 
     @staticmethod
-    def _moving_hit(lim: _Limit, identity: str, now: float) -> RateDecision:
-        times = lim.moving.get(identity)
-        if times is None:
-            times = lim.moving[identity] = deque(maxlen=lim.amount)
-        horizon = now - lim.window
-        while times and times[0] <= horizon:  # each time is appended once and dropped once: O(1) amortised
-            times.popleft()
-        allowed = len(times) < lim.amount
+    def _moving_hit(lim: _Limit, identity: str, now: float, cost: int) -> RateDecision:
+        state = lim.moving.get(identity)
+        if state is None:
+            state = lim.moving[identity] = _Hits()
+        state.expire(now - lim.window)
+        allowed = state.used + cost <= lim.amount
         if allowed:
-            times.append(now)
+            state.hits.append((now, cost))
+            state.used += cost
+        oldest = state.hits[0][0] if state.hits else now
         return RateDecision(
             allowed=allowed,
             limit=lim.amount,
-            remaining=lim.amount - len(times),
-            reset_after_s=min(lim.window, max(0.0, times[0] + lim.window - now)),
+            remaining=lim.amount - state.used,
+            reset_after_s=min(lim.window, max(0.0, oldest + lim.window - now)),
             window_s=lim.window_s,
         )
 
     @staticmethod
-    def _fixed_hit(lim: _Limit, identity: str, now: float) -> RateDecision:
+    def _fixed_hit(lim: _Limit, identity: str, now: float, cost: int) -> RateDecision:
         state = lim.fixed.get(identity)
         if state is None or now >= state[0] + lim.window:
             state = lim.fixed[identity] = [now, 0.0]
-        allowed = state[1] < lim.amount
+        allowed = state[1] + cost <= lim.amount
         if allowed:
-            state[1] += 1
+            state[1] += cost
         return RateDecision(
             allowed=allowed,
             limit=lim.amount,

@@ -18,8 +18,10 @@ class LimitsRateLimiter:
     """Request limits per limit name and caller, counted in Redis by the ``limits`` library.
 
     ``rates`` maps a limit name to a rate string (``600/minute``). With ``redis`` every replica and worker
-    shares one count (the moving window is one Lua script, the fixed window one INCR: exact under
-    concurrency). When Redis fails, ``on_failure="memory"`` counts in ``fallback`` (by default an
+    shares one count (the moving window is one Lua script, the fixed window one INCRBY: exact under
+    concurrency). A hit's ``cost`` is the library's own: the moving window admits it whole or not at all; a
+    fixed-window hit that went over is taken back (one more INCRBY), so that a refused hit counts nothing there
+    either, as the port requires. When Redis fails, ``on_failure="memory"`` counts in ``fallback`` (by default an
     ``InProcessRateLimiter`` of the same rates and strategy) until Redis answers again (fail open, still
     bounded); ``"closed"`` raises ``RateLimiterUnavailable``. Without ``redis`` every hit is the fallback's.
     """
@@ -41,25 +43,32 @@ class LimitsRateLimiter:
         self._redis = redis
         self._on_failure = on_failure
         self._shared = _limiter(strategy, _redis_storage(redis, key_prefix)) if redis is not None else None
+        self._fixed = strategy == "fixed-window"
 
-    async def hit(self, limit_name: str, identity: str) -> RateDecision:
+    async def hit(self, limit_name: str, identity: str, cost: int = 1) -> RateDecision:
         item = self._items.get(limit_name)
         if item is None:
             raise ConfigurationError(f"No rate limit named '{limit_name}' (configured: {sorted(self._items)}).")
+        if cost < 1:
+            raise ValueError(f"A hit costs at least 1, not {cost}.")
         if self._shared is None or self._redis is None:
-            return self._memory.hit_now(limit_name, identity)
-        shared = self._shared
+            return self._memory.hit_now(limit_name, identity, cost)
+        shared, fixed = self._shared, self._fixed
         try:
-            return await self._redis.call(lambda: _decide(shared, item, limit_name, identity), what="a rate limit")
+            return await self._redis.call(
+                lambda: _decide(shared, item, (limit_name, identity), cost, fixed=fixed), what="a rate limit"
+            )
         except RedisDown as e:
             if self._on_failure == "closed":
                 raise RateLimiterUnavailable(retry_after_s=self._redis.recheck_s) from e
-            return self._memory.hit_now(limit_name, identity)
+            return self._memory.hit_now(limit_name, identity, cost)
 
 
-async def _decide(limiter: Any, item: Any, limit_name: str, identity: str) -> RateDecision:
-    allowed = bool(await limiter.hit(item, limit_name, identity))
-    stats = await limiter.get_window_stats(item, limit_name, identity)
+async def _decide(limiter: Any, item: Any, ids: tuple[str, str], cost: int, *, fixed: bool) -> RateDecision:
+    allowed = bool(await limiter.hit(item, *ids, cost=cost))
+    if not allowed and fixed:  # the fixed window's INCRBY counted it anyway: take it back
+        await limiter.storage.incr(item.key_for(*ids), item.get_expiry(), amount=-cost)
+    stats = await limiter.get_window_stats(item, *ids)
     window = int(item.get_expiry())
     return RateDecision(
         allowed=allowed,

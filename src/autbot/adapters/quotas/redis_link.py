@@ -8,6 +8,11 @@ Redis for ``recheck_s`` seconds; then one caller probes again. That is the share
 changes go to ``on_change`` (the ``autbot_circuit_breaker_state{dependency="redis"}`` gauge) and each
 failure to ``on_error`` (``autbot_upstream_errors_total{dependency="redis"}``). An outage logs one
 warning and its end one info line, however many requests pass meanwhile.
+
+The password is read when a connection is made, not when the client is built (``SecretCredentials``, also
+used by the synchronous client of the key and session stores): a password rotated at its source (the secret
+file or variable) is what the next new connection presents, without a restart or a signal. Connections
+already open stay authenticated, as Redis keeps them across a password change.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from loguru import logger
 
 from autbot.domain.resilience import BreakerState, CircuitBreaker
+from autbot.domain.secrets import redact_url
 
 T = TypeVar("T")
 
@@ -63,14 +70,15 @@ class RedisLink:
         cls,
         url: str,
         *,
-        password: str | None,
+        password: Callable[[], str | None] | None,
         timeout_s: float,
         max_connections: int,
         recheck_s: float,
         on_change: Callable[[str, BreakerState], None] | None = None,
         on_error: Callable[[str], None] | None = None,
     ) -> RedisLink:
-        """A link to ``url``; nothing is connected until the first call."""
+        """A link to ``url``; nothing is connected until the first call. ``password`` is read for each new
+        connection (see ``credential_options``)."""
         try:
             import redis.asyncio
             from redis.asyncio.retry import Retry
@@ -85,9 +93,8 @@ class RedisLink:
             "socket_connect_timeout": timeout_s,
             "retry": Retry(NoBackoff(), 0),
         }
-        if password:
-            options["password"] = password
-        pool = redis.asyncio.BlockingConnectionPool.from_url(url, **options)
+        bare, credentials = credential_options(url, password)
+        pool = redis.asyncio.BlockingConnectionPool.from_url(bare, **options, **credentials)
         client = redis.asyncio.Redis(connection_pool=pool)
         return cls(client, url=url, timeout_s=timeout_s, recheck_s=recheck_s, on_change=on_change, on_error=on_error)
 
@@ -113,7 +120,7 @@ class RedisLink:
             raise
         self.breaker.succeeded()
         if self._down_since is not None:
-            logger.info("Redis at {} answers again after {:.1f} s", _safe(self.url), now - self._down_since)
+            logger.info("Redis at {} answers again after {:.1f} s", redact_url(self.url), now - self._down_since)
             self._down_since = None
         return result
 
@@ -128,7 +135,7 @@ class RedisLink:
                 "Redis at {} failed during {} ({}: {}); rate limits and token budgets use their configured "
                 "fallback (limits.requests_on_redis_failure / limits.budget_on_redis_failure), and Redis is "
                 "retried every {} s. This is logged once per outage.",
-                _safe(self.url),
+                redact_url(self.url),
                 what,
                 type(error).__name__,
                 error,
@@ -143,6 +150,36 @@ class RedisDown(Exception):
     """Raised by :meth:`RedisLink.call`; each adapter turns it into its fallback or its port error."""
 
 
-def _safe(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else url
+class SecretCredentials:
+    """Redis credentials read each time a connection authenticates (redis-py's ``CredentialProvider``
+    interface, sync and asyncio): ``password()`` (the secret store, which re-reads a changed file), else
+    ``fallback`` (the URL's password)."""
+
+    def __init__(self, password: Callable[[], str | None], *, username: str | None, fallback: str | None) -> None:
+        self._password = password
+        self._username = username
+        self._fallback = fallback
+
+    def get_credentials(self) -> tuple[str] | tuple[str, str]:
+        secret = self._password() or self._fallback or ""
+        return (self._username, secret) if self._username else (secret,)
+
+    async def get_credentials_async(self) -> tuple[str] | tuple[str, str]:
+        return self.get_credentials()
+
+
+def credential_options(url: str, password: Callable[[], str | None] | None) -> tuple[str, dict[str, Any]]:
+    """``url`` without its userinfo, and the client options that authenticate every new connection with the
+    current ``password()`` (else the URL's password, username kept).
+
+    Nothing changes when neither gives a password at start-up (a server without AUTH: nothing to rotate), or
+    when the URL's query string sets the password (it would override any other source)."""
+    parts = urlsplit(url)
+    secret = password() if password is not None else None
+    if not (secret or parts.password) or "password" in parse_qs(parts.query) or password is None:
+        return url, {}
+    host = parts.netloc.rpartition("@")[2]
+    bare = urlunsplit(parts._replace(netloc=host))
+    username = unquote(parts.username) if parts.username else None
+    fallback = unquote(parts.password) if parts.password else None
+    return bare, {"credential_provider": SecretCredentials(password, username=username, fallback=fallback)}

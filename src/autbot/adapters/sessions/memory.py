@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,9 +34,14 @@ class InMemorySessionStore:
             return None
         return s
 
-    def create(self, session: Session) -> None:
+    def create(self, session: Session, *, max_live: int | None = None) -> bool:
         with self._lock:
+            if max_live is not None:
+                kept = sum(1 for sid in list(self._sessions) if (s := self._live(sid)) and s.owner == session.owner)
+                if kept >= max_live:
+                    return False
             self._sessions[session.id] = replace(session, messages=(), message_count=0)
+            return True
 
     def get(self, session_id: str) -> Session | None:
         with self._lock:
@@ -55,6 +61,18 @@ class InMemorySessionStore:
             kept = (*s.messages, *messages)[-self._max :]
             self._sessions[session_id] = replace(s, messages=kept, message_count=len(kept), updated_at=now)
             return True
+
+    def transfer(self, owner: str, new_owner: str, *, created_from: float, created_until: float | None) -> int:
+        until = math.inf if created_until is None else created_until
+        with self._lock:
+            moving = [
+                s
+                for sid in list(self._sessions)
+                if (s := self._live(sid)) is not None and s.owner == owner and created_from <= s.created_at < until
+            ]
+            for s in moving:
+                self._sessions[s.id] = replace(s, owner=new_owner)
+        return len(moving)
 
     def delete(self, session_id: str) -> bool:
         with self._lock:

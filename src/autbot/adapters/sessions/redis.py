@@ -2,9 +2,10 @@
 
 Layout (prefix ``autbot:sessions:``): a hash per session (``s:<id>``: owner, collection, title, times), a
 list of its messages as JSON (``m:<id>``, trimmed to the cap on every append) and a sorted set of each
-owner's session ids by last update (``owner:<name>``). Every key expires after the time to live, renewed on
+owner's session ids by last update (``owner:<owner>``). Every key expires after the time to live, renewed on
 each write, so Redis itself drops abandoned sessions; reads also treat a session older than the time to live
-as gone. Appends are optimistic transactions (WATCH on the session hash), so a concurrent delete wins cleanly.
+as gone. Appends are optimistic transactions (WATCH on the session hash), so a concurrent delete wins cleanly;
+creations too (WATCH on the owner's set), so that a cap on live sessions holds under concurrent creations.
 """
 
 from __future__ import annotations
@@ -43,18 +44,33 @@ class RedisSessionStore:
     def _live(self, fields: dict[str, str]) -> bool:
         return bool(fields) and float(fields["updated_at"]) + self._ttl_s > self._clock()
 
-    def create(self, session: Session) -> None:
-        def run() -> None:
-            pipe = self._r.pipeline(transaction=True)
-            skey, okey = f"{self._p}s:{session.id}", f"{self._p}owner:{session.owner}"
-            pipe.hset(skey, mapping=_fields(session))
-            pipe.expire(skey, self._expire)
-            pipe.zadd(okey, {session.id: session.updated_at})
-            pipe.zremrangebyscore(okey, "-inf", self._clock() - self._ttl_s)
-            pipe.expire(okey, self._expire)
-            pipe.execute()
+    def create(self, session: Session, *, max_live: int | None = None) -> bool:
+        import redis
 
-        self._call(run)
+        skey, okey = f"{self._p}s:{session.id}", f"{self._p}owner:{session.owner}"
+
+        def run() -> bool:
+            for _ in range(5):
+                with self._r.pipeline(transaction=True) as pipe:
+                    try:
+                        pipe.watch(okey)  # the owner's set: a concurrent create makes this one try again
+                        cutoff = self._clock() - self._ttl_s
+                        if max_live is not None and pipe.zcount(okey, f"({cutoff!r}", "+inf") >= max_live:
+                            pipe.unwatch()
+                            return False
+                        pipe.multi()
+                        pipe.hset(skey, mapping=_fields(session))
+                        pipe.expire(skey, self._expire)
+                        pipe.zadd(okey, {session.id: session.updated_at})
+                        pipe.zremrangebyscore(okey, "-inf", cutoff)
+                        pipe.expire(okey, self._expire)
+                        pipe.execute()
+                        return True
+                    except redis.WatchError:
+                        continue
+            raise SessionStoreUnavailable("Sessions of this key changed too often while one was created; try again.")
+
+        return self._call(run)
 
     def get(self, session_id: str) -> Session | None:
         def run() -> Session | None:
@@ -117,6 +133,32 @@ class RedisSessionStore:
                     except redis.WatchError:
                         continue
             raise SessionStoreUnavailable("The session changed too often while a message was added; try again.")
+
+        return self._call(run)
+
+    def transfer(self, owner: str, new_owner: str, *, created_from: float, created_until: float | None) -> int:
+        until = math.inf if created_until is None else created_until
+
+        def run() -> int:
+            old, new = f"{self._p}owner:{owner}", f"{self._p}owner:{new_owner}"
+            ids = [_text(i) for i in self._r.zrange(old, 0, -1)]
+            pipe = self._r.pipeline(transaction=False)
+            for sid in ids:
+                pipe.hgetall(f"{self._p}s:{sid}")
+            moving = {}
+            for sid, raw in zip(ids, pipe.execute(), strict=True):
+                f = _texts(raw)
+                if self._live(f) and f["owner"] == owner and created_from <= float(f["created_at"]) < until:
+                    moving[sid] = float(f["updated_at"])
+            if moving:
+                pipe = self._r.pipeline(transaction=True)
+                for sid in moving:
+                    pipe.hset(f"{self._p}s:{sid}", "owner", new_owner)
+                pipe.zadd(new, moving)
+                pipe.zrem(old, *moving)
+                pipe.expire(new, self._expire)
+                pipe.execute()
+            return len(moving)
 
         return self._call(run)
 

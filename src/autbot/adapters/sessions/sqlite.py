@@ -6,6 +6,7 @@ are invisible at once and deleted when the next session is created. The file is 
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import threading
@@ -68,13 +69,16 @@ class SqliteSessionStore:
     def _oldest_live(self) -> float:
         return self._clock() - self._ttl_s
 
-    def create(self, session: Session) -> None:
+    def create(self, session: Session, *, max_live: int | None = None) -> bool:
         row = (session.id, session.owner, session.collection, session.title, session.created_at, session.updated_at)
 
-        def run() -> None:
+        def run() -> bool:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute("DELETE FROM sessions WHERE updated_at <= ?", (self._oldest_live(),))
+                if max_live is not None and self._kept(session.owner) >= max_live:
+                    self._db.execute("ROLLBACK")
+                    return False
                 self._db.execute(
                     "INSERT INTO sessions (id, owner, collection, title, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
@@ -84,8 +88,13 @@ class SqliteSessionStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            return True
 
-        self._call(run)
+        return self._call(run)
+
+    def _kept(self, owner: str) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM sessions WHERE owner = ?", (owner,)).fetchone()
+        return int(row[0])
 
     def get(self, session_id: str) -> Session | None:
         def run() -> Session | None:
@@ -139,6 +148,18 @@ class SqliteSessionStore:
             return updated > 0
 
         return self._call(run)
+
+    def transfer(self, owner: str, new_owner: str, *, created_from: float, created_until: float | None) -> int:
+        until = math.inf if created_until is None else created_until
+        return self._call(
+            lambda: (
+                self._db.execute(
+                    "UPDATE sessions SET owner = ? WHERE owner = ? AND created_at >= ? AND created_at < ? "
+                    "AND updated_at > ?",
+                    (new_owner, owner, created_from, until, self._oldest_live()),
+                ).rowcount
+            )
+        )
 
     def delete(self, session_id: str) -> bool:
         return self._call(lambda: self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0)

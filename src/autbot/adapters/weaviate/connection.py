@@ -1,4 +1,5 @@
-"""One Weaviate client per process: lazy (re)connection, error translation, idempotent writes."""
+"""One Weaviate client per process: lazy (re)connection, error translation, idempotent writes, a rotated API
+key picked up without a restart."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from loguru import logger
+
+from autbot.domain import limits
 from autbot.domain.errors import AutbotError, IndexTimeout, IndexUnavailable, IndexWriteFailed, UpstreamRejected
 from autbot.domain.model import HealthStatus
 
@@ -19,6 +23,12 @@ class WeaviateConnection:
     """The client, shared by the chunk index and the registry of one process.
 
     AutBot starts even when Weaviate is down: every call (re)connects first, and ``/ready`` reports.
+
+    ``api_key`` is read again (through the secret store, which re-reads a changed file) at most every
+    ``credentials_recheck_s`` seconds, and at once when Weaviate refuses a call's credentials. A key that
+    changed replaces the client (Weaviate checks the key on every request, so the old client would fail from
+    the moment the server stops accepting the old key), and a call refused for its credentials is run once
+    more with the new one. No restart or signal is needed.
     """
 
     def __init__(
@@ -29,34 +39,28 @@ class WeaviateConnection:
         grpc_host: str = "127.0.0.1",
         grpc_port: int = 50051,
         secure: bool = False,
-        api_key: str | None = None,
+        api_key: Callable[[], str | None] | str | None = None,
         init_timeout_s: float = 10.0,
         query_timeout_s: float = 30.0,
         insert_timeout_s: float = 15.0,
         consistency_level: str = "QUORUM",
         write_retries: int = 2,
+        credentials_recheck_s: float = limits.CREDENTIALS_RECHECK_S,
+        new_client: Callable[[str | None], Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        import weaviate
         from weaviate.classes.config import ConsistencyLevel
-        from weaviate.classes.init import AdditionalConfig, Auth, Timeout
-        from weaviate.connect import ConnectionParams
 
         self.endpoint = f"{'https' if secure else 'http'}://{http_host}:{http_port}"
-        self.client = weaviate.WeaviateClient(
-            connection_params=ConnectionParams.from_params(
-                http_host=http_host,
-                http_port=http_port,
-                http_secure=secure,
-                grpc_host=grpc_host,
-                grpc_port=grpc_port,
-                grpc_secure=secure,
-            ),
-            auth_client_secret=Auth.api_key(api_key) if api_key else None,
-            additional_config=AdditionalConfig(
-                timeout=Timeout(init=init_timeout_s, query=query_timeout_s, insert=insert_timeout_s)
-            ),
-            skip_init_checks=True,
+        self._api_key = api_key if callable(api_key) else (lambda: api_key)
+        self._new_client = new_client or _vendor_client(
+            http_host, http_port, grpc_host, grpc_port, secure, (init_timeout_s, query_timeout_s, insert_timeout_s)
         )
+        self._key_in_use = self._api_key()
+        self.client = self._new_client(self._key_in_use)
+        self._recheck_s = credentials_recheck_s
+        self._clock = clock
+        self._checked_at = clock()
         self._consistency = getattr(ConsistencyLevel, consistency_level)
         self._write_retries = max(0, write_retries)
         self._lock = threading.Lock()
@@ -67,7 +71,33 @@ class WeaviateConnection:
             pass  # /ready reports it; every call retries the connection
 
     def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` against a connected client; vendor errors become ``IndexTimeout`` or ``IndexUnavailable``."""
+        """Run ``fn`` against a connected client; vendor errors become ``IndexTimeout`` or ``IndexUnavailable``.
+        Refused credentials: the API key is read again and, if it changed, ``fn`` runs once more with it."""
+        self.rotate_key()
+        try:
+            return self._run(fn)
+        except IndexUnavailable as e:
+            if not (is_auth_failure(e.__cause__) and self.rotate_key(now=True)):
+                raise
+        return self._run(fn)
+
+    def rotate_key(self, *, now: bool = False) -> bool:
+        """Replace the client if the API key changed at its source (checked at most every
+        ``credentials_recheck_s`` unless ``now``); True when it did."""
+        at = self._clock()
+        if not now and at - self._checked_at < self._recheck_s:
+            return False
+        self._checked_at = at
+        key = self._api_key()
+        if key == self._key_in_use:
+            return False
+        with self._lock:
+            old, self.client, self._key_in_use = self.client, self._new_client(key), key
+        logger.info("The Weaviate API key changed at its source: {} is now called with the new one", self.endpoint)
+        _close(old)
+        return True
+
+    def _run(self, fn: Callable[[], T]) -> T:
         try:
             self._connect()
             return fn()
@@ -128,6 +158,7 @@ class WeaviateConnection:
 
     def health(self) -> HealthStatus:
         try:
+            self.rotate_key()
             self._connect()
             ready = self.client.is_ready()
         except Exception as e:
@@ -135,10 +166,7 @@ class WeaviateConnection:
         return HealthStatus(ok=bool(ready), detail=f"weaviate at {self.endpoint} {'ready' if ready else 'not ready'}")
 
     def close(self) -> None:
-        try:
-            self.client.close()
-        except Exception:  # closing is best effort
-            return
+        _close(self.client)
 
     def _connect(self) -> None:
         with self._lock:
@@ -164,6 +192,52 @@ def translated(error: Exception, endpoint: str) -> AutbotError:
     if is_timeout(error):
         return IndexTimeout(f"Weaviate at {endpoint} timed out: {error}")
     return IndexUnavailable(f"Weaviate at {endpoint} failed: {type(error).__name__}: {error}")
+
+
+def _vendor_client(
+    http_host: str, http_port: int, grpc_host: str, grpc_port: int, secure: bool, timeouts: tuple[float, float, float]
+) -> Callable[[str | None], Any]:
+    def build(api_key: str | None) -> Any:
+        import weaviate
+        from weaviate.classes.init import AdditionalConfig, Auth, Timeout
+        from weaviate.connect import ConnectionParams
+
+        return weaviate.WeaviateClient(
+            connection_params=ConnectionParams.from_params(
+                http_host=http_host,
+                http_port=http_port,
+                http_secure=secure,
+                grpc_host=grpc_host,
+                grpc_port=grpc_port,
+                grpc_secure=secure,
+            ),
+            auth_client_secret=Auth.api_key(api_key) if api_key else None,
+            additional_config=AdditionalConfig(
+                timeout=Timeout(init=timeouts[0], query=timeouts[1], insert=timeouts[2])
+            ),
+            skip_init_checks=True,
+        )
+
+    return build
+
+
+def _close(client: Any) -> None:
+    try:
+        client.close()
+    except Exception:  # closing is best effort
+        return
+
+
+def is_auth_failure(error: BaseException | None) -> bool:
+    """Weaviate refused the credentials (HTTP 401/403, gRPC UNAUTHENTICATED)."""
+    from weaviate.exceptions import AuthenticationFailedError
+
+    if error is None:
+        return False
+    if isinstance(error, AuthenticationFailedError) or getattr(error, "status_code", None) in (401, 403):
+        return True
+    text = str(error).lower()
+    return "unauthenticated" in text or "unauthorized" in text
 
 
 def is_timeout(error: Exception) -> bool:

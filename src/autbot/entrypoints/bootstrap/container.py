@@ -11,6 +11,7 @@ from typing import Any
 
 from autbot.adapters.rerankers.identity import NoReranker  # a tiny module: no SDK behind it
 from autbot.domain.errors import ConfigurationError
+from autbot.entrypoints.bootstrap.data_dir import private_data_dir
 from autbot.entrypoints.bootstrap.factories import (
     clients,
     embedders,
@@ -39,6 +40,7 @@ from autbot.use_cases.keys import CreateKey, ListKeys, RevokeKey
 from autbot.use_cases.models import DescribeModel, ListModels
 from autbot.use_cases.readiness import CheckReadiness
 from autbot.use_cases.search import SearchChunks
+from autbot.use_cases.session_owners import AdoptNamedSessions
 from autbot.use_cases.sessions import (
     AskInSession,
     CreateSession,
@@ -62,18 +64,19 @@ class Container(containers.DeclarativeContainer):
         onnx=providers.Singleton(embedders.onnx_embedder, settings),
         hashing=providers.Singleton(embedders.hashing_embedder, settings),
     )
+    data_dir = providers.Singleton(lambda s: private_data_dir(s.storage.data_dir), settings)  # owner-only
     weaviate = providers.Resource(clients.weaviate_connection, settings, secrets)
     """One Weaviate client per process, shared by its chunk index and registry."""
     index_backend = providers.Callable(lambda s: s.index.backend, settings)
     chunk_index = providers.Selector(
         index_backend,
-        chroma=providers.Resource(indexes.chroma_chunk_index, settings),
+        chroma=providers.Resource(indexes.chroma_chunk_index, settings, data_dir),
         weaviate=providers.Singleton(indexes.weaviate_chunk_index, settings, weaviate),
         memory=providers.Resource(indexes.memory_chunk_index),
     )
     registry = providers.Selector(
         index_backend,
-        chroma=providers.Resource(indexes.sqlite_registry, settings),
+        chroma=providers.Resource(indexes.sqlite_registry, data_dir),
         weaviate=providers.Singleton(indexes.weaviate_registry, settings, weaviate),
         memory=providers.Resource(indexes.memory_registry),
     )
@@ -82,7 +85,7 @@ class Container(containers.DeclarativeContainer):
     """One Redis pool per process, built only when a Redis-backed adapter is chosen."""
     key_store = providers.Selector(
         providers.Callable(lambda s: s.auth.keys_backend, settings),
-        sqlite=providers.Resource(keys.sqlite_key_store, settings),
+        sqlite=providers.Resource(keys.sqlite_key_store, data_dir),
         redis=providers.Singleton(keys.redis_key_store, redis),
         memory=providers.Singleton(keys.memory_key_store),
     )
@@ -176,14 +179,20 @@ class Container(containers.DeclarativeContainer):
     embed_texts = providers.Singleton(EmbedTexts, embedder=embedder, embedding_alias=embedding_alias)
     session_store = providers.Selector(
         providers.Callable(lambda s: s.sessions.backend, settings),
-        sqlite=providers.Resource(sessions.sqlite_session_store, settings),
+        sqlite=providers.Resource(sessions.sqlite_session_store, settings, data_dir),
         redis=providers.Singleton(sessions.redis_session_store, settings, redis),
         memory=providers.Singleton(sessions.memory_session_store, settings),
     )
-    create_session = providers.Singleton(CreateSession, store=session_store, registry=registry)
+    create_session = providers.Singleton(
+        CreateSession,
+        store=session_store,
+        registry=registry,
+        limits=providers.Callable(limits.session_limits, settings),
+    )
     list_sessions = providers.Singleton(ListSessions, store=session_store)
     get_session = providers.Singleton(GetSession, store=session_store)
     delete_session = providers.Singleton(DeleteSession, store=session_store)
+    adopt_named_sessions = providers.Singleton(AdoptNamedSessions, keys=key_store, store=session_store)
     ask_in_session = providers.Singleton(AskInSession, store=session_store, **_answering)
     stream_in_session = providers.Singleton(StreamInSession, store=session_store, **_answering)
     del _answering

@@ -36,6 +36,7 @@ from autbot.entrypoints.observability.middleware import ObservedApp
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import Settings, load_settings
 from autbot.use_cases.authenticate import Authenticate
+from autbot.use_cases.session_owners import AdoptNamedSessionsRequest
 
 DESCRIPTION = """AutBot ingests documents, searches them and answers questions with citations.
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     container = build_container(settings, overrides)
     check_required_secrets(settings, container.secrets())  # named, never shown; before anything starts
     start(container)  # a broken configuration fails here, before the server listens
+    container.adopt_named_sessions().execute(AdoptNamedSessionsRequest())  # sessions kept by key name: by id
     telemetry: Telemetry = container.telemetry()
     instrument(container, telemetry)  # spans, stage timings, breakers and bulkheads around the adapters
     draining = Draining()

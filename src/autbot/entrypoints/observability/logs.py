@@ -9,6 +9,10 @@ A JSON line has the keys log shippers expect, then the event's own fields::
 ``request_id`` comes from :data:`autbot.domain.correlation.REQUEST_ID`, ``trace_id`` from the current
 OpenTelemetry span: both are set per request by the HTTP middleware.
 
+Every line loguru writes (AutBot's own and the standard library's: uvicorn, redis, weaviate, ...) passes
+``domain.secrets.redact_url`` first: credentials in URLs (``user:password@``, ``?token=``, ``&sig=``, ...)
+never reach the stream, whoever logged the URL. The access log writes route templates, never a URL.
+
 The access log (one line per request, logger ``autbot.access``) is written by :func:`access_line`
 straight to the same stream, in the same format and under the same lock as loguru's sink, without a loguru
 call per request (what that call costs: docs/benchmarks.md, request overhead).
@@ -28,6 +32,7 @@ import msgspec
 from loguru import logger
 
 from autbot.domain.correlation import current_request_id
+from autbot.domain.secrets import redact_url
 from autbot.entrypoints.settings import LoggingSettings
 
 _STDLIB_LEVELS = {"TRACE": 5, "SUCCESS": 25}
@@ -94,7 +99,7 @@ class _JsonSink:
         self.stream = stream
 
     def write(self, message: Any) -> None:
-        _write(self.stream, json_line(message.record) + "\n")
+        _write(self.stream, redact_url(json_line(message.record)) + "\n")
 
 
 class _TextSink:
@@ -102,7 +107,7 @@ class _TextSink:
         self.stream = stream
 
     def write(self, message: Any) -> None:
-        _write(self.stream, str(message))
+        _write(self.stream, redact_url(str(message)))
 
 
 def _write(stream: TextIO, line: str) -> None:

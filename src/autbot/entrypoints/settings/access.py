@@ -57,12 +57,21 @@ class LimitsSettings(Section):
     """Where request counts and token budgets live: ``memory`` (this process) or ``redis`` (the ``[redis]``
     server: one exact count shared by every replica and worker)."""
     query: Rate = limits.RATE_QUERY
-    """Answers (``POST …/query``) per caller: ``N/second``, ``N/minute``, ``N/hour``, ``N/day`` or
+    """Answers (``POST …/query``, ``/v1/chat/completions``, ``/v1/sessions/{id}/messages``) per caller:
+    ``N/second``, ``N/minute``, ``N/hour``, ``N/day`` or
     ``N per 5 minutes`` (the ``limits`` library's notation). A caller is an API key, else a client IP."""
     search: Rate = limits.RATE_SEARCH
     """Searches (``POST …/search``) per caller."""
     ingest: Rate = limits.RATE_INGEST
-    """Ingestion requests (``POST …/documents`` and ``POST …/files``) per caller."""
+    """Ingestion (``POST …/documents`` and ``POST …/files``) per caller, in units of 10,000 characters of
+    document text, or of 10,000 bytes of uploaded files (``limits.INGEST_COST_CHARS``); a request costs at
+    least one. A single request costing more than the whole window allows is refused with 413
+    ``request_exceeds_rate_limit``."""
+    embeddings: Rate = limits.RATE_EMBEDDINGS
+    """Texts embedded by ``POST /v1/embeddings`` per caller: a request costs one unit per input."""
+    sessions: Rate = limits.RATE_SESSIONS
+    """Sessions created (``POST /v1/sessions``) per caller (the live ones a caller keeps are capped by
+    ``sessions.max_per_key``)."""
     auth_failures: Rate = limits.RATE_AUTH_FAILURES
     """Requests with a wrong, revoked or expired API key per client IP. Past it, that address gets 429
     ``rate_limited`` (with ``Retry-After``), without a key-store lookup, for any key that has not authenticated

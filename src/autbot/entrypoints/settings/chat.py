@@ -39,3 +39,6 @@ class SessionsSettings(_Section):
     """A session not written for this many seconds is deleted (Redis expires its keys)."""
     max_messages: Annotated[int, msgspec.Meta(ge=2, le=10_000)] = limits.SESSION_MAX_MESSAGES
     """Messages kept per session (questions and answers); the oldest are dropped beyond it."""
+    max_per_key: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = limits.MAX_SESSIONS_PER_KEY
+    """Live sessions one caller (API key; on an open server, everyone together) may keep. Past it,
+    ``POST /v1/sessions`` answers 429 ``too_many_sessions`` until one is deleted or expires."""

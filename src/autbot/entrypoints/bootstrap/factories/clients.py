@@ -29,7 +29,7 @@ def weaviate_connection(s: Settings, secrets: SecretStore) -> Iterator[WeaviateC
             grpc_host=w.grpc_host,
             grpc_port=w.grpc_port,
             secure=w.secure,
-            api_key=secrets.get(w.api_key_secret),
+            api_key=lambda: secrets.get(w.api_key_secret),  # read again when it may have rotated
             init_timeout_s=w.init_timeout_s,
             query_timeout_s=w.query_timeout_s,
             insert_timeout_s=w.insert_timeout_s,
@@ -40,14 +40,18 @@ def weaviate_connection(s: Settings, secrets: SecretStore) -> Iterator[WeaviateC
 
 
 def redis_client(s: Settings, secrets: SecretStore) -> Iterator[redis.Redis]:
-    """One Redis connection pool per process, with short timeouts: Redis is on the request path."""
+    """One Redis connection pool per process, with short timeouts: Redis is on the request path. The password
+    is read for each new connection: a rotated secret needs no restart (``redis_link.credential_options``)."""
     import redis
 
+    from autbot.adapters.quotas.redis_link import credential_options
+
     r = s.redis
+    url, credentials = credential_options(r.url, lambda: secrets.get(r.password_secret))
     yield from closing(
         redis.Redis.from_url(
-            r.url,
-            password=secrets.get(r.password_secret),
+            url,
+            **credentials,
             socket_timeout=r.socket_timeout_s,
             socket_connect_timeout=r.socket_timeout_s,
             max_connections=r.max_connections,
@@ -64,7 +68,7 @@ def redis_link(s: Settings, secrets: SecretStore, telemetry: Telemetry) -> Redis
     r, m = s.redis, telemetry.metrics
     return RedisLink.connect(
         r.url,
-        password=secrets.get(r.password_secret),
+        password=lambda: secrets.get(r.password_secret),
         timeout_s=r.socket_timeout_s,
         max_connections=r.max_connections,
         recheck_s=s.limits.redis_recheck_s,

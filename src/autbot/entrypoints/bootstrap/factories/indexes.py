@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from autbot.adapters.weaviate.connection import WeaviateConnection
 
 
-def chroma_chunk_index(s: Settings) -> Iterator[ChunkIndex]:
+def chroma_chunk_index(s: Settings, data_dir: Path) -> Iterator[ChunkIndex]:
     from autbot.adapters.chunk_index.chroma import ChromaChunkIndex
 
     c = s.index.chroma
     yield from closing(
         ChromaChunkIndex(
-            path=str(Path(s.storage.data_dir) / "index"),
+            path=str(data_dir / "index"),
             hnsw_ef_search=c.hnsw_ef_search,
             hnsw_max_neighbors=c.hnsw_max_neighbors,
             hnsw_ef_construction=c.hnsw_ef_construction,
@@ -29,10 +29,10 @@ def chroma_chunk_index(s: Settings) -> Iterator[ChunkIndex]:
     )
 
 
-def sqlite_registry(s: Settings) -> Iterator[DocumentRegistry]:
+def sqlite_registry(data_dir: Path) -> Iterator[DocumentRegistry]:
     from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
 
-    yield from closing(SqliteDocumentRegistry(Path(s.storage.data_dir) / "index" / "registry.sqlite3"))
+    yield from closing(SqliteDocumentRegistry(data_dir / "index" / "registry.sqlite3"))
 
 
 def weaviate_chunk_index(s: Settings, connection: WeaviateConnection) -> ChunkIndex:

@@ -7,6 +7,7 @@ from autbot.entrypoints.settings import Settings
 from autbot.use_cases.answer import AnswerLimits
 from autbot.use_cases.ingest import IngestLimits
 from autbot.use_cases.search import SearchLimits
+from autbot.use_cases.sessions import SessionLimits
 
 
 def ingest_limits(s: Settings) -> IngestLimits:
@@ -33,3 +34,7 @@ def answer_limits(s: Settings) -> AnswerLimits:
         min_vector_score=m.min_vector_score,
         daily_tokens_per_key=s.limits.daily_tokens_per_key,
     )
+
+
+def session_limits(s: Settings) -> SessionLimits:
+    return SessionLimits(max_per_key=s.sessions.max_per_key, ttl_s=s.sessions.ttl_s)

@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     import redis
 
 
-def sqlite_session_store(s: Settings) -> Iterator[SessionStore]:
+def sqlite_session_store(s: Settings, data_dir: Path) -> Iterator[SessionStore]:
     from autbot.adapters.sessions.sqlite import SqliteSessionStore
 
     c = s.sessions
-    path = Path(s.storage.data_dir) / "sessions.sqlite3"
+    path = data_dir / "sessions.sqlite3"
     yield from closing(SqliteSessionStore(path, ttl_s=c.ttl_s, max_messages=c.max_messages))
 
 

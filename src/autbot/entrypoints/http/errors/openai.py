@@ -20,6 +20,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from loguru import logger
 
 from autbot.domain import errors as e
+from autbot.domain.secrets import redact_url
 from autbot.entrypoints.http.errors.openapi import EVERY_ROUTE, WHY, WITH_BODY
 from autbot.entrypoints.http.errors.problems import error_headers, status_of
 
@@ -50,7 +51,10 @@ def error_of(exc: e.AutbotError) -> dict[str, Any]:
     """The envelope of a domain error (also the ``data`` of the error event that ends a failed stream)."""
     field = exc.details.get("field")
     return openai_error(
-        status=status_of(exc), message=exc.message, code=exc.code, param=field if isinstance(field, str) else None
+        status=status_of(exc),
+        message=redact_url(exc.message),  # a dependency's error may quote its URL
+        code=exc.code,
+        param=field if isinstance(field, str) else None,
     )
 
 

@@ -11,6 +11,7 @@ from loguru import logger
 
 from autbot.domain import errors as e
 from autbot.domain.correlation import current_request_id
+from autbot.domain.secrets import redact_url
 from autbot.entrypoints.http.errors.transport import RequestTimeout
 from autbot.entrypoints.observability.middleware import client_gone, note_error
 
@@ -20,6 +21,7 @@ PROBLEM_JSON = "application/problem+json"
 STATUS: list[tuple[type[e.AutbotError], int]] = [
     (e.UnsupportedMediaType, 415),
     (e.DocumentTooLarge, 413),
+    (e.CostExceedsLimit, 413),
     (RequestTimeout, 408),
     (e.DocumentUnparseable, 422),
     (e.InvalidInput, 400),
@@ -94,7 +96,7 @@ def autbot_problem(error: e.AutbotError, instance: str | None = None) -> dict[st
         status=status,
         code=error.code,
         title=error.default_message,
-        detail=error.message,
+        detail=redact_url(error.message),  # a dependency's error may quote its URL
         instance=instance,
         details=_jsonable(error.details),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -14,10 +15,11 @@ from autbot.domain import limits
 from autbot.domain.auth import Principal
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import DocumentInput
+from autbot.domain.quotas import ingest_cost
 from autbot.entrypoints.http.errors.openapi import problem_responses
 from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.auth import principal_of
-from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
+from autbot.entrypoints.http.middleware.rate_limits import caller_of, gate_of, limited
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas.bodies import decode_json, read_form
 from autbot.entrypoints.http.schemas.openapi_text import described
@@ -80,22 +82,23 @@ class CollectionController(Controller):
         summary="Ingest JSON documents.",
         description=described(IngestDocuments),
         status_code=201,
-        sync_to_thread=True,
-        opt=sec.ingest(**limited("ingest")),
+        opt=sec.ingest(**limited("ingest", charged=True)),  # one unit per INGEST_COST_CHARS characters
         responses=problem_responses(409, body=True),
     )
-    def ingest_documents(
+    async def ingest_documents(
         self,
         collection: FromPath[str],
         data: JSONBody[s.IngestBody],
         ingest_documents: NamedDependency[Ingestion],
-        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
     ) -> s.IngestResponse:
         docs = tuple(
             DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata)
             for d in data.documents
         )
-        outcomes = ingest_documents.execute(IngestRequest(principal=principal, collection=collection, documents=docs))
+        await gate_of(request)(ingest_cost(sum(len(d.text) + len(d.title or "") for d in docs)))
+        ingest = IngestRequest(principal=principal_of(request), collection=collection, documents=docs)
+        outcomes = await anyio.to_thread.run_sync(ingest_documents.execute, ingest)
         return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
 
     @post(
@@ -103,28 +106,28 @@ class CollectionController(Controller):
         summary="Ingest uploaded files (.txt .md .html .pdf .json).",
         description=FILE_FIELDS_HELP + "\n\n" + described(IngestFiles),
         status_code=201,
-        sync_to_thread=True,
         before_request=read_form,
-        opt=sec.ingest(**limited("ingest")),
+        opt=sec.ingest(**limited("ingest", charged=True)),  # one unit per INGEST_COST_CHARS bytes of files
         responses=problem_responses(409, 422, body=True),
     )
-    def ingest_files(
+    async def ingest_files(
         self,
         collection: FromPath[str],
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
         ingest_files: NamedDependency[IngestFiles],
-        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
     ) -> s.IngestResponse:
         uploads = _uploads(data)
-        request = IngestFilesRequest(
-            principal=principal,
-            collection=collection,
-            files=tuple(
-                UploadedFile(data=f.file.read(), filename=f.filename, media_type=f.content_type) for f in uploads
-            ),
-            metadata=_form_metadata(data.get("metadata")),
+        files = tuple(
+            [UploadedFile(data=await f.read(), filename=f.filename, media_type=f.content_type) for f in uploads]
         )
-        return s.IngestResponse(documents=[s.outcome_out(o) for o in ingest_files.execute(request)])
+        metadata = _form_metadata(data.get("metadata"))
+        await gate_of(request)(ingest_cost(sum(len(f.data) for f in files)))
+        ingest = IngestFilesRequest(
+            principal=principal_of(request), collection=collection, files=files, metadata=metadata
+        )
+        outcomes = await anyio.to_thread.run_sync(ingest_files.execute, ingest)
+        return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
 
     @get(
         "/{collection:str}/documents",

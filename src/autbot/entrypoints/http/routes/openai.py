@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -33,7 +34,7 @@ from autbot.entrypoints.http.errors.openai import (
 from autbot.entrypoints.http.errors.transport import ShuttingDown
 from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.auth import principal_of
-from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
+from autbot.entrypoints.http.middleware.rate_limits import caller_of, gate_of, limited
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas import openai as o
 from autbot.entrypoints.http.schemas.openapi_text import described
@@ -56,7 +57,7 @@ class ChatController(Controller):
         summary="OpenAI chat completions: rag:<collection> answers with citations; a chat alias relays.",
         description=described(ChatCompletions),
         status_code=200,
-        opt=sec.query(**limited("query")),
+        opt=sec.query(**limited("query", charged=True)),  # counted once the key may use the model's collection
         responses=openai_error_responses(404, 409, body=True),
     )
     async def completions(
@@ -68,6 +69,7 @@ class ChatController(Controller):
         request: Request[Any, Any, Any],
     ) -> Response[Any]:
         chat = o.chat_request(data, principal=principal_of(request), caller=caller_of(request.scope))
+        chat = replace(chat, admit=gate_of(request))
         completion_id, created, rag = f"chatcmpl-{os.urandom(12).hex()}", int(time.time()), _is_rag(data.model)
         if not data.stream:
             answer = await chat_completions.execute(chat)
@@ -197,10 +199,17 @@ class EmbeddingsController(Controller):
         summary="OpenAI embeddings with the configured embedder (float or base64).",
         description=described(EmbedTexts),
         status_code=200,
-        sync_to_thread=True,
-        opt=sec.query(**limited("search")),
+        opt=sec.query(**limited("embeddings", charged=True)),  # one unit per text, once the request is valid
         responses=openai_error_responses(404, body=True),
     )
-    def embeddings(self, data: JSONBody[o.EmbeddingsBody], embed_texts: NamedDependency[EmbedTexts]) -> o.EmbeddingsOut:
-        result = embed_texts.execute(EmbedRequest(model=data.model, texts=o.texts_of(data), dimensions=data.dimensions))
+    async def embeddings(
+        self,
+        data: JSONBody[o.EmbeddingsBody],
+        embed_texts: NamedDependency[EmbedTexts],
+        request: Request[Any, Any, Any],
+    ) -> o.EmbeddingsOut:
+        embed = EmbedRequest(
+            model=data.model, texts=o.texts_of(data), dimensions=data.dimensions, admit=gate_of(request)
+        )
+        result = await embed_texts.execute(embed)
         return o.embeddings_out(result, encoding=data.encoding_format)

@@ -16,7 +16,7 @@ from autbot.domain.auth import Principal
 from autbot.entrypoints.http.errors.openai import OPENAI_EXCEPTION_HANDLERS, openai_error_responses
 from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.auth import principal_of
-from autbot.entrypoints.http.middleware.rate_limits import caller_of, limited
+from autbot.entrypoints.http.middleware.rate_limits import caller_of, gate_of, limited
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas import sessions as ss
 from autbot.entrypoints.http.schemas.openapi_text import described
@@ -47,18 +47,19 @@ class SessionController(Controller):
         summary="Start a session over a collection.",
         description=described(CreateSession),
         status_code=201,
-        sync_to_thread=True,
-        opt=sec.query(),
+        opt=sec.query(**limited("sessions", charged=True)),  # counted once the key may use the collection
         responses=openai_error_responses(404, body=True),
     )
-    def create_session(
+    async def create_session(
         self,
         data: JSONBody[ss.SessionBody],
         create_session: NamedDependency[CreateSession],
-        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
     ) -> ss.SessionOut:
-        created = create_session.execute(
-            CreateSessionRequest(principal=principal, collection=data.collection, title=data.title)
+        created = await create_session.execute(
+            CreateSessionRequest(
+                principal=principal_of(request), collection=data.collection, title=data.title, admit=gate_of(request)
+            )
         )
         return ss.session_out(created)
 
@@ -113,7 +114,7 @@ class SessionController(Controller):
         summary="Ask the next question in a session (JSON or SSE, as /query).",
         description=described(AskInSession),
         status_code=200,
-        opt=sec.query(**limited("query")),
+        opt=sec.query(**limited("query", charged=True)),  # counted once the session is the key's own
         responses=openai_error_responses(404, 409, body=True),
     )
     async def ask(
@@ -133,6 +134,7 @@ class SessionController(Controller):
             max_tokens=data.max_tokens,
             temperature=data.temperature,
             caller=caller_of(request.scope),
+            admit=gate_of(request),
         )
         if not data.stream:
             a = await ask_in_session.execute(question)
