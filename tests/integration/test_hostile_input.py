@@ -40,7 +40,8 @@ def test_hostile_requests_get_4xx_and_the_server_keeps_its_data(data_dir: Path) 
                 assert "Traceback" not in r.text
 
             # A small PDF and six small HTML files that each cost minutes of CPU: their workers are stopped after
-            # ingest.max_parse_seconds (or, past ingest.parse_workers, they wait for one and get 503), and
+            # ingest.max_parse_seconds or at ingest.max_parse_memory_bytes, whichever comes first (or, past
+            # ingest.parse_workers, they wait for one and get 503), and
             # meanwhile the server answers everyone else: searches included.
             nested = b"<div>" * 400_000
             bombs = [("slow.pdf", pdf_text_bomb())] + [(f"deep{i}.html", nested) for i in range(6)]
@@ -52,7 +53,7 @@ def test_hostile_requests_get_4xx_and_the_server_keeps_its_data(data_dir: Path) 
                 answers = [f.result() for f in sent]
             codes = {(r.status_code, r.json()["code"]) for r in answers}
             assert (422, "parse_budget_exceeded") in codes, codes
-            assert codes <= {(422, "parse_budget_exceeded"), (503, "server_busy")}, codes
+            assert codes <= {(422, "parse_budget_exceeded"), (413, "document_too_large"), (503, "server_busy")}, codes
 
             assert c.get("/health").json() == {"status": "ok"}
             assert snapshot(c, "kb") == before
