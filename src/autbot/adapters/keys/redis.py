@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from autbot.adapters.redis_versions import RedisStep, RedisVersions, nothing
 from autbot.domain.auth import ApiKey, Scope
 from autbot.domain.errors import AutbotError, Conflict, KeyStoreUnavailable
 from autbot.domain.model import HealthStatus
@@ -18,8 +19,18 @@ from autbot.domain.model import HealthStatus
 T = TypeVar("T")
 
 
+PREFIX = "autbot:keys:"
+MIGRATIONS = (RedisStep("record schema version 1 (the layout above, under 'autbot:keys:')", nothing),)
+"""The key layout's steps (``domain.schema_versions``); version 0 is the 0.1.0 layout or an empty Redis."""
+
+
+def redis_key_versions(client: Any, *, prefix: str = PREFIX) -> RedisVersions:
+    """The key layout's schema version (``<prefix>schema``)."""
+    return RedisVersions(client, store="keys", prefix=prefix, steps=MIGRATIONS)
+
+
 class RedisKeyStore:
-    def __init__(self, client: Any, *, prefix: str = "autbot:keys:") -> None:
+    def __init__(self, client: Any, *, prefix: str = PREFIX) -> None:
         self._r = client
         self._p = prefix
 

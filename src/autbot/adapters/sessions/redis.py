@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from autbot.adapters.redis_versions import RedisStep, RedisVersions, nothing
 from autbot.adapters.sessions.codec import dump_message, load_message
 from autbot.domain import limits
 from autbot.domain.errors import AutbotError, SessionStoreUnavailable
@@ -23,6 +24,16 @@ from autbot.domain.sessions import Session, SessionMessage
 T = TypeVar("T")
 
 
+PREFIX = "autbot:sessions:"
+MIGRATIONS = (RedisStep("record schema version 1 (the layout above, under 'autbot:sessions:')", nothing),)
+"""The session layout's steps (``domain.schema_versions``); version 0 is the 0.1.0 layout or an empty Redis."""
+
+
+def redis_session_versions(client: Any, *, prefix: str = PREFIX) -> RedisVersions:
+    """The session layout's schema version (``<prefix>schema``)."""
+    return RedisVersions(client, store="sessions", prefix=prefix, steps=MIGRATIONS)
+
+
 class RedisSessionStore:
     def __init__(
         self,
@@ -30,7 +41,7 @@ class RedisSessionStore:
         *,
         ttl_s: float = limits.SESSION_TTL_S,
         max_messages: int = limits.SESSION_MAX_MESSAGES,
-        prefix: str = "autbot:sessions:",
+        prefix: str = PREFIX,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._r = client

@@ -25,6 +25,7 @@ from autbot.entrypoints.bootstrap.factories import (
 )
 from autbot.entrypoints.bootstrap.injection import containers, providers
 from autbot.entrypoints.bootstrap.memory import releasing_memory
+from autbot.entrypoints.bootstrap.migrations import migrate_shared_stores
 from autbot.entrypoints.bootstrap.recovery import finish_interrupted_writes
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
@@ -246,6 +247,7 @@ def build_container(settings: Settings, overrides: dict[str, Any] | None = None)
 def start(container: Container) -> None:
     """Build the adapters now, so that a broken configuration fails at start-up, not on a request."""
     container.embedder()
+    migrate_shared_stores(container.settings(), container.redis, container.weaviate)
     container.chunk_index()
     container.registry()
     container.llm()

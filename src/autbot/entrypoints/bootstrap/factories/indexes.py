@@ -25,6 +25,7 @@ def chroma_chunk_index(s: Settings) -> Iterator[ChunkIndex]:
             hnsw_ef_search=c.hnsw_ef_search,
             hnsw_max_neighbors=c.hnsw_max_neighbors,
             hnsw_ef_construction=c.hnsw_ef_construction,
+            migrate=s.storage.migrate_on_start,
         )
     )
 
@@ -32,7 +33,8 @@ def chroma_chunk_index(s: Settings) -> Iterator[ChunkIndex]:
 def sqlite_registry(s: Settings) -> Iterator[DocumentRegistry]:
     from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
 
-    yield from closing(SqliteDocumentRegistry(Path(s.storage.data_dir) / "index" / "registry.sqlite3"))
+    path = Path(s.storage.data_dir) / "index" / "registry.sqlite3"
+    yield from closing(SqliteDocumentRegistry(path, migrate=s.storage.migrate_on_start))
 
 
 def weaviate_chunk_index(s: Settings, connection: WeaviateConnection) -> ChunkIndex:

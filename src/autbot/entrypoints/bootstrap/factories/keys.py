@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def sqlite_key_store(s: Settings) -> Iterator[KeyStore]:
     from autbot.adapters.keys.sqlite import SqliteKeyStore
 
-    yield from closing(SqliteKeyStore(Path(s.storage.data_dir) / "keys.sqlite3"))
+    yield from closing(SqliteKeyStore(Path(s.storage.data_dir) / "keys.sqlite3", migrate=s.storage.migrate_on_start))
 
 
 def redis_key_store(client: redis.Redis) -> KeyStore:
