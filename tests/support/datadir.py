@@ -28,7 +28,6 @@ def stores(data_dir: Path, *, sessions_ttl_s: float | None = None) -> dict[str, 
     from autbot.adapters.keys.sqlite import SqliteKeyStore
     from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
     from autbot.adapters.sessions.sqlite import SqliteSessionStore
-
     from autbot.domain import limits
 
     ttl_s = limits.SESSION_TTL_S if sessions_ttl_s is None else sessions_ttl_s

@@ -2,7 +2,8 @@
 
 Layout (prefix ``autbot:keys:``): one hash per key id (``k:<id>``), the active key id of each name
 (``name:<name>``, set with NX so two replicas cannot both create one name), the set of every id
-(``all``) and of active ids (``active``). Never a key in clear: only its salted hash.
+(``all``) and of active ids (``active``), and the layout's schema version (``schema``). Never a key in clear:
+only its salted hash.
 """
 
 from __future__ import annotations

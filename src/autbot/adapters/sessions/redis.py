@@ -2,9 +2,10 @@
 
 Layout (prefix ``autbot:sessions:``): a hash per session (``s:<id>``: owner, collection, title, times), a
 list of its messages as JSON (``m:<id>``, trimmed to the cap on every append) and a sorted set of each
-owner's session ids by last update (``owner:<name>``). Every key expires after the time to live, renewed on
-each write, so Redis itself drops abandoned sessions; reads also treat a session older than the time to live
-as gone. Appends are optimistic transactions (WATCH on the session hash), so a concurrent delete wins cleanly.
+owner's session ids by last update (``owner:<name>``); the layout's schema version is ``schema``. Every
+session key expires after the time to live, renewed on each write, so Redis itself drops abandoned sessions;
+reads also treat a session older than the time to live as gone. Appends are optimistic transactions (WATCH
+on the session hash), so a concurrent delete wins cleanly.
 """
 
 from __future__ import annotations
