@@ -97,7 +97,7 @@ class ChromaChunkIndex:
                     _name(collection), embedding_function=None, configuration=cast(Any, {"hnsw": self._hnsw})
                 )
             )
-            self._opened(collection, col)
+        self._opened(collection, col)
 
     def drop(self, collection: str) -> None:
         with self._pause.writing():
@@ -231,15 +231,16 @@ class ChromaChunkIndex:
     def _opened(self, collection: str, col: Any) -> None:
         """Cache the collection; one written before the keyword index existed is keyword-indexed now."""
         if not self._call(lambda: self._keywords.has(collection)):
-            self._call(lambda: self._keywords.ensure(collection))
 
             def backfill() -> None:
+                self._keywords.ensure(collection)
                 for offset in range(0, int(col.count()), 1000):
                     page = col.get(limit=1000, offset=offset, include=["documents", "metadatas"])
                     rows = zip(page["ids"], page["documents"], page["metadatas"], strict=True)
                     self._keywords.upsert(collection, [c for r in rows if (c := chunk_from_metadata(*r)) is not None])
 
-            self._call(backfill)
+            with self._pause.writing():
+                self._call(backfill)
         self._cache[collection] = col
 
     def _release(self) -> None:
