@@ -239,3 +239,17 @@ class MissingSecret(ConfigurationError):
 
     code = "missing_secret"
     default_message = "A required secret is missing."
+
+
+class SchemaTooNew(ConfigurationError):
+    """A store was written by a newer AutBot: its schema version is above every version this one knows."""
+
+    code = "schema_too_new"
+    default_message = "A store's schema version is newer than this AutBot knows."
+
+
+class MigrationRequired(ConfigurationError):
+    """A store is at an older schema version and start-up is set not to migrate (``storage.migrate_on_start``)."""
+
+    code = "migration_required"
+    default_message = "A store needs migrating: run 'autbot migrate'."

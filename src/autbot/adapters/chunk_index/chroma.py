@@ -8,19 +8,18 @@ safe to share). The document registry beside it is ``SqliteDocumentRegistry``.
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from loguru import logger
 
+from autbot.adapters.chunk_index.files import ChromaLayout, WritePause, exclusive
 from autbot.adapters.chunk_index.keywords import SqliteKeywordIndex, chunk_from_metadata
 from autbot.adapters.chunk_index.rwlock import ReadWriteLock
 from autbot.domain.errors import (
     AutbotError,
     CollectionNotFound,
-    ConfigurationError,
     IndexUnavailable,
     IndexWriteFailed,
     UnsupportedSearchMode,
@@ -28,6 +27,7 @@ from autbot.domain.errors import (
 )
 from autbot.domain.fusion import above_floor, cosine, fuse
 from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, MetadataFilter, SearchHit, SearchMode
+from autbot.use_cases.migrations import open_current
 
 T = TypeVar("T")
 
@@ -49,12 +49,20 @@ class ChromaChunkIndex:
     search_modes = frozenset(SearchMode)
 
     def __init__(
-        self, *, path: str, hnsw_ef_search: int = 128, hnsw_max_neighbors: int = 32, hnsw_ef_construction: int = 200
+        self,
+        *,
+        path: str,
+        hnsw_ef_search: int = 128,
+        hnsw_max_neighbors: int = 32,
+        hnsw_ef_construction: int = 200,
+        migrate: bool = True,
     ) -> None:
         self._path = Path(path)
         self._path.mkdir(parents=True, exist_ok=True)
-        self._lock_file = _exclusive(self._path / "autbot.lock")
+        self._lock_file = exclusive(self._path / "autbot.lock")
+        self._pause = WritePause(self._path)
         try:
+            open_current(ChromaLayout(self._path), migrate=migrate)
             import chromadb
             from chromadb.config import Settings
 
@@ -62,7 +70,10 @@ class ChromaChunkIndex:
                 path=str(self._path / "chroma"),
                 settings=Settings(anonymized_telemetry=False, allow_reset=False),
             )
-            self._keywords = SqliteKeywordIndex(self._path / "keywords.sqlite3")
+            self._keywords = SqliteKeywordIndex(self._path / "keywords.sqlite3", migrate=migrate)
+        except AutbotError:
+            self._release()
+            raise
         except Exception as e:
             self._release()
             raise IndexUnavailable(f"Could not open the embedded vector store at {self._path}: {e}") from e
@@ -80,14 +91,19 @@ class ChromaChunkIndex:
     def ensure(self, collection: str) -> None:
         if collection in self._cache:
             return
-        col = self._call(
-            lambda: self._client.get_or_create_collection(
-                _name(collection), embedding_function=None, configuration=cast(Any, {"hnsw": self._hnsw})
+        with self._pause.writing():
+            col = self._call(
+                lambda: self._client.get_or_create_collection(
+                    _name(collection), embedding_function=None, configuration=cast(Any, {"hnsw": self._hnsw})
+                )
             )
-        )
         self._opened(collection, col)
 
     def drop(self, collection: str) -> None:
+        with self._pause.writing():
+            self._drop(collection)
+
+    def _drop(self, collection: str) -> None:
         self._cache.pop(collection, None)
         self._call(lambda: self._keywords.drop(collection))
         try:
@@ -109,7 +125,7 @@ class ChromaChunkIndex:
             for c in chunks
         ]
         try:
-            with self._rw.writing():
+            with self._pause.writing(), self._rw.writing():
                 col.upsert(
                     ids=[c.id for c in chunks],
                     embeddings=[list(v) for v in vectors],
@@ -130,7 +146,7 @@ class ChromaChunkIndex:
             return
         extra = [{"document_version": {"$ne": keep_version}}] if keep_version else []
         where = where_clause([MetadataFilter(key="document_id", value=document_id)], extra)
-        with self._rw.writing():
+        with self._pause.writing(), self._rw.writing():
             self._call(lambda: col.delete(where=where))
             self._call(lambda: self._keywords.delete(collection, document_id, keep_version=keep_version))
 
@@ -215,15 +231,16 @@ class ChromaChunkIndex:
     def _opened(self, collection: str, col: Any) -> None:
         """Cache the collection; one written before the keyword index existed is keyword-indexed now."""
         if not self._call(lambda: self._keywords.has(collection)):
-            self._call(lambda: self._keywords.ensure(collection))
 
             def backfill() -> None:
+                self._keywords.ensure(collection)
                 for offset in range(0, int(col.count()), 1000):
                     page = col.get(limit=1000, offset=offset, include=["documents", "metadatas"])
                     rows = zip(page["ids"], page["documents"], page["metadatas"], strict=True)
                     self._keywords.upsert(collection, [c for r in rows if (c := chunk_from_metadata(*r)) is not None])
 
-            self._call(backfill)
+            with self._pause.writing():
+                self._call(backfill)
         self._cache[collection] = col
 
     def _release(self) -> None:
@@ -270,23 +287,3 @@ def _rejected(error: Exception) -> UpstreamRejected:
 def _missing(error: Exception) -> bool:
     text = str(error).lower()
     return "does not exist" in text or "not found" in text
-
-
-def _exclusive(path: Path) -> Any:
-    """Hold an exclusive lock on ``path`` for the life of the process, or refuse to start."""
-    handle = open(path, "a+")  # noqa: SIM115 - held until close()
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as e:
-        handle.close()
-        raise ConfigurationError(
-            f"The data directory {path.parent} is in use by another AutBot process. The embedded vector "
-            "store is single-process: run one worker per data directory, or configure "
-            "index.backend = 'weaviate' to scale out.",
-            path=str(path.parent),
-        ) from e
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle

@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
 from autbot.domain.model import Chunk, MetadataFilter, MetadataValue, SearchHit
+from autbot.use_cases.migrations import open_current
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -50,12 +52,28 @@ _SCHEMA = """
                 """
 
 
+MIGRATIONS = (
+    SqliteStep(
+        "record schema version 1: per collection a 'kw:<name>' chunk table and its FTS5 index 'kw:<name>:fts'",
+        statements(),
+    ),
+)
+"""The keyword index's schema steps (``domain.schema_versions``): version 0 is the 0.1.0 layout or an empty file."""
+
+
+def keyword_index_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
+    """The keyword index file's schema version on a connection of its own (``autbot migrate``)."""
+    return SqliteVersions.at(path, store="keywords", steps=MIGRATIONS, read_only=read_only)
+
+
 class SqliteKeywordIndex:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, migrate: bool = True) -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
         self._lock = threading.Lock()
+        open_current(SqliteVersions(self._db, store="keywords", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 
     def has(self, collection: str) -> bool:
         with self._lock:

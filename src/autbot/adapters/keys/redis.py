@@ -2,7 +2,8 @@
 
 Layout (prefix ``autbot:keys:``): one hash per key id (``k:<id>``), the active key id of each name
 (``name:<name>``, set with NX so two replicas cannot both create one name), the set of every id
-(``all``) and of active ids (``active``). Never a key in clear: only its salted hash.
+(``all``) and of active ids (``active``), and the layout's schema version (``schema``). Never a key in clear:
+only its salted hash.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from autbot.adapters.redis_versions import RedisStep, RedisVersions, nothing
 from autbot.domain.auth import ApiKey, Scope
 from autbot.domain.errors import AutbotError, Conflict, KeyStoreUnavailable
 from autbot.domain.model import HealthStatus
@@ -18,8 +20,18 @@ from autbot.domain.model import HealthStatus
 T = TypeVar("T")
 
 
+PREFIX = "autbot:keys:"
+MIGRATIONS = (RedisStep("record schema version 1 (the layout above, under 'autbot:keys:')", nothing),)
+"""The key layout's steps (``domain.schema_versions``); version 0 is the 0.1.0 layout or an empty Redis."""
+
+
+def redis_key_versions(client: Any, *, prefix: str = PREFIX) -> RedisVersions:
+    """The key layout's schema version (``<prefix>schema``)."""
+    return RedisVersions(client, store="keys", prefix=prefix, steps=MIGRATIONS)
+
+
 class RedisKeyStore:
-    def __init__(self, client: Any, *, prefix: str = "autbot:keys:") -> None:
+    def __init__(self, client: Any, *, prefix: str = PREFIX) -> None:
         self._r = client
         self._p = prefix
 

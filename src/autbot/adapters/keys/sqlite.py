@@ -14,23 +14,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
 from autbot.domain.auth import ApiKey, Scope
 from autbot.domain.errors import AutbotError, Conflict, KeyStoreUnavailable
 from autbot.domain.model import HealthStatus
+from autbot.use_cases.migrations import open_current
 
 T = TypeVar("T")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, collections TEXT,
-    salt TEXT NOT NULL, secret_hash TEXT NOT NULL, created_at REAL NOT NULL, revoked_at REAL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS one_active_key_per_name ON api_keys (name) WHERE revoked_at IS NULL;
-"""
+MIGRATIONS = (
+    SqliteStep(
+        "create the api_keys table (if absent) and record schema version 1",
+        statements(
+            "CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "scopes TEXT NOT NULL, collections TEXT, salt TEXT NOT NULL, secret_hash TEXT NOT NULL, "
+            "created_at REAL NOT NULL, revoked_at REAL)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS one_active_key_per_name ON api_keys (name) WHERE revoked_at IS NULL",
+        ),
+    ),
+)
+"""The key file's schema steps (``domain.schema_versions``): version 0 is the 0.1.0 layout or an empty file."""
+
+
+def key_file_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
+    """The key file's schema version on a connection of its own (``autbot migrate``)."""
+    return SqliteVersions.at(path, store="keys", steps=MIGRATIONS, read_only=read_only)
 
 
 class SqliteKeyStore:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
         if not self._path.exists():
@@ -39,11 +51,11 @@ class SqliteKeyStore:
             self._db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
         except sqlite3.Error as e:
             raise KeyStoreUnavailable(f"Could not open the key store at {self._path}: {e}") from e
         os.chmod(self._path, 0o600)
         self._lock = threading.Lock()
+        open_current(SqliteVersions(self._db, store="keys", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 
     def add(self, key: ApiKey) -> None:
         row = (

@@ -14,27 +14,39 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
 from autbot.domain.errors import AutbotError, CollectionNotFound, IndexUnavailable
 from autbot.domain.model import CollectionInfo, Document, HealthStatus
+from autbot.use_cases.migrations import open_current
 
 T = TypeVar("T")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS collections (
-    name TEXT PRIMARY KEY, embedding_model TEXT NOT NULL, dimension INTEGER NOT NULL, created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    collection TEXT NOT NULL, id TEXT NOT NULL, title TEXT, source TEXT, metadata TEXT NOT NULL,
-    version TEXT NOT NULL, chunk_count INTEGER NOT NULL, embedding_model TEXT NOT NULL,
-    created_at REAL NOT NULL, updated_at REAL NOT NULL, previous_version TEXT, PRIMARY KEY (collection, id)
-);
-CREATE INDEX IF NOT EXISTS documents_replaced ON documents (collection, id) WHERE previous_version IS NOT NULL;
-"""
+MIGRATIONS = (
+    SqliteStep(
+        "create the collections and documents tables (if absent) and record schema version 1",
+        statements(
+            "CREATE TABLE IF NOT EXISTS collections (name TEXT PRIMARY KEY, embedding_model TEXT NOT NULL, "
+            "dimension INTEGER NOT NULL, created_at REAL NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS documents (collection TEXT NOT NULL, id TEXT NOT NULL, title TEXT, "
+            "source TEXT, metadata TEXT NOT NULL, version TEXT NOT NULL, chunk_count INTEGER NOT NULL, "
+            "embedding_model TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL, "
+            "previous_version TEXT, PRIMARY KEY (collection, id))",
+            "CREATE INDEX IF NOT EXISTS documents_replaced ON documents (collection, id) "
+            "WHERE previous_version IS NOT NULL",
+        ),
+    ),
+)
+"""The registry's schema steps (``domain.schema_versions``): version 0 is the 0.1.0 layout or an empty file."""
 _IN_CHUNK = 500  # SQLite's host-parameter limit is far above this; it keeps statements small
 
 
+def registry_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
+    """The registry file's schema version on a connection of its own (``autbot migrate``)."""
+    return SqliteVersions.at(path, store="registry", steps=MIGRATIONS, read_only=read_only)
+
+
 class SqliteDocumentRegistry:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -42,10 +54,10 @@ class SqliteDocumentRegistry:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
         except sqlite3.Error as e:
             raise IndexUnavailable(f"Could not open the document registry at {self._path}: {e}") from e
         self._lock = threading.Lock()
+        open_current(SqliteVersions(self._db, store="registry", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 
     # --- collections -------------------------------------------------------------------------------
     def get_collection(self, name: str) -> CollectionInfo | None:

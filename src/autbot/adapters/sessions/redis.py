@@ -2,10 +2,11 @@
 
 Layout (prefix ``autbot:sessions:``): a hash per session (``s:<id>``: owner, collection, title, times), a
 list of its messages as JSON (``m:<id>``, trimmed to the cap on every append) and a sorted set of each
-owner's session ids by last update (``owner:<owner>``). Every key expires after the time to live, renewed on
-each write, so Redis itself drops abandoned sessions; reads also treat a session older than the time to live
-as gone. Appends are optimistic transactions (WATCH on the session hash), so a concurrent delete wins cleanly;
-creations too (WATCH on the owner's set), so that a cap on live sessions holds under concurrent creations.
+owner's session ids by last update (``owner:<owner>``); the layout's schema version is ``schema``. Every
+key expires after the time to live, renewed on each write, so Redis itself drops abandoned sessions; reads also
+treat a session older than the time to live as gone. Appends are optimistic transactions (WATCH on the session
+hash), so a concurrent delete wins cleanly; creations too (WATCH on the owner's set), so that a cap on live
+sessions holds under concurrent creations.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from autbot.adapters.redis_versions import RedisStep, RedisVersions, nothing
 from autbot.adapters.sessions.codec import dump_message, load_message
 from autbot.domain import limits
 from autbot.domain.errors import AutbotError, SessionStoreUnavailable
@@ -24,6 +26,16 @@ from autbot.domain.sessions import Session, SessionMessage
 T = TypeVar("T")
 
 
+PREFIX = "autbot:sessions:"
+MIGRATIONS = (RedisStep("record schema version 1 (the layout above, under 'autbot:sessions:')", nothing),)
+"""The session layout's steps (``domain.schema_versions``); version 0 is the 0.1.0 layout or an empty Redis."""
+
+
+def redis_session_versions(client: Any, *, prefix: str = PREFIX) -> RedisVersions:
+    """The session layout's schema version (``<prefix>schema``)."""
+    return RedisVersions(client, store="sessions", prefix=prefix, steps=MIGRATIONS)
+
+
 class RedisSessionStore:
     def __init__(
         self,
@@ -31,7 +43,7 @@ class RedisSessionStore:
         *,
         ttl_s: float = limits.SESSION_TTL_S,
         max_messages: int = limits.SESSION_MAX_MESSAGES,
-        prefix: str = "autbot:sessions:",
+        prefix: str = PREFIX,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._r = client

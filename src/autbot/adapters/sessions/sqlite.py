@@ -16,27 +16,35 @@ from pathlib import Path
 from typing import TypeVar
 
 from autbot.adapters.sessions.codec import dump_message, load_message
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
 from autbot.domain import limits
 from autbot.domain.errors import SessionStoreUnavailable
 from autbot.domain.model import HealthStatus
 from autbot.domain.sessions import Session, SessionMessage
+from autbot.use_cases.migrations import open_current
 
 T = TypeVar("T")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY, owner TEXT NOT NULL, collection TEXT NOT NULL, title TEXT,
-    created_at REAL NOT NULL, updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_by_owner ON sessions (owner, updated_at);
-CREATE INDEX IF NOT EXISTS sessions_by_age ON sessions (updated_at);
-CREATE TABLE IF NOT EXISTS session_messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_by_session ON session_messages (session_id, seq);
-"""
+MIGRATIONS = (
+    SqliteStep(
+        "create the sessions and session_messages tables (if absent) and record schema version 1",
+        statements(
+            "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, owner TEXT NOT NULL, collection TEXT NOT NULL, "
+            "title TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS sessions_by_owner ON sessions (owner, updated_at)",
+            "CREATE INDEX IF NOT EXISTS sessions_by_age ON sessions (updated_at)",
+            "CREATE TABLE IF NOT EXISTS session_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE, body TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS messages_by_session ON session_messages (session_id, seq)",
+        ),
+    ),
+)
+"""The session file's schema steps (``domain.schema_versions``): version 0 is the 0.1.0 layout or an empty file."""
+
+
+def session_file_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
+    """The session file's schema version on a connection of its own (``autbot migrate``)."""
+    return SqliteVersions.at(path, store="sessions", steps=MIGRATIONS, read_only=read_only)
 
 
 class SqliteSessionStore:
@@ -47,6 +55,7 @@ class SqliteSessionStore:
         ttl_s: float = limits.SESSION_TTL_S,
         max_messages: int = limits.SESSION_MAX_MESSAGES,
         clock: Callable[[], float] = time.time,
+        migrate: bool = True,
     ) -> None:
         self._path = Path(path)
         self._ttl_s = ttl_s
@@ -61,10 +70,10 @@ class SqliteSessionStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
         except sqlite3.Error as e:
             raise SessionStoreUnavailable(f"Could not open the session store at {self._path}: {e}") from e
         os.chmod(self._path, 0o600)
+        open_current(SqliteVersions(self._db, store="sessions", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 
     def _oldest_live(self) -> float:
         return self._clock() - self._ttl_s

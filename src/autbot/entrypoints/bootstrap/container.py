@@ -26,6 +26,7 @@ from autbot.entrypoints.bootstrap.factories import (
 )
 from autbot.entrypoints.bootstrap.injection import containers, providers
 from autbot.entrypoints.bootstrap.memory import releasing_memory
+from autbot.entrypoints.bootstrap.migrations import migrate_shared_stores
 from autbot.entrypoints.bootstrap.recovery import finish_interrupted_writes
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
@@ -76,7 +77,7 @@ class Container(containers.DeclarativeContainer):
     )
     registry = providers.Selector(
         index_backend,
-        chroma=providers.Resource(indexes.sqlite_registry, data_dir),
+        chroma=providers.Resource(indexes.sqlite_registry, settings, data_dir),
         weaviate=providers.Singleton(indexes.weaviate_registry, settings, weaviate),
         memory=providers.Resource(indexes.memory_registry),
     )
@@ -85,7 +86,7 @@ class Container(containers.DeclarativeContainer):
     """One Redis pool per process, built only when a Redis-backed adapter is chosen."""
     key_store = providers.Selector(
         providers.Callable(lambda s: s.auth.keys_backend, settings),
-        sqlite=providers.Resource(keys.sqlite_key_store, data_dir),
+        sqlite=providers.Resource(keys.sqlite_key_store, settings, data_dir),
         redis=providers.Singleton(keys.redis_key_store, redis),
         memory=providers.Singleton(keys.memory_key_store),
     )
@@ -255,6 +256,7 @@ def build_container(settings: Settings, overrides: dict[str, Any] | None = None)
 def start(container: Container) -> None:
     """Build the adapters now, so that a broken configuration fails at start-up, not on a request."""
     container.embedder()
+    migrate_shared_stores(container.settings(), container.redis, container.weaviate)
     container.chunk_index()
     container.registry()
     container.llm()

@@ -88,6 +88,10 @@ class StorageSettings(Section):
     data_dir: NonEmpty = "./.autbot"
     """Root directory shared by the embedded stores on local disk: the embedded vector store (Chroma,
     under ``index/``) and its SQLite document registry, and soon API keys and sessions."""
+    migrate_on_start: bool = True
+    """Bring every store (data directory files, Redis layouts, the Weaviate schema) to this AutBot's schema
+    version at start-up. False: refuse to start while a store is behind (``migration_required``) and leave it to
+    ``autbot migrate``. A store newer than this AutBot knows is refused either way (``schema_too_new``)."""
 
 
 class EmbedderSettings(Section):

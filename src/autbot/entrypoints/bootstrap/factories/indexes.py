@@ -25,14 +25,16 @@ def chroma_chunk_index(s: Settings, data_dir: Path) -> Iterator[ChunkIndex]:
             hnsw_ef_search=c.hnsw_ef_search,
             hnsw_max_neighbors=c.hnsw_max_neighbors,
             hnsw_ef_construction=c.hnsw_ef_construction,
+            migrate=s.storage.migrate_on_start,
         )
     )
 
 
-def sqlite_registry(data_dir: Path) -> Iterator[DocumentRegistry]:
+def sqlite_registry(s: Settings, data_dir: Path) -> Iterator[DocumentRegistry]:
     from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
 
-    yield from closing(SqliteDocumentRegistry(data_dir / "index" / "registry.sqlite3"))
+    path = data_dir / "index" / "registry.sqlite3"
+    yield from closing(SqliteDocumentRegistry(path, migrate=s.storage.migrate_on_start))
 
 
 def weaviate_chunk_index(s: Settings, connection: WeaviateConnection) -> ChunkIndex:

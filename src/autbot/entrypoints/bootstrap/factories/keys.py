@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     import redis
 
 
-def sqlite_key_store(data_dir: Path) -> Iterator[KeyStore]:
+def sqlite_key_store(s: Settings, data_dir: Path) -> Iterator[KeyStore]:
     from autbot.adapters.keys.sqlite import SqliteKeyStore
 
-    yield from closing(SqliteKeyStore(data_dir / "keys.sqlite3"))
+    yield from closing(SqliteKeyStore(data_dir / "keys.sqlite3", migrate=s.storage.migrate_on_start))
 
 
 def redis_key_store(client: redis.Redis) -> KeyStore:

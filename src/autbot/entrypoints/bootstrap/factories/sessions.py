@@ -19,7 +19,8 @@ def sqlite_session_store(s: Settings, data_dir: Path) -> Iterator[SessionStore]:
 
     c = s.sessions
     path = data_dir / "sessions.sqlite3"
-    yield from closing(SqliteSessionStore(path, ttl_s=c.ttl_s, max_messages=c.max_messages))
+    migrate = s.storage.migrate_on_start
+    yield from closing(SqliteSessionStore(path, ttl_s=c.ttl_s, max_messages=c.max_messages, migrate=migrate))
 
 
 def redis_session_store(s: Settings, client: redis.Redis) -> SessionStore:
