@@ -65,11 +65,17 @@ class HAProxy:
             stop(self.proc)
             self.proc = None
 
+    def _rows(self) -> list[dict[str, str]]:
+        text = httpx.get(f"http://127.0.0.1:{self.stats_port}/stats;csv", timeout=5).text.lstrip("# ")
+        return list(csv.DictReader(io.StringIO(text)))
+
     def servers(self) -> dict[str, dict[str, str]]:
         """HAProxy's statistics row of each server (``status``: UP, DOWN, ``UP 1/2`` going down, ...)."""
-        text = httpx.get(f"http://127.0.0.1:{self.stats_port}/stats;csv", timeout=5).text.lstrip("# ")
-        rows = csv.DictReader(io.StringIO(text))
-        return {row["svname"]: row for row in rows if row["pxname"] == BACKEND and row["svname"] in SERVERS}
+        return {r["svname"]: r for r in self._rows() if r["pxname"] == BACKEND and r["svname"] in SERVERS}
+
+    def frontend(self) -> dict[str, str]:
+        """The statistics row of the clients' side (``hrsp_5xx``: answers of 500 and above it gave them)."""
+        return next(r for r in self._rows() if r["pxname"] == BACKEND and r["svname"] == "FRONTEND")
 
     def status(self, server: str) -> str:
         return self.servers()[server]["status"]

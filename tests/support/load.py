@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class Tally:
     cut_streams: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
+    spans: list[tuple[float, float]] = field(default_factory=list)  # each request's start and end (monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def ok(self, kind: str) -> None:
@@ -49,6 +51,11 @@ class Tally:
     @property
     def requests(self) -> int:
         return sum(self.answered.values()) + len(self.failures) + len(self.cut_streams)
+
+    def in_flight_at(self, moment: float) -> int:
+        """Rounds of one kind (a request, or a session's two) begun before ``moment`` and ended after it."""
+        with self.lock:
+            return sum(1 for start, end in self.spans if start < moment < end)
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,10 @@ class SteadyLoad:
                 for kind in KINDS:
                     if self._stop.is_set():
                         return
+                    started = time.monotonic()
                     try:
                         kind(Request(client, self.collection, f"{index}-{n}", n, self.tally))
                     except httpx.HTTPError as e:  # no answer at all
                         self.tally.failed(kind.__name__, repr(e))
+                    with self.tally.lock:
+                        self.tally.spans.append((started, time.monotonic()))

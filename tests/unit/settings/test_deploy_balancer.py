@@ -47,6 +47,7 @@ def test_the_balancer_checks_ready_and_retries_only_what_is_safe() -> None:
     assert directive("retry-on") == "conn-failure empty-response"
     assert directive("http-request disable-l7-retry") == "unless METH_GET"  # a sent POST is never sent twice
     assert directive("option redispatch") == "1"  # a refused connection goes to another replica
+    assert "option http-server-close" in lines()  # no pooled connection that the replica may close meanwhile
 
 
 def test_the_balancer_takes_a_draining_replica_out_before_it_stops_listening() -> None:
