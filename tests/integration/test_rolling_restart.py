@@ -33,8 +33,12 @@ from tests.support.weaviate import WeaviateNodes
 
 pytestmark = [pytest.mark.slow, pytest.mark.weaviate, pytest.mark.redis]
 
-DELAY_S = load_settings("production", env={}).server.shutdown_delay_s
 WARM_S = 2.0  # load before the first restart, between restarts and after the last (outcomes are asserted)
+
+
+def production_delay_s() -> float:
+    """The production profile's ``server.shutdown_delay_s``: the replicas here drain as deployed ones do."""
+    return load_settings("production", env={}).server.shutdown_delay_s
 
 
 def replica_env(weaviate: WeaviateNodes, redis: RedisServer) -> dict[str, str]:
@@ -50,7 +54,7 @@ def replica_env(weaviate: WeaviateNodes, redis: RedisServer) -> dict[str, str]:
         "AUTBOT_LIMITS__STORAGE": "redis",
         **{f"AUTBOT_LIMITS__{name}": "1000000/hour" for name in ("QUERY", "SEARCH", "INGEST")},
         "AUTBOT_SESSIONS__BACKEND": "redis",
-        "AUTBOT_SERVER__SHUTDOWN_DELAY_S": str(DELAY_S),
+        "AUTBOT_SERVER__SHUTDOWN_DELAY_S": str(production_delay_s()),
     }
 
 
@@ -76,7 +80,7 @@ def restart(replica: AutbotServer, name: str, lb: HAProxy, load: SteadyLoad) -> 
     lb.wait_down(name)
     # the balancer has let it go, and it still answers: it stops listening only after the delay
     still_serving = httpx.get(f"{replica.url}/health", timeout=5)
-    code = replica.proc.wait(DELAY_S + 60)
+    code = replica.proc.wait(production_delay_s() + 60)
     replica.start()
     lb.wait_up(name)
     served = int(lb.servers()[name]["stot"])
