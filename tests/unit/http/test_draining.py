@@ -1,7 +1,9 @@
-"""Draining (SIGTERM) in-process: every answer stream ends at once with ``shutting_down``, not at its next event.
+"""Ending the answer streams (near the end of the SIGTERM grace) in-process: every stream still open ends at
+once with ``shutting_down``, not at its next event.
 
-The model waits 30 s before each token; draining starts a moment after the request. Had the stream waited for
-its next event, a token would come before the error: the assertions are about which events arrive, not when.
+The model waits 30 s before each token; the streams are ended a moment after the request. Had the stream waited
+for its next event, a token would come before the error: the assertions are about which events arrive, not when.
+What happens before (``/ready`` 503, ``Connection: close``, streams going on) is in test_draining_phases.py.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
 
 def drain_soon(client: TestClient) -> threading.Timer:  # type: ignore[type-arg]
     draining: Draining = client.app.dependencies["draining"].dependency()
-    timer = threading.Timer(0.3, draining.begin)  # from another thread, as a signal handler would be
+    draining.begin()
+    timer = threading.Timer(0.3, draining.end_streams)  # from another thread, as the grace timer would be
     timer.start()
     return timer
 
@@ -113,7 +116,7 @@ def test_draining_while_an_event_is_being_sent_ends_before_the_next_wait() -> No
         async for event in drain.until_drained(slow()):
             got.append(event)
             if event == 1:
-                drain.begin()  # while the response holds event 1 (sending it), not waiting
+                drain.end_streams()  # while the response holds event 1 (sending it), not waiting
         return got, asyncio.current_task().cancelling()  # type: ignore[union-attr]
 
     assert asyncio.run(collect()) == ([1, None], 0)
@@ -131,7 +134,7 @@ def test_events_that_swallow_the_cancel_still_end_and_leave_the_task_uncancelled
 
     async def collect() -> tuple[list[Any], int]:
         drain = Draining()
-        asyncio.get_running_loop().call_later(0.05, drain.begin)
+        asyncio.get_running_loop().call_later(0.05, drain.end_streams)
         got = [event async for event in drain.until_drained(stubborn())]
         return got, asyncio.current_task().cancelling()  # type: ignore[union-attr]
 

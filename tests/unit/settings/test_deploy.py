@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,9 +69,13 @@ def test_probes_and_shutdown_fit_together() -> None:
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
-    grace = next(float(e["value"]) for e in container["env"] if e["name"] == "AUTBOT_SERVER__SHUTDOWN_GRACE_S")
-    pre_stop = 5
-    assert pod["terminationGracePeriodSeconds"] > grace + pre_stop  # the kubelet never kills a clean shutdown
+    env = {e["name"]: e["value"] for e in container["env"]}
+    grace, delay = float(env["AUTBOT_SERVER__SHUTDOWN_GRACE_S"]), float(env["AUTBOT_SERVER__SHUTDOWN_DELAY_S"])
+    sleep = re.fullmatch(r"import time; time\.sleep\((\d+)\)", container["lifecycle"]["preStop"]["exec"]["command"][-1])
+    assert sleep is not None
+    pre_stop = int(sleep.group(1))
+    # the kubelet's grace counts from the preStop hook: it never kills a clean shutdown
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + delay + grace
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from autbot.entrypoints.bootstrap.secrets import check_required_secrets, refresh
 from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.lean import LeanLitestar
 from autbot.entrypoints.http.middleware.auth import AuthMiddleware, principal_of
+from autbot.entrypoints.http.middleware.draining import CloseWhenDraining
 from autbot.entrypoints.http.middleware.guard import RequestGuard, RequestPolicy
 from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware
 from autbot.entrypoints.http.middleware.security_headers import SecurityHeaders
@@ -90,7 +91,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     container.adopt_named_sessions().execute(AdoptNamedSessionsRequest())  # sessions kept by key name: by id
     telemetry: Telemetry = container.telemetry()
     instrument(container, telemetry)  # spans, stage timings, breakers and bulkheads around the adapters
-    draining = Draining()
+    draining = Draining(delay_s=settings.server.shutdown_delay_s, grace_s=settings.server.shutdown_grace_s)
     authenticate = container.authenticate()
     _check_keys(settings, authenticate)
 
@@ -164,7 +165,9 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         debug=False,
     )
     # outermost: security headers on every response (handlers, problems, router 404/405, preflights)
-    app.asgi_handler = SecurityHeaders(ObservedApp(app.asgi_handler, telemetry, access_log=settings.logging.access_log))
+    observed = ObservedApp(app.asgi_handler, telemetry, access_log=settings.logging.access_log)
+    closing = CloseWhenDraining(observed, lambda: draining.started)  # Connection: close from SIGTERM on
+    app.asgi_handler = SecurityHeaders(closing)
     return app
 
 

@@ -70,8 +70,15 @@ class ServerSettings(Section):
     """A connection must send a complete request line and headers within this time (else it is closed)."""
     body_timeout_s: Seconds = 30.0
     """The whole request body must arrive within this time after the headers (else 408 and closed)."""
+    shutdown_delay_s: Annotated[float, msgspec.Meta(ge=0, le=300)] = 0.0
+    """On SIGTERM, keep listening and serving this long with ``/ready`` answering 503 and every response
+    saying ``Connection: close``, so a load balancer's health checks take this replica out before it stops
+    accepting connections (set it above the balancer's check interval times its fall count; Kubernetes'
+    preStop sleep does the same for Service endpoints). 0: stop listening at once."""
     shutdown_grace_s: Seconds = 20.0
-    """On SIGTERM, requests in flight get this long to finish; then they are cancelled and the process exits."""
+    """After the delay, requests and answer streams in flight get this long to finish (a stream still open
+    just before the end gets an ``error`` event, code ``shutting_down``); then they are cancelled and the
+    process exits."""
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=65536)] = 512
     """Open connections (and requests in flight) per worker; above it new requests get 503."""
     malloc_arenas: Annotated[int, msgspec.Meta(ge=0, le=1024)] = 2
