@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
@@ -196,7 +196,7 @@ class StreamAnswer:
     ) -> None:
         self._grounding = _Grounding(search, llm, limits, budget, slots, clock)
 
-    async def execute(self, request: AnswerRequest) -> AsyncIterator[AnswerEvent]:
+    async def execute(self, request: AnswerRequest) -> AsyncGenerator[AnswerEvent, None]:
         """Validation, the budget check, retrieval and the generation slot come before the first event,
         so their errors come first; closing the iterator early cancels the generation and charges what
         was generated so far."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.routes import HTTPRoute
 
 from autbot.adapters.keys.memory import InMemoryKeyStore
 from autbot.adapters.llm.fake import ScriptedLanguageModel
@@ -76,7 +77,10 @@ def test_a_refused_stream_is_a_plain_429_before_any_event(client: AppClient) -> 
 def test_every_limited_route_names_a_configured_limit() -> None:
     app = fake_app(fake_settings(limits={}))
     limited = {
-        (frozenset(h.http_methods), r.path): h.opt.get("rate_limit") for r in app.routes for h in r.route_handlers
+        (frozenset(h.http_methods), r.path): h.opt.get("rate_limit")
+        for r in app.routes
+        if isinstance(r, HTTPRoute)
+        for h in r.route_handlers
     }
     named = {k: v for k, v in limited.items() if v}
     assert set(named.values()) <= set(LIMITED_ROUTES)  # each has its own rate setting
@@ -133,7 +137,8 @@ async def test_generations_beyond_the_queue_get_503_server_busy_at_once() -> Non
         fake_settings(limits={"query": "100/minute"}, llm={"max_concurrent": 1, "max_queue": 1}),
         overrides={"llm": ScriptedLanguageModel(token_delay_s=0.05)},
     )
-    transport = httpx.ASGITransport(app=app)  # requests run concurrently in this event loop
+    # requests run concurrently in this event loop; httpx types its ASGI app looser than Litestar's __call__
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url=LOOPBACK_BASE_URL) as c:
         await c.post("/v1/collections/kb/documents", json=DOC)
         rs = await asyncio.gather(*(c.post("/v1/collections/kb/query", json=QUESTION) for _ in range(4)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from autbot.domain import limits
 from autbot.domain.model import DocumentInput, Fusion, HealthStatus, SearchHit, SearchMode
@@ -46,7 +47,7 @@ def test_rerank_reorders_the_candidates_and_keeps_top_k() -> None:
 def test_without_a_reranker_the_flag_changes_nothing() -> None:
     world = world_with_docs(10)
     request = SearchRequest(collection="kb", query="penguin fact", top_k=4)
-    assert world.search.execute(request) == world.search.execute(SearchRequest(**{**_fields(request), "rerank": True}))
+    assert world.search.execute(request) == world.search.execute(replace(request, rerank=True))
 
 
 def test_the_configured_fusion_is_used_by_hybrid_search() -> None:
@@ -61,7 +62,3 @@ def test_the_configured_fusion_is_used_by_hybrid_search() -> None:
 
     assert scores(Fusion.RELATIVE_SCORE) != scores(Fusion.RECIPROCAL_RANK)
     assert scores(Fusion.RECIPROCAL_RANK)[0] <= 1.0
-
-
-def _fields(request: SearchRequest) -> dict[str, object]:
-    return {name: getattr(request, name) for name in request.__dataclass_fields__}
