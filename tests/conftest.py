@@ -3,11 +3,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.redis import RedisServer
 from tests.support.weaviate import WeaviateNodes
+
+if TYPE_CHECKING:
+    from tests.support.app_client import AppClient
 
 # Offline, always: no model hub, no tiktoken download.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -27,6 +31,15 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def client() -> Iterator[AppClient]:
+    """The app over fakes, started (``tests/support/app_client.py``); a module's own ``client`` overrides it."""
+    from tests.support.app_client import app_client
+
+    with app_client() as started:
+        yield started
 
 
 @pytest.fixture

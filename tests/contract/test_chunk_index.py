@@ -6,13 +6,14 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
 from autbot.domain import limits
 from autbot.domain.errors import CollectionNotFound, ConfigurationError, IndexWriteFailed, UnsupportedSearchMode
 from autbot.domain.fusion import cosine
-from autbot.domain.model import ChunkQuery, SearchMode, parse_filters
+from autbot.domain.model import ChunkQuery, MetadataFilter, SearchMode, parse_filters
 from autbot.ports.chunk_index import ChunkIndex
 from tests.support.backends import BACKENDS, EMB, WEAVIATE, chunk_index_class, chunks_for, storage
 
@@ -36,8 +37,17 @@ def put(index: ChunkIndex, name: str, doc: str, version: str, texts: list[str], 
     index.upsert(name, chunks, EMB.embed([c.text for c in chunks]))
 
 
-def near(text: str, top_k: int = 10, **kw: object) -> ChunkQuery:
-    return ChunkQuery(top_k=top_k, vector=EMB.embed([text])[0], text=text, **kw)  # type: ignore[arg-type]
+class QueryOptions(TypedDict, total=False):
+    """The ``ChunkQuery`` fields a test may set beside the text and ``top_k``."""
+
+    filters: tuple[MetadataFilter, ...]
+    mode: SearchMode
+    alpha: float
+    min_vector_score: float | None
+
+
+def near(text: str, top_k: int = 10, **kw: Unpack[QueryOptions]) -> ChunkQuery:
+    return ChunkQuery(top_k=top_k, vector=EMB.embed([text])[0], text=text, **kw)
 
 
 def test_satisfies_the_protocol(index: ChunkIndex) -> None:
@@ -143,7 +153,7 @@ def test_delete_keeping_one_version(index: ChunkIndex, name: str) -> None:
 
 
 def _modes(supported: bool) -> list[object]:
-    out = []
+    out: list[object] = []
     for param in BACKENDS:
         backend = str(param.values[0])
         modes = chunk_index_class(backend).search_modes

@@ -27,7 +27,8 @@ def embedder(request: pytest.FixtureRequest) -> Embedder:
         from autbot.adapters.embedders.batching import MicroBatchingEmbedder
 
         return MicroBatchingEmbedder(HashingEmbedder(dimension=128), window_s=0.001)
-    return request.getfixturevalue("onnx_embedder")  # type: ignore[no-any-return]
+    onnx: Embedder = request.getfixturevalue("onnx_embedder")
+    return onnx
 
 
 def cos(a: list[float], b: list[float]) -> float:

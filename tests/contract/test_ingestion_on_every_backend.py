@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -96,7 +96,7 @@ def test_replacing_a_document_is_atomic_for_readers(stores: Stores, name: str) -
 
 def test_a_failed_write_leaves_the_stored_version_live(stores: Stores, name: str) -> None:
     class BrokenEmbedder(HashingEmbedder):
-        def embed(self, texts: list[str]) -> list[list[float]]:  # type: ignore[override]
+        def embed(self, texts: Sequence[str]) -> list[list[float]]:
             return [v[:10] for v in super().embed(texts)]
 
     ingester(stores).execute(

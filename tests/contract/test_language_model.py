@@ -30,7 +30,8 @@ def llm(request: pytest.FixtureRequest) -> LanguageModel:
     if request.param == "fake":
         return ScriptedLanguageModel(["The sky is blue, as the text says."])
     if request.param == "local":
-        return request.getfixturevalue("local_llm")  # type: ignore[no-any-return]
+        local: LanguageModel = request.getfixturevalue("local_llm")
+        return local
     base_url = request.getfixturevalue("openai_server")
     return OpenAILanguageModel(base_url=base_url, model="smollm2", timeout_s=120, max_retries=1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -33,15 +34,14 @@ def clock() -> Clock:
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=[pytest.mark.slow, pytest.mark.redis])])
 def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[SessionStore]:
-    kw = {"ttl_s": TTL_S, "max_messages": MAX_MESSAGES, "clock": clock}
     if request.param == "memory":
         from autbot.adapters.sessions.memory import InMemorySessionStore
 
-        yield InMemorySessionStore(**kw)
+        yield InMemorySessionStore(ttl_s=TTL_S, max_messages=MAX_MESSAGES, clock=clock)
     elif request.param == "sqlite":
         from autbot.adapters.sessions.sqlite import SqliteSessionStore
 
-        sqlite = SqliteSessionStore(tmp_path / "sessions.sqlite3", **kw)
+        sqlite = SqliteSessionStore(tmp_path / "sessions.sqlite3", ttl_s=TTL_S, max_messages=MAX_MESSAGES, clock=clock)
         yield sqlite
         sqlite.close()
     else:
@@ -50,7 +50,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Itera
         from autbot.adapters.sessions.redis import RedisSessionStore
 
         client = redis.Redis.from_url(request.getfixturevalue("redis_server").url, socket_timeout=0.5)
-        yield RedisSessionStore(client, prefix=f"test:{uuid.uuid4().hex}:", **kw)
+        prefix = f"test:{uuid.uuid4().hex}:"
+        yield RedisSessionStore(client, prefix=prefix, ttl_s=TTL_S, max_messages=MAX_MESSAGES, clock=clock)
         client.close()
 
 
@@ -58,7 +59,7 @@ def session(owner: str, now: float, *, collection: str = "kb", title: str | None
     return Session(id=new_session_id(), owner=owner, collection=collection, title=title, created_at=now, updated_at=now)
 
 
-def message(role: str, text: str, now: float, *, cite: bool = False) -> SessionMessage:
+def message(role: Literal["user", "assistant"], text: str, now: float, *, cite: bool = False) -> SessionMessage:
     chunk = Chunk(
         id="eiffel#v1#0",
         document_id="eiffel",
@@ -68,7 +69,7 @@ def message(role: str, text: str, now: float, *, cite: bool = False) -> SessionM
         metadata={"lang": "en", "year": 1889},
     )
     citations = (Citation(n=1, hit=SearchHit(chunk=chunk, score=0.75)),) if cite else ()
-    return SessionMessage(role=role, content=text, created_at=now, citations=citations)  # type: ignore[arg-type]
+    return SessionMessage(role=role, content=text, created_at=now, citations=citations)
 
 
 def test_satisfies_the_protocol(store: SessionStore) -> None:
@@ -123,8 +124,9 @@ def test_list_is_per_owner_most_recent_first_without_messages(store: SessionStor
 def test_delete(store: SessionStore, clock: Clock) -> None:
     s = session("alice", clock.now, title=None)
     store.create(s)
-    assert store.get(s.id) is not None
-    assert store.get(s.id).title is None
+    got = store.get(s.id)
+    assert got is not None
+    assert got.title is None
     assert store.delete(s.id)
     assert not store.delete(s.id)
     assert store.get(s.id) is None

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 
 from autbot.use_cases.authenticate import VERIFIED_KEY_TTL_S
 from tests.support.processes import ROOT, AutbotServer, running
+from tests.support.redis import RedisServer
 
 pytestmark = pytest.mark.slow
 
@@ -42,10 +44,10 @@ def create(env: dict[str, str], name: str, scopes: str, *extra: str) -> str:
     return key
 
 
-def until(check: object, timeout: float = 10.0) -> bool:
+def until(check: Callable[[], object], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
+        if check():
             return True
         time.sleep(0.2)
     return False
@@ -90,8 +92,8 @@ def test_keys_created_and_revoked_by_the_cli_apply_to_a_running_server(tmp_path:
 
 
 @pytest.mark.redis
-def test_replicas_share_keys_through_redis(tmp_path: Path, redis_server: object) -> None:
-    url = redis_server.url  # type: ignore[attr-defined]
+def test_replicas_share_keys_through_redis(tmp_path: Path, redis_server: RedisServer) -> None:
+    url = redis_server.url
     env = {**FAKES, "AUTBOT_AUTH__KEYS_BACKEND": "redis", "AUTBOT_REDIS__URL": url, "AUTBOT_AUTH__REQUIRED": "true"}
     key = create({**env, "AUTBOT_STORAGE__DATA_DIR": str(tmp_path / "cli")}, f"shared-{time.time_ns()}", "query")
     first = AutbotServer(tmp_path / "a", env=env)

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from tests.integration.test_answers import DOCS
 from tests.integration.test_auth_server import create
@@ -27,8 +28,8 @@ FAKES = {
     "AUTBOT_LLM__BACKEND": "fake",
     "AUTBOT_LLM__MIN_VECTOR_SCORE": "0.0",
 }
-EIFFEL = [{"role": "user", "content": "How tall is the Eiffel Tower?"}]
-FOLLOW_UP = [
+EIFFEL: list[ChatCompletionMessageParam] = [{"role": "user", "content": "How tall is the Eiffel Tower?"}]
+FOLLOW_UP: list[ChatCompletionMessageParam] = [
     *EIFFEL,
     {"role": "assistant", "content": "The Eiffel Tower is 330 metres tall. [1]"},
     {"role": "user", "content": "And when was it built?"},
@@ -73,7 +74,7 @@ def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
 
 
 def test_chat_plain_and_streamed_with_citations_and_usage(fake: Deployment) -> None:
-    r = fake.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL)  # type: ignore[arg-type]
+    r = fake.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL)
     assert (r.choices[0].message.content or "").startswith("The Eiffel Tower is")  # the fake quotes source [1]
     assert (r.choices[0].message.content or "").endswith("[1]")
     assert cited(r.choices[0].message)[0] == "eiffel"
@@ -82,7 +83,7 @@ def test_chat_plain_and_streamed_with_citations_and_usage(fake: Deployment) -> N
     chunks = list(
         fake.sdk().chat.completions.create(
             model="rag:kb",
-            messages=EIFFEL,  # type: ignore[arg-type]
+            messages=EIFFEL,
             stream=True,
             stream_options={"include_usage": True},
         )
@@ -96,7 +97,7 @@ def test_chat_plain_and_streamed_with_citations_and_usage(fake: Deployment) -> N
 
 
 def test_a_follow_up_is_answered_from_the_right_document(fake: Deployment) -> None:
-    r = fake.sdk().chat.completions.create(model="rag:kb", messages=FOLLOW_UP)  # type: ignore[arg-type]
+    r = fake.sdk().chat.completions.create(model="rag:kb", messages=FOLLOW_UP)
     assert cited(r.choices[0].message)[0] == "eiffel"
 
 
@@ -118,16 +119,18 @@ def test_errors_are_the_sdks_exception_classes(fake: Deployment) -> None:
     with pytest.raises(openai.AuthenticationError):
         fake.sdk("abk_wrong").models.list()
     with pytest.raises(openai.PermissionDeniedError):
-        fake.sdk(fake.ingester).chat.completions.create(model="rag:kb", messages=EIFFEL)  # type: ignore[arg-type]
+        fake.sdk(fake.ingester).chat.completions.create(model="rag:kb", messages=EIFFEL)
     with pytest.raises(openai.NotFoundError):
-        fake.sdk().chat.completions.create(model="rag:missing", messages=EIFFEL)  # type: ignore[arg-type]
+        fake.sdk().chat.completions.create(model="rag:missing", messages=EIFFEL)
     with pytest.raises(openai.NotFoundError):
-        fake.sdk(fake.other).chat.completions.create(model="rag:kb", messages=EIFFEL)  # type: ignore[arg-type]
+        fake.sdk(fake.other).chat.completions.create(model="rag:kb", messages=EIFFEL)
     with pytest.raises(openai.NotFoundError):
         fake.sdk().models.retrieve("rag:missing")
     with pytest.raises(openai.BadRequestError) as e:
-        fake.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL, n=2)  # type: ignore[arg-type]
-    assert e.value.body["param"] == "n"  # type: ignore[index]
+        fake.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL, n=2)
+    body = e.value.body
+    assert isinstance(body, dict)
+    assert body["param"] == "n"
     with pytest.raises(openai.BadRequestError):
         fake.sdk().embeddings.create(model="embedding", input=[[1, 2]])
 
@@ -144,11 +147,11 @@ def test_rate_limits_and_an_unreachable_upstream(tmp_path: Path) -> None:
     try:
         for _ in range(2):
             with pytest.raises(openai.APIStatusError) as down:
-                d.sdk().chat.completions.create(model="chat", messages=EIFFEL)  # type: ignore[arg-type]
+                d.sdk().chat.completions.create(model="chat", messages=EIFFEL)
             assert down.value.status_code == 503
             assert down.value.code == "llm_unavailable"
         with pytest.raises(openai.RateLimitError) as limited:
-            d.sdk().chat.completions.create(model="chat", messages=EIFFEL)  # type: ignore[arg-type]
+            d.sdk().chat.completions.create(model="chat", messages=EIFFEL)
         assert int(limited.value.response.headers["retry-after"]) >= 1
     finally:
         d.stop()
@@ -188,18 +191,18 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
 
 
 def test_local_model_answers_streams_and_follows_up(local: Deployment) -> None:
-    r = local.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL)  # type: ignore[arg-type]
+    r = local.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL)
     assert "330" in (r.choices[0].message.content or "")
     assert cited(r.choices[0].message)[0] == "eiffel"
     assert r.usage is not None
     assert r.usage.completion_tokens > 0
     text = "".join(
         c.choices[0].delta.content or ""
-        for c in local.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL, stream=True)  # type: ignore[arg-type]
+        for c in local.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL, stream=True)
         if c.choices
     )
     assert "330" in text
-    follow = local.sdk().chat.completions.create(model="rag:kb", messages=FOLLOW_UP)  # type: ignore[arg-type]
+    follow = local.sdk().chat.completions.create(model="rag:kb", messages=FOLLOW_UP)
     assert cited(follow.choices[0].message)[0] == "eiffel"
     assert follow.usage is not None
     assert follow.usage.prompt_tokens > r.usage.prompt_tokens  # the condensing call is counted
@@ -232,7 +235,7 @@ def test_relay_and_rag_through_an_openai_compatible_upstream(openai_server: str,
         assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
         assert chunks[-1].usage is not None
         assert chunks[-1].usage.completion_tokens > 0
-        rag = d.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL)  # type: ignore[arg-type]
+        rag = d.sdk().chat.completions.create(model="rag:kb", messages=EIFFEL)
         assert "330" in (rag.choices[0].message.content or "")
         assert cited(rag.choices[0].message)[0] == "eiffel"
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,10 +47,10 @@ def _search_from_many_clients(urls: list[str], per_client: int) -> list[httpx.Re
     return responses
 
 
-def _until(check: object, *, timeout: float = 30.0) -> None:
+def _until(check: Callable[[], object], *, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
+        if check():
             return
         time.sleep(0.2)
     raise AssertionError(f"not reached within {timeout} s")

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 import redis
 
-from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.settings import load_settings
-from tests.support.http import loopback_client
+from tests.support.app_client import app_client
 from tests.support.redis import RedisServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
@@ -60,7 +59,7 @@ def test_a_rotated_redis_password_is_used_by_the_next_requests(tmp_path: Path) -
         secrets = tmp_path / "secrets"
         secrets.mkdir()
         (secrets / "redis_password").write_text("old-password\n")
-        with loopback_client(create_app(_settings(server.url, secrets))) as c:
+        with app_client(_settings(server.url, secrets)) as c:
             assert c.post("/v1/collections/kb/documents", json=DOC).status_code == 201
             assert c.post("/v1/sessions", json={"collection": "kb"}).status_code == 201
 

@@ -83,4 +83,5 @@ FILES = {
 def upload(client: httpx.Client, collection: str, names: list[str]) -> list[dict[str, object]]:
     r = client.post(f"/v1/collections/{collection}/files", files=[("files", (n, FILES[n])) for n in names])
     assert r.status_code == 201, r.text
-    return r.json()["documents"]
+    documents: list[dict[str, object]] = r.json()["documents"]
+    return documents

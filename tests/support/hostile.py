@@ -11,25 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from litestar import Litestar
-from litestar.testing import TestClient
 
 from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
 from autbot.adapters.readers.runners import InProcessParseRunner
 from autbot.domain import limits
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
+from tests.support.app_client import AppClient, app_client, fake_settings
 from tests.support.documents import deep_json, pdf_bomb, pdf_deeply_nested, pdf_many_pages
-from tests.support.http import loopback_client
-
-FAKE_BACKENDS: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-    "limits": {"enabled": False},
-}
-"""Every adapter a fake: the app answers in-process, fast, with no model and no process started."""
 
 SEED = [
     {"id": "eiffel", "title": "Eiffel", "text": "The Eiffel Tower is 330 metres tall.", "metadata": {"lang": "en"}},
@@ -38,11 +25,11 @@ SEED = [
 """What the tests store before they send anything hostile."""
 
 
-def in_process_client() -> TestClient[Litestar]:
+def in_process_client() -> AppClient:
     """The app over fakes, files parsed in the calling thread (no worker process), rate limits off."""
-    settings = load_settings("local", env={}, overrides=FAKE_BACKENDS)
+    settings = fake_settings(limits={"enabled": False})
     reader = MultiFormatDocumentReader(max_bytes=settings.ingest.max_file_bytes, runner=InProcessParseRunner())
-    return loopback_client(create_app(settings, overrides={"reader": reader}))
+    return app_client(settings, overrides={"reader": reader})
 
 
 JSON = {"content-type": "application/json"}

@@ -130,7 +130,8 @@ def running(server: AutbotServer) -> Iterator[AutbotServer]:
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
     """(event, data) pairs from a text/event-stream, as any SSE client reads them."""
-    event, data = "message", []
+    event = "message"
+    data: list[str] = []
     for line in lines:
         if line == "":
             if data:

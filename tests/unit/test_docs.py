@@ -17,7 +17,7 @@ DOCS = ROOT / "docs"
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
-class _MkdocsLoader(yaml.SafeLoader):
+class _MkdocsLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
     """mkdocs.yml may name Python objects (``!!python/name:``, ``!!python/object/apply:``): read them as nothing."""
 
 

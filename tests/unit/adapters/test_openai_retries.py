@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypedDict, Unpack
 
 import pytest
 from hypothesis import given
@@ -127,8 +128,12 @@ def server() -> Iterator[tuple[str, Script]]:
     httpd.server_close()
 
 
-def model(url: str, **kw: object) -> OpenAILanguageModel:
-    return OpenAILanguageModel(base_url=url, model="m", api_key="sk-test", backoff_s=0.05, **kw)  # type: ignore[arg-type]
+class Retries(TypedDict, total=False):
+    max_retries: int
+
+
+def model(url: str, **kw: Unpack[Retries]) -> OpenAILanguageModel:
+    return OpenAILanguageModel(base_url=url, model="m", api_key="sk-test", backoff_s=0.05, **kw)
 
 
 async def test_retries_429_honouring_retry_after(server: tuple[str, Script]) -> None:

@@ -133,7 +133,9 @@ def test_json_paths_cannot_inflate_past_the_character_limit() -> None:
     reader = MultiFormatDocumentReader(runner=InProcessParseRunner(ParseLimits(max_chars=100_000)))
     with pytest.raises(DocumentTooLarge, match="characters"):
         reader.read(json.dumps({"k" * 60_000: [0] * 10_000}).encode(), media_type=None, filename="p.json")
-    deep_keys = {"k" * 60_000: {"k" * 60_000: {}}}  # a path longer than the limit, without any value under it
+    deep_keys: dict[str, dict[str, dict[str, int]]] = {
+        "k" * 60_000: {"k" * 60_000: {}}
+    }  # a path longer than the limit, without any value under it
     with pytest.raises(DocumentTooLarge, match="characters"):
         reader.read(json.dumps(deep_keys).encode(), media_type=None, filename="p.json")
     with pytest.raises(DocumentTooLarge, match="characters"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -110,16 +111,16 @@ def test_the_local_model_keeps_no_prompt_cache_by_default(monkeypatch: pytest.Mo
     xllamacpp = pytest.importorskip("xllamacpp")
     from autbot.adapters.llm.llamacpp import LlamaCppLanguageModel
 
-    built: list[object] = []
+    built: list[Any] = []  # xllamacpp's untyped server parameters
     monkeypatch.setattr(xllamacpp, "Server", built.append)
     local = load_settings(env={}).llm.local
     assert (local.kv_cache, local.prompt_cache_mb, local.micro_batch) == ("f16", 0, 256)
     LlamaCppLanguageModel(kv_cache=local.kv_cache, prompt_cache_mb=local.prompt_cache_mb, micro_batch=local.micro_batch)
     LlamaCppLanguageModel(kv_cache="q8_0", prompt_cache_mb=64)
     default, small = built
-    assert default.cache_ram_mib == 0  # type: ignore[attr-defined]
-    assert default.n_ubatch == 256  # type: ignore[attr-defined]
-    assert default.cache_type_v == xllamacpp.ggml_type.GGML_TYPE_F16  # type: ignore[attr-defined]
-    assert small.cache_ram_mib == 64  # type: ignore[attr-defined]
-    assert small.cache_type_k == small.cache_type_v == xllamacpp.ggml_type.GGML_TYPE_Q8_0  # type: ignore[attr-defined]
-    assert small.flash_attn_type == xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_ENABLED  # type: ignore[attr-defined]
+    assert default.cache_ram_mib == 0
+    assert default.n_ubatch == 256
+    assert default.cache_type_v == xllamacpp.ggml_type.GGML_TYPE_F16
+    assert small.cache_ram_mib == 64
+    assert small.cache_type_k == small.cache_type_v == xllamacpp.ggml_type.GGML_TYPE_Q8_0
+    assert small.flash_attn_type == xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_ENABLED

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from autbot.entrypoints.bootstrap.data_dir import private_data_dir
-from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.observability.logs import configure_logging
 from autbot.entrypoints.settings import LoggingSettings, load_settings
-from tests.support.http import loopback_client
+from tests.support.app_client import app_client
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +44,7 @@ def test_after_ingestion_nothing_under_the_data_dir_is_readable_by_others(tmp_pa
             "sessions": {"backend": "sqlite"},
         },
     )
-    with loopback_client(create_app(settings)) as c:
+    with app_client(settings) as c:
         docs = [{"id": f"d{i}", "text": f"Document {i} is about the Eiffel Tower, 330 metres tall."} for i in range(40)]
         assert c.post("/v1/collections/kb/documents", json={"documents": docs}).status_code == 201
         assert c.post("/v1/collections/kb/search", json={"query": "tower", "mode": "hybrid"}).status_code == 200

@@ -80,10 +80,8 @@ def test_the_command_prints_json(monkeypatch: pytest.MonkeyPatch, capsys: pytest
 
 
 def test_runs_through_the_http_api(tmp_path: Path) -> None:
-    from litestar.testing import TestClient
-
     from autbot.entrypoints.evaluation.targets import HttpTarget
-    from autbot.entrypoints.http.app import create_app
+    from tests.support.app_client import LOOPBACK_BASE_URL, app_client
 
     settings = settings_from_dict(
         {
@@ -94,8 +92,8 @@ def test_runs_through_the_http_api(tmp_path: Path) -> None:
             "storage": {"data_dir": str(tmp_path)},
         }
     )
-    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        target = HttpTarget("http://127.0.0.1:8000", api_key=None, timeout_s=30, client=client)
+    with app_client(settings) as client:
+        target = HttpTarget(LOOPBACK_BASE_URL, api_key=None, timeout_s=30, client=client)
         report = run_eval(target, load_beir(TINY), EvalOptions(collection="tiny", progress=False))
         assert report.ingested
         assert report.quality.queries == 5

@@ -12,6 +12,7 @@ from autbot.domain.ids import chunk_id, content_hash, derive_document_id, object
 from autbot.domain.model import (
     Chunk,
     CollectionName,
+    MetadataValue,
     filter_matches,
     parse_filters,
     validate_document_id,
@@ -118,8 +119,8 @@ def test_invalid_metadata_is_refused(bad: dict[str, object]) -> None:
     st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True), scalars, max_size=5),
     st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True), scalars, max_size=3),
 )
-def test_filters_match_exactly_equal_metadata(meta: dict[str, object], wanted: dict[str, object]) -> None:
-    chunk = Chunk(id="c", document_id="d", document_version="v", text="t", position=0, metadata=meta)  # type: ignore[arg-type]
+def test_filters_match_exactly_equal_metadata(meta: dict[str, MetadataValue], wanted: dict[str, object]) -> None:
+    chunk = Chunk(id="c", document_id="d", document_version="v", text="t", position=0, metadata=meta)
     expected = all(
         (k in meta and type(meta[k]) is bool is type(v) and meta[k] is v)
         or (k in meta and not isinstance(v, bool) and not isinstance(meta[k], bool) and meta[k] == v)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -18,10 +17,9 @@ from autbot.domain.auth import new_key, split_key, validate_key_name
 from autbot.domain.errors import ConfigurationError, InvalidInput, ModelNotFound
 from autbot.domain.model import CollectionName, parse_filters, validate_document_id, validate_metadata
 from autbot.domain.models import route_chat_model
-from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.settings import load_settings
-from tests.support.hostile import FAKE_BACKENDS, in_process_client
-from tests.support.http import loopback_client
+from tests.support.app_client import app_client, fake_settings
+from tests.support.hostile import in_process_client
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "autbot"
 TAILS = ["\n", "\r\n", "\r", "\x00", " ", "\t", "\u2028", "\x85"]
@@ -104,8 +102,8 @@ def fakes() -> Iterator[TestClient[Litestar]]:
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient[Litestar]]:
     """The embedded store (Chroma + SQLite): the one that answered 503 ``index_unavailable`` to ``x%0A``."""
     data = tmp_path_factory.mktemp("embedded")
-    overrides: dict[str, Any] = {**FAKE_BACKENDS, "index": {"backend": "chroma"}, "storage": {"data_dir": str(data)}}
-    with loopback_client(create_app(load_settings("local", env={}, overrides=overrides))) as c:
+    settings = fake_settings(index={"backend": "chroma"}, storage={"data_dir": str(data)}, limits={"enabled": False})
+    with app_client(settings) as c:
         yield c
 
 

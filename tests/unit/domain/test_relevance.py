@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from hypothesis import given
@@ -74,11 +75,11 @@ def test_a_perfect_ranking_scores_1(judged: dict[str, int], k: int) -> None:
 
 @given(rankings, qrels, ks, st.randoms())
 def test_recall_ignores_the_order_within_the_top_k(
-    ranked: list[str], judged: dict[str, int], k: int, rnd: object
+    ranked: list[str], judged: dict[str, int], k: int, rnd: random.Random
 ) -> None:
     top = unique(ranked)[:k]
     shuffled = list(top)
-    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    rnd.shuffle(shuffled)
     assert recall_at_k(shuffled, judged, k) == recall_at_k(ranked, judged, k)
 
 

@@ -7,22 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from litestar.testing import TestClient
-
 from autbot.adapters.keys.memory import InMemoryKeyStore
 from autbot.domain.auth import ApiKey
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
 from autbot.use_cases.authenticate import Authenticate
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest, RevokeKey, RevokeKeyRequest
-from tests.support.http import LOOPBACK_BASE_URL
-
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake"},
-    "auth": {"keys_backend": "memory"},
-}
+from tests.support.app_client import AppClient, app_client, fake_settings
 
 
 class CountingKeyStore(InMemoryKeyStore):
@@ -35,12 +24,11 @@ class CountingKeyStore(InMemoryKeyStore):
         return super().get(key_id)
 
 
-def _client(store: CountingKeyStore, clock: list[float] | None = None, **limits: Any) -> TestClient:  # type: ignore[type-arg]
-    settings = load_settings("local", env={}, overrides={**FAKES, "limits": {"auth_failures": "3/minute", **limits}})
+def _client(store: CountingKeyStore, clock: list[float] | None = None, **limits: Any) -> AppClient:
+    settings = fake_settings(limits={"auth_failures": "3/minute", **limits})
     now = clock or [0.0]
     authenticate = Authenticate(keys=store, always_required=False, clock=lambda: now[0])  # the check cache's clock
-    app = create_app(settings, overrides={"key_store": store, "authenticate": authenticate})
-    return TestClient(app, base_url=LOOPBACK_BASE_URL)
+    return app_client(settings, overrides={"key_store": store, "authenticate": authenticate})
 
 
 def _bearer(key: str) -> dict[str, str]:
@@ -116,7 +104,7 @@ async def test_blocks_expire_and_both_memories_are_bounded(monkeypatch: Any) -> 
     middleware = security.AuthMiddleware(app, Authenticate(keys=store, always_required=True), limiter=limiter)
 
     async def call(address: str, key: str) -> str:
-        scope = {"type": "http", "path": "/", "headers": [(b"authorization", f"Bearer {key}".encode())]}
+        scope: dict[str, Any] = {"type": "http", "path": "/", "headers": [(b"authorization", f"Bearer {key}".encode())]}
         scope["client"] = (address, 1)
         try:
             await middleware(scope, None, None)  # type: ignore[arg-type]

@@ -8,20 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
 from autbot.adapters.keys.memory import InMemoryKeyStore
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest, RevokeKey, RevokeKeyRequest
-from tests.support.http import LOOPBACK_BASE_URL
-
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-}
+from tests.support.app_client import AppClient, app_client, fake_app, fake_settings
 
 
 @dataclass(frozen=True)
@@ -57,14 +47,13 @@ class Keys:
 
 
 @pytest.fixture
-def world() -> Iterator[tuple[TestClient, Keys]]:  # type: ignore[type-arg]
+def world() -> Iterator[tuple[AppClient, Keys]]:
     keys = Keys()
-    app = create_app(load_settings("local", env={}, overrides=FAKES), overrides={"key_store": keys.store})
-    with TestClient(app, base_url=LOOPBACK_BASE_URL) as client:
+    with app_client(overrides={"key_store": keys.store}) as client:
         yield client, keys
 
 
-def call(client: TestClient, keys: Keys, route: Route, key: str | None, *, header: str = "bearer") -> Any:  # type: ignore[type-arg]
+def call(client: AppClient, keys: Keys, route: Route, key: str | None, *, header: str = "bearer") -> Any:
     """Seed collection kb (with the admin key: it may have been deleted by the last call), then call the route."""
     seed = {"documents": [{"id": "d1", "text": "Some words about things."}]}
     client.post(
@@ -82,7 +71,7 @@ def call(client: TestClient, keys: Keys, route: Route, key: str | None, *, heade
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
-def test_auth_matrix(world: tuple[TestClient, Keys], route: Route) -> None:  # type: ignore[type-arg]
+def test_auth_matrix(world: tuple[AppClient, Keys], route: Route) -> None:
     client, keys = world
     cases: list[tuple[str, str | None, int]] = [
         ("no key", None, 401),
@@ -109,7 +98,7 @@ def test_auth_matrix(world: tuple[TestClient, Keys], route: Route) -> None:  # t
             assert r.status_code < 300, (route, header, r.status_code, r.text)
 
 
-def test_listing_shows_only_the_keys_collections(world: tuple[TestClient, Keys]) -> None:  # type: ignore[type-arg]
+def test_listing_shows_only_the_keys_collections(world: tuple[AppClient, Keys]) -> None:
     client, keys = world
     admin = {"Authorization": f"Bearer {keys.by_scope['admin']}"}
     for name in ("kb", "elsewhere"):
@@ -124,7 +113,7 @@ def test_listing_shows_only_the_keys_collections(world: tuple[TestClient, Keys])
     assert names(keys.other) == ["elsewhere"]
 
 
-def test_probes_stay_open_and_say_little_to_anonymous_callers(world: tuple[TestClient, Keys]) -> None:  # type: ignore[type-arg]
+def test_probes_stay_open_and_say_little_to_anonymous_callers(world: tuple[AppClient, Keys]) -> None:
     client, keys = world
     assert client.get("/health").status_code == 200
     anonymous = client.get("/ready")
@@ -137,18 +126,15 @@ def test_probes_stay_open_and_say_little_to_anonymous_callers(world: tuple[TestC
     assert client.get("/ready", headers={"Authorization": "Bearer wrong"}).status_code == 200
 
 
-def test_an_open_loopback_server_needs_no_key() -> None:
-    app = create_app(load_settings("local", env={}, overrides=FAKES))
-    with TestClient(app, base_url=LOOPBACK_BASE_URL) as client:
-        assert client.get("/v1/collections").status_code == 200
-        # a presented key changes nothing on an open server (the OpenAI SDK always sends a placeholder)
-        assert client.get("/v1/collections", headers={"Authorization": "Bearer wrong"}).status_code == 200
+def test_an_open_loopback_server_needs_no_key(client: AppClient) -> None:
+    assert client.get("/v1/collections").status_code == 200
+    # a presented key changes nothing on an open server (the OpenAI SDK always sends a placeholder)
+    assert client.get("/v1/collections", headers={"Authorization": "Bearer wrong"}).status_code == 200
 
 
 def test_keys_are_required_beyond_loopback_and_when_asked() -> None:
-    for extra in ({"server": {"host": "0.0.0.0"}}, {"auth": {"keys_backend": "memory", "required": True}}):
-        app = create_app(load_settings("local", env={}, overrides={**FAKES, **extra}))
-        with TestClient(app, base_url=LOOPBACK_BASE_URL) as client:
+    for extra in ({"server": {"host": "0.0.0.0"}}, {"auth": {"required": True}}):
+        with app_client(fake_settings(**extra)) as client:
             assert client.get("/v1/collections").status_code == 401
             assert client.get("/health").status_code == 200
 
@@ -156,7 +142,6 @@ def test_keys_are_required_beyond_loopback_and_when_asked() -> None:
 def test_a_profile_can_refuse_to_start_without_keys() -> None:
     from autbot.domain.errors import ConfigurationError
 
-    refuse = {"keys_backend": "memory", "refuse_start_without_keys": True}
-    settings = load_settings("local", env={}, overrides={**FAKES, "auth": refuse})
+    settings = fake_settings(auth={"refuse_start_without_keys": True})
     with pytest.raises(ConfigurationError, match="keys create"):
-        create_app(settings)
+        fake_app(settings)

@@ -15,36 +15,24 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
 from autbot.adapters.llm.fake import ScriptedLanguageModel
-from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.http.streaming.draining import Draining
-from autbot.entrypoints.settings import load_settings
-from tests.support.http import LOOPBACK_BASE_URL
+from tests.support.app_client import AppClient, app_client
 from tests.support.processes import parse_sse
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-    "sessions": {"backend": "memory"},
-}
 DOC = {"documents": [{"id": "eiffel", "title": "Eiffel", "text": "The Eiffel Tower is 330 metres tall."}]}
 QUESTION = "How tall is the Eiffel Tower?"
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
-    s = load_settings("local", env={}, overrides=FAKES)
-    app = create_app(s, overrides={"llm": ScriptedLanguageModel(token_delay_s=30.0)})
-    with TestClient(app, base_url=LOOPBACK_BASE_URL) as c:
+def client() -> Iterator[AppClient]:
+    with app_client(overrides={"llm": ScriptedLanguageModel(token_delay_s=30.0)}) as c:
         assert c.post("/v1/collections/kb/documents", json=DOC).status_code == 201
         yield c
 
 
-def drain_soon(client: TestClient) -> threading.Timer:  # type: ignore[type-arg]
+def drain_soon(client: AppClient) -> threading.Timer:
     draining: Draining = client.app.dependencies["draining"].dependency()
     draining.begin()
     timer = threading.Timer(0.3, draining.end_streams)  # from another thread, as the grace timer would be
@@ -52,7 +40,14 @@ def drain_soon(client: TestClient) -> threading.Timer:  # type: ignore[type-arg]
     return timer
 
 
-def test_a_query_stream_ends_with_shutting_down(client: TestClient) -> None:  # type: ignore[type-arg]
+def _cancelling() -> int:
+    """How many cancels of the running task are pending."""
+    task = asyncio.current_task()
+    assert task is not None
+    return task.cancelling()
+
+
+def test_a_query_stream_ends_with_shutting_down(client: AppClient) -> None:
     timer = drain_soon(client)
     r = client.post("/v1/collections/kb/query", json={"question": QUESTION, "stream": True})
     timer.join()
@@ -62,7 +57,7 @@ def test_a_query_stream_ends_with_shutting_down(client: TestClient) -> None:  # 
     assert client.get("/ready").status_code == 503
 
 
-def test_a_session_stream_ends_with_shutting_down(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_a_session_stream_ends_with_shutting_down(client: AppClient) -> None:
     sid = client.post("/v1/sessions", json={"collection": "kb"}).json()["id"]
     timer = drain_soon(client)
     r = client.post(f"/v1/sessions/{sid}/messages", json={"question": QUESTION, "stream": True})
@@ -72,7 +67,7 @@ def test_a_session_stream_ends_with_shutting_down(client: TestClient) -> None:  
     assert json.loads(events[-1][1])["code"] == "shutting_down"
 
 
-def test_a_chat_stream_ends_with_openais_error_then_done(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_a_chat_stream_ends_with_openais_error_then_done(client: AppClient) -> None:
     timer = drain_soon(client)
     body = {"model": "rag:kb", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
     r = client.post("/v1/chat/completions", json=body)
@@ -117,7 +112,7 @@ def test_draining_while_an_event_is_being_sent_ends_before_the_next_wait() -> No
             got.append(event)
             if event == 1:
                 drain.end_streams()  # while the response holds event 1 (sending it), not waiting
-        return got, asyncio.current_task().cancelling()  # type: ignore[union-attr]
+        return got, _cancelling()
 
     assert asyncio.run(collect()) == ([1, None], 0)
     assert closed == [True]
@@ -136,7 +131,7 @@ def test_events_that_swallow_the_cancel_still_end_and_leave_the_task_uncancelled
         drain = Draining()
         asyncio.get_running_loop().call_later(0.05, drain.end_streams)
         got = [event async for event in drain.until_drained(stubborn())]
-        return got, asyncio.current_task().cancelling()  # type: ignore[union-attr]
+        return got, _cancelling()
 
     assert asyncio.run(collect()) == (["late", None], 0)
 

@@ -11,28 +11,24 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
 from autbot.adapters.llm.fake import ScriptedLanguageModel
-from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.http.streaming.draining import STREAM_END_MARGIN_S, Draining
-from autbot.entrypoints.settings import load_settings
-from tests.support.http import LOOPBACK_BASE_URL
+from tests.support.app_client import AppClient, app_client, fake_settings
 from tests.support.processes import parse_sse
-from tests.unit.http.test_draining import DOC, FAKES, QUESTION
+from tests.unit.http.test_draining import DOC, QUESTION
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
-    s = load_settings("local", env={}, overrides={**FAKES, "server": {"shutdown_delay_s": 5.0}})
-    app = create_app(s, overrides={"llm": ScriptedLanguageModel(token_delay_s=0.01)})
-    with TestClient(app, base_url=LOOPBACK_BASE_URL) as c:
+def client() -> Iterator[AppClient]:
+    s = fake_settings(server={"shutdown_delay_s": 5.0})
+    with app_client(s, overrides={"llm": ScriptedLanguageModel(token_delay_s=0.01)}) as c:
         assert c.post("/v1/collections/kb/documents", json=DOC).status_code == 201
         yield c
 
 
 def test_while_draining_streams_finish_ready_says_503_and_connections_close(
-    client: TestClient,  # type: ignore[type-arg]
+    client: AppClient,
 ) -> None:
     assert client.get("/ready").status_code == 200
     assert "close" not in client.get("/health").headers.get("connection", "")

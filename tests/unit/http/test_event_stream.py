@@ -7,21 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncGenerator
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any, cast
 
 from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.domain.answers import CompletionDelta
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
+from tests.support.app_client import fake_app
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake"},
-    "auth": {"keys_backend": "memory"},
-    "sessions": {"backend": "memory"},
-}
 BODY = json.dumps({"model": "chat", "stream": True, "messages": [{"role": "user", "content": "Talk."}]}).encode()
 
 
@@ -49,7 +41,7 @@ def _scope() -> dict[str, Any]:
 
 async def _stream(llm: ScriptedLanguageModel, *, leave_after: int | None) -> tuple[list[dict[str, Any]], float]:
     """Send one streamed completion; the client leaves after ``leave_after`` body events (None: it stays)."""
-    app = create_app(load_settings("local", env={}, overrides=FAKES), overrides={"llm": llm})
+    app = cast("Callable[..., Awaitable[None]]", fake_app(overrides={"llm": llm}))  # driven with plain dicts
     events: list[dict[str, Any]] = []
     left = asyncio.Event()
     delivered = False

@@ -12,25 +12,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 from loguru import logger
 
 from autbot.adapters.llm.openai import OpenAILanguageModel
 from autbot.adapters.quotas.redis_link import RedisDown, RedisLink
 from autbot.domain.resilience import BreakerState
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
-from tests.support.http import LOOPBACK_BASE_URL
+from autbot.entrypoints.settings import Settings
+from tests.support.app_client import AppClient, app_client, fake_settings
 from tests.support.processes import free_port, parse_sse
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0, "timeout_s": 0.5},
-    "auth": {"keys_backend": "memory"},
-    "metrics": {"enabled": True},
-    "resilience": {"breaker_failures": 2},
-}
+
+def faulty_settings(**sections: Any) -> Settings:
+    """Fakes, with a short model timeout, metrics on and a circuit that opens after two failures."""
+    return fake_settings(
+        llm={"timeout_s": 0.5}, metrics={"enabled": True}, resilience={"breaker_failures": 2}, **sections
+    )
+
+
 DOC = {"documents": [{"id": "eiffel", "title": "Eiffel", "text": "The Eiffel Tower is 330 metres tall."}]}
 ASK = {"question": "How tall is the Eiffel Tower?"}
 CHUNK = b'data: {"id":"x","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":"hel"},"finish_reason":null}]}\n\n'  # noqa: E501
@@ -90,12 +88,11 @@ def warnings_logged() -> Iterator[list[str]]:
             logger.remove(sink)
 
 
-def client_with_llm(url: str) -> TestClient:  # type: ignore[type-arg]
-    llm = OpenAILanguageModel(base_url=url, model="m", api_key="sk-test", backoff_s=0.01, max_retries=0)
-    return TestClient(create_app(load_settings("local", env={}, overrides=FAKES), {"llm": llm}), LOOPBACK_BASE_URL)
+def upstream_llm(url: str) -> OpenAILanguageModel:
+    return OpenAILanguageModel(base_url=url, model="m", api_key="sk-test", backoff_s=0.01, max_retries=0)
 
 
-def metric(client: TestClient, name: str, **labels: str) -> float:  # type: ignore[type-arg]
+def metric(client: AppClient, name: str, **labels: str) -> float:
     want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     for line in client.get("/metrics").text.splitlines():
         if line.startswith(name + "{"):
@@ -114,7 +111,7 @@ def test_an_llm_fault_is_a_documented_problem_a_log_line_and_metrics(
 ) -> None:
     url, mode = upstream
     mode["now"] = fault
-    with client_with_llm(url) as client, warnings_logged() as logs:
+    with app_client(faulty_settings(), overrides={"llm": upstream_llm(url)}) as client, warnings_logged() as logs:
         assert client.post("/v1/collections/kb/documents", json=DOC).status_code == 201
         r = client.post("/v1/collections/kb/query", json=ASK)
         assert (r.status_code, r.json()["code"]) == (status, code), r.text
@@ -131,7 +128,7 @@ def test_an_llm_fault_is_a_documented_problem_a_log_line_and_metrics(
 def test_an_llm_that_drops_mid_stream_ends_the_stream_with_an_error_event(upstream: tuple[str, dict[str, str]]) -> None:
     url, mode = upstream
     mode["now"] = "drop"
-    with client_with_llm(url) as client:
+    with app_client(faulty_settings(), overrides={"llm": upstream_llm(url)}) as client:
         assert client.post("/v1/collections/kb/documents", json=DOC).status_code == 201
         r = client.post("/v1/collections/kb/query", json={**ASK, "stream": True})
         events = list(parse_sse(iter(r.text.splitlines())))
@@ -143,9 +140,8 @@ def test_an_llm_that_drops_mid_stream_ends_the_stream_with_an_error_event(upstre
 def test_a_vector_store_where_nothing_listens_is_not_ready() -> None:
     port = free_port(span=2)
     weaviate = {"http_port": port, "grpc_port": port + 1, "init_timeout_s": 1}
-    nowhere = {**FAKES, "index": {"backend": "weaviate", "weaviate": weaviate}}
-    app = create_app(load_settings("local", env={}, overrides=nowhere))  # starts: the store may come up later
-    with TestClient(app, base_url=LOOPBACK_BASE_URL) as client:
+    nowhere = faulty_settings(index={"backend": "weaviate", "weaviate": weaviate})
+    with app_client(nowhere) as client:  # starts: the store may come up later
         assert client.get("/ready").status_code == 503
         r = client.post("/v1/collections/kb/search", json={"query": "x"})
         assert (r.status_code, r.json()["code"]) == (503, "index_unavailable")

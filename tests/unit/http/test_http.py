@@ -3,61 +3,46 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
+import httpx
 import pytest
-from litestar.testing import TestClient
 
 from autbot.adapters.llm.fake import ScriptedLanguageModel
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
-from tests.support.http import LOOPBACK_BASE_URL
+from tests.support.app_client import AppClient, app_client, fake_settings
 from tests.support.processes import parse_sse
-
-FAKES = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-}
-
-
-def client_for(llm: ScriptedLanguageModel | None = None, **settings: object) -> TestClient:  # type: ignore[type-arg]
-    s = load_settings("local", env={}, overrides={**FAKES, **settings})
-    return TestClient(create_app(s, overrides={"llm": llm} if llm else None), base_url=LOOPBACK_BASE_URL)
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
-    with client_for() as c:
-        c.post(
-            "/v1/collections/kb/documents",
-            json={
-                "documents": [
-                    {
-                        "id": "eiffel",
-                        "title": "Eiffel",
-                        "text": "The Eiffel Tower is 330 metres tall.",
-                        "metadata": {"lang": "en"},
-                    },
-                    {"id": "moon", "text": "The Moon orbits the Earth every 27 days.", "metadata": {"lang": "en"}},
-                ]
-            },
-        )
-        yield c
+def client(client: AppClient) -> AppClient:
+    """The app over fakes (the ``client`` of tests/conftest.py), with two documents in ``kb``."""
+    client.post(
+        "/v1/collections/kb/documents",
+        json={
+            "documents": [
+                {
+                    "id": "eiffel",
+                    "title": "Eiffel",
+                    "text": "The Eiffel Tower is 330 metres tall.",
+                    "metadata": {"lang": "en"},
+                },
+                {"id": "moon", "text": "The Moon orbits the Earth every 27 days.", "metadata": {"lang": "en"}},
+            ]
+        },
+    )
+    return client
 
 
-def problem(r: object, status: int, code: str) -> dict[str, object]:
-    assert r.status_code == status, r.text  # type: ignore[attr-defined]
-    assert r.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
-    body: dict[str, object] = r.json()  # type: ignore[attr-defined]
+def problem(r: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, object] = r.json()
     assert body["code"] == code
     assert body["status"] == status
-    assert "Traceback" not in r.text  # type: ignore[attr-defined]
+    assert "Traceback" not in r.text
     return body
 
 
-def test_ingest_statuses_and_listing(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_ingest_statuses_and_listing(client: AppClient) -> None:
     r = client.post(
         "/v1/collections/kb/documents",
         json={
@@ -80,7 +65,7 @@ def test_ingest_statuses_and_listing(client: TestClient) -> None:  # type: ignor
     assert client.get("/v1/collections").json()["collections"][0]["documents"] == 3
 
 
-def test_search_and_filters(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_search_and_filters(client: AppClient) -> None:
     r = client.post("/v1/collections/kb/search", json={"query": "How tall is the Eiffel Tower", "top_k": 1})
     assert r.status_code == 200
     [hit] = r.json()["results"]
@@ -91,7 +76,7 @@ def test_search_and_filters(client: TestClient) -> None:  # type: ignore[type-ar
     assert none.json()["results"] == []
 
 
-def test_delete_document_and_collection(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_delete_document_and_collection(client: AppClient) -> None:
     assert client.delete("/v1/collections/kb/documents/moon").status_code == 204
     problem(client.get("/v1/collections/kb/documents/moon"), 404, "document_not_found")
     problem(client.delete("/v1/collections/kb/documents/moon"), 404, "document_not_found")
@@ -128,23 +113,23 @@ def test_delete_document_and_collection(client: TestClient) -> None:  # type: ig
     ],
 )
 def test_bad_input_gets_specific_problems(
-    client: TestClient,
+    client: AppClient,
     method: str,
     path: str,
     body: object,
-    status: int,  # type: ignore[type-arg]
+    status: int,
     code: str,
 ) -> None:
     r = client.request(method.upper(), path, json=body) if body is not None else client.request(method.upper(), path)
     problem(r, status, code)
 
 
-def test_malformed_json_is_a_400(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_malformed_json_is_a_400(client: AppClient) -> None:
     r = client.post("/v1/collections/kb/search", content=b"{not json", headers={"content-type": "application/json"})
     problem(r, 400, "invalid_input")
 
 
-def test_file_uploads(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_file_uploads(client: AppClient) -> None:
     r = client.post(
         "/v1/collections/files/files",
         files=[
@@ -181,10 +166,10 @@ def test_file_uploads(client: TestClient) -> None:  # type: ignore[type-arg]
 
 
 def test_oversized_requests_are_413() -> None:
-    with client_for(server={"max_request_bytes": 2000}) as c:
+    with app_client(fake_settings(server={"max_request_bytes": 2000})) as c:
         r = c.post("/v1/collections/kb/documents", json={"documents": [{"text": "x" * 5000}]})
         problem(r, 413, "request_too_large")
-    with client_for(ingest={"max_file_bytes": 100}) as c:
+    with app_client(fake_settings(ingest={"max_file_bytes": 100})) as c:
         problem(
             c.post("/v1/collections/kb/files", files=[("files", ("a.txt", b"x" * 200, "text/plain"))]),
             413,
@@ -192,7 +177,7 @@ def test_oversized_requests_are_413() -> None:
         )
 
 
-def test_query_json(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_query_json(client: AppClient) -> None:
     r = client.post("/v1/collections/kb/query", json={"question": "How tall is the Eiffel Tower?"})
     assert r.status_code == 200
     body = r.json()
@@ -203,7 +188,7 @@ def test_query_json(client: TestClient) -> None:  # type: ignore[type-arg]
     assert set(body["usage"]) == {"prompt_tokens", "completion_tokens"}
 
 
-def test_query_sse(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_query_sse(client: AppClient) -> None:
     r = client.post("/v1/collections/kb/query", json={"question": "How tall is the Eiffel Tower?", "stream": True})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/event-stream")
@@ -218,7 +203,8 @@ def test_query_sse(client: TestClient) -> None:  # type: ignore[type-arg]
 
 
 def test_query_sse_error_event_mid_stream() -> None:
-    with client_for(llm=ScriptedLanguageModel(["one two three four"], fail_after_tokens=2)) as c:
+    llm = ScriptedLanguageModel(["one two three four"], fail_after_tokens=2)
+    with app_client(overrides={"llm": llm}) as c:
         c.post("/v1/collections/kb/documents", json={"documents": [{"text": "Some text about towers."}]})
         r = c.post("/v1/collections/kb/query", json={"question": "towers?", "stream": True})
         events = list(parse_sse(iter(r.text.splitlines())))
@@ -227,13 +213,13 @@ def test_query_sse_error_event_mid_stream() -> None:
         assert (err["code"], err["status"]) == ("llm_unavailable", 503)
 
 
-def test_query_sse_validation_errors_are_plain_problems(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_query_sse_validation_errors_are_plain_problems(client: AppClient) -> None:
     problem(
         client.post("/v1/collections/none/query", json={"question": "x", "stream": True}), 404, "collection_not_found"
     )
 
 
-def test_health_ready_and_openapi(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_health_ready_and_openapi(client: AppClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready")
     assert ready.status_code == 200
@@ -242,11 +228,11 @@ def test_health_ready_and_openapi(client: TestClient) -> None:  # type: ignore[t
     assert "/v1/collections/{collection}/query" in spec["paths"]
 
 
-def test_no_cors_by_default_and_explicit_origins_only(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_no_cors_by_default_and_explicit_origins_only(client: AppClient) -> None:
     r = client.options(
         "/v1/collections", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
     )
     assert "access-control-allow-origin" not in r.headers
-    with client_for(server={"cors_origins": ["https://app.example"]}) as c:
+    with app_client(fake_settings(server={"cors_origins": ["https://app.example"]})) as c:
         r = c.get("/health", headers={"Origin": "https://app.example"})
         assert r.headers["access-control-allow-origin"] == "https://app.example"

@@ -8,6 +8,7 @@ import sys
 
 import msgspec
 from litestar import post
+from litestar.params import JSONBody
 from litestar.testing import TestClient
 
 from autbot.entrypoints.http.lean import LeanLitestar
@@ -45,7 +46,7 @@ class Body(msgspec.Struct):
 
 def test_the_lean_app_still_decodes_and_validates_msgspec_bodies() -> None:
     @post("/double", status_code=200)
-    async def double(data: Body) -> Body:
+    async def double(data: JSONBody[Body]) -> Body:
         return Body(n=data.n * 2)
 
     with TestClient(LeanLitestar(route_handlers=[double])) as client:

@@ -12,29 +12,20 @@ from typing import Any
 
 import openai
 import pytest
-from litestar.testing import TestClient
+from openai.types.chat import ChatCompletionMessageParam
 
 from autbot.adapters.keys.memory import InMemoryKeyStore
 from autbot.adapters.llm.fake import ScriptedLanguageModel
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest
-from tests.support.http import LOOPBACK_BASE_URL
+from tests.support.app_client import LOOPBACK_BASE_URL, app_client, fake_settings
 from tests.support.processes import parse_sse
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-    "sessions": {"backend": "memory"},
-}
 DOCS = [
     {"id": "eiffel", "title": "Eiffel", "text": "The Eiffel Tower is 330 metres tall. It was completed in 1889."},
     {"id": "moon", "text": "The Moon orbits the Earth every 27 days."},
     {"id": "rome", "text": "Rome was not built in a day."},
 ]
-Q = [{"role": "user", "content": "How tall is the Eiffel Tower?"}]
+Q: list[ChatCompletionMessageParam] = [{"role": "user", "content": "How tall is the Eiffel Tower?"}]
 
 
 class Server:
@@ -45,9 +36,8 @@ class Server:
         self.reader = create(CreateKeyRequest(name="reader", scopes=("query",))).key
         self.writer = create(CreateKeyRequest(name="writer", scopes=("ingest",))).key
         self.elsewhere = create(CreateKeyRequest(name="elsewhere", scopes=("query",), collections=("other",))).key
-        s = load_settings("local", env={}, overrides={**FAKES, **settings})
         overrides: dict[str, Any] = {"key_store": self.keys, **({"llm": llm} if llm else {})}
-        self.http = TestClient(create_app(s, overrides=overrides), base_url=LOOPBACK_BASE_URL)
+        self.http = app_client(fake_settings(**settings), overrides=overrides)
 
     def __enter__(self) -> Server:
         self.http.__enter__()
@@ -79,7 +69,7 @@ def citations_of(message: Any) -> list[dict[str, Any]]:
 
 
 def test_chat_completion_answers_with_citations_and_usage(server: Server) -> None:
-    r = server.sdk().chat.completions.create(model="rag:kb", messages=Q)  # type: ignore[arg-type]
+    r = server.sdk().chat.completions.create(model="rag:kb", messages=Q)
     assert r.id.startswith("chatcmpl-")
     assert (r.object, r.model, len(r.choices)) == ("chat.completion", "rag:kb", 1)
     choice = r.choices[0]
@@ -97,7 +87,7 @@ def test_chat_completion_answers_with_citations_and_usage(server: Server) -> Non
 def test_streamed_chat_completion_chunks(server: Server) -> None:
     stream = server.sdk().chat.completions.create(
         model="rag:kb",
-        messages=Q,  # type: ignore[arg-type]
+        messages=Q,
         stream=True,
         stream_options={"include_usage": True},
     )
@@ -129,13 +119,13 @@ def test_the_stream_ends_with_done(server: Server) -> None:
 
 
 def test_a_follow_up_retrieves_what_the_conversation_is_about(server: Server) -> None:
-    messages = [
+    messages: list[ChatCompletionMessageParam] = [
         {"role": "system", "content": "You are a helpful guide."},
         *Q,
         {"role": "assistant", "content": "The Eiffel Tower is 330 metres tall. [1]"},
         {"role": "user", "content": "and when was it built?"},
     ]
-    r = server.sdk().chat.completions.create(model="rag:kb", messages=messages)  # type: ignore[arg-type]
+    r = server.sdk().chat.completions.create(model="rag:kb", messages=messages)
     assert citations_of(r.choices[0].message)[0]["document_id"] == "eiffel"
     alone = server.sdk().chat.completions.create(
         model="rag:kb",
@@ -172,7 +162,7 @@ def test_a_chat_alias_relays_without_retrieval() -> None:
         )
         assert "citations" not in (r.choices[0].message.model_extra or {})
         assert [(m.role, m.content) for m in llm.calls[-1]] == [("system", "Be nice."), ("user", "Say hello")]
-        streamed = list(server.sdk().chat.completions.create(model="chat", messages=Q, stream=True))  # type: ignore[arg-type]
+        streamed = list(server.sdk().chat.completions.create(model="chat", messages=Q, stream=True))
         assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices) == "Hello there, friend."
 
 
@@ -254,16 +244,18 @@ def test_bad_requests_are_400_in_openais_envelope(server: Server, call: Any, par
 
 def test_auth_errors_map_to_the_sdks_classes(server: Server) -> None:
     with pytest.raises(openai.AuthenticationError) as unauthorized:
-        server.sdk("abk_not_a_real_key").chat.completions.create(model="rag:kb", messages=Q)  # type: ignore[arg-type]
-    assert unauthorized.value.body["type"] == "authentication_error"  # type: ignore[index]
+        server.sdk("abk_not_a_real_key").chat.completions.create(model="rag:kb", messages=Q)
+    body = unauthorized.value.body
+    assert isinstance(body, dict)
+    assert body["type"] == "authentication_error"
     assert unauthorized.value.response.headers["www-authenticate"].startswith("Bearer")
     with pytest.raises(openai.PermissionDeniedError):
-        server.sdk(server.writer).chat.completions.create(model="rag:kb", messages=Q)  # type: ignore[arg-type]
+        server.sdk(server.writer).chat.completions.create(model="rag:kb", messages=Q)
     for model in ("rag:missing", "gpt-4o"):
         with pytest.raises(openai.NotFoundError):
-            server.sdk().chat.completions.create(model=model, messages=Q)  # type: ignore[arg-type]
+            server.sdk().chat.completions.create(model=model, messages=Q)
     with pytest.raises(openai.NotFoundError) as hidden:
-        server.sdk(server.elsewhere).chat.completions.create(model="rag:kb", messages=Q)  # type: ignore[arg-type]
+        server.sdk(server.elsewhere).chat.completions.create(model="rag:kb", messages=Q)
     assert hidden.value.code == "collection_not_found"
 
 
@@ -271,9 +263,9 @@ def test_rate_limits_are_429_with_retry_after() -> None:
     with Server(limits={"query": "2/minute"}) as server:
         client = server.sdk()
         for _ in range(2):
-            client.chat.completions.create(model="chat", messages=Q)  # type: ignore[arg-type]
+            client.chat.completions.create(model="chat", messages=Q)
         with pytest.raises(openai.RateLimitError) as e:
-            client.chat.completions.create(model="chat", messages=Q)  # type: ignore[arg-type]
+            client.chat.completions.create(model="chat", messages=Q)
         assert int(e.value.response.headers["retry-after"]) >= 1
         assert e.value.code == "rate_limited"
 
@@ -281,14 +273,14 @@ def test_rate_limits_are_429_with_retry_after() -> None:
 def test_a_failing_model_is_503_and_a_failure_mid_stream_raises() -> None:
     with Server(llm=ScriptedLanguageModel(["one two three four"], fail_after_tokens=0)) as server:
         with pytest.raises(openai.InternalServerError) as e:
-            server.sdk().chat.completions.create(model="rag:kb", messages=Q)  # type: ignore[arg-type]
+            server.sdk().chat.completions.create(model="rag:kb", messages=Q)
         assert e.value.status_code == 503
         assert e.value.response.headers["retry-after"]
         assert e.value.code == "llm_unavailable"
     with Server(llm=ScriptedLanguageModel(["one two three four"], fail_after_tokens=2)) as server:
         got = []
         with pytest.raises(openai.APIError) as mid:
-            for chunk in server.sdk().chat.completions.create(model="rag:kb", messages=Q, stream=True):  # type: ignore[arg-type]
+            for chunk in server.sdk().chat.completions.create(model="rag:kb", messages=Q, stream=True):
                 got.append(chunk.choices[0].delta.content or "")
         assert "".join(got) == "one two "
         assert mid.value.code == "llm_unavailable"

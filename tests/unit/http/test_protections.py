@@ -4,25 +4,17 @@ the body-read timeout (the guard's part; the server's own timeouts are in tests/
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
+from litestar.types import HTTPReceiveMessage
 
 from autbot.domain.errors import ConfigurationError
-from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.http.errors.transport import RequestTimeout
 from autbot.entrypoints.http.middleware.guard import HostPolicy, parse_host, timed_receive
 from autbot.entrypoints.settings import load_settings
-from tests.support.http import LOOPBACK_BASE_URL, loopback_client
+from tests.support.app_client import LOOPBACK_BASE_URL, AppClient, app_client, fake_settings
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-}
 DOC = {"documents": [{"id": "d", "text": "Some words."}]}
 UPLOAD = [("files", ("a.txt", b"alpha file text", "text/plain"))]
 SECURITY_HEADERS = {
@@ -30,17 +22,6 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
 }
-
-
-def app_client(server: dict[str, Any] | None = None, **kwargs: Any) -> TestClient:  # type: ignore[type-arg]
-    settings = load_settings("local", env={}, overrides={**FAKES, "server": server or {}})
-    return loopback_client(create_app(settings), **kwargs)
-
-
-@pytest.fixture
-def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
-    with app_client() as c:
-        yield c
 
 
 def code_of(r: Any) -> str:
@@ -52,7 +33,7 @@ def code_of(r: Any) -> str:
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""])
-def test_json_routes_refuse_other_media_types(client: TestClient, content_type: str) -> None:  # type: ignore[type-arg]
+def test_json_routes_refuse_other_media_types(client: AppClient, content_type: str) -> None:
     headers = {"content-type": content_type} if content_type else {}
     r = client.post("/v1/collections/kb/documents", content=b'{"documents":[{"text":"x"}]}', headers=headers)
     assert (r.status_code, code_of(r)) == (415, "unsupported_media_type")
@@ -61,14 +42,14 @@ def test_json_routes_refuse_other_media_types(client: TestClient, content_type: 
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "application/x+json"])
-def test_json_routes_accept_json(client: TestClient, content_type: str) -> None:  # type: ignore[type-arg]
+def test_json_routes_accept_json(client: AppClient, content_type: str) -> None:
     r = client.post(
         "/v1/collections/kb/documents", content=b'{"documents":[{"text":"x"}]}', headers={"content-type": content_type}
     )
     assert r.status_code == 201, r.text
 
 
-def test_upload_route_accepts_only_multipart(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_upload_route_accepts_only_multipart(client: AppClient) -> None:
     r = client.post("/v1/collections/kb/files", json=DOC)
     assert (r.status_code, code_of(r)) == (415, "unsupported_media_type")
     assert r.json()["details"]["accepted"] == ["multipart/form-data"]
@@ -86,7 +67,7 @@ def test_upload_route_accepts_only_multipart(client: TestClient) -> None:  # typ
         {"Sec-Fetch-Site": "none"},  # typed by the user
     ],
 )
-def test_same_origin_uploads_pass(client: TestClient, headers: dict[str, str]) -> None:  # type: ignore[type-arg]
+def test_same_origin_uploads_pass(client: AppClient, headers: dict[str, str]) -> None:
     r = client.post("/v1/collections/kb/files", files=UPLOAD, headers=headers)
     assert r.status_code == 201, r.text
 
@@ -104,7 +85,7 @@ def test_same_origin_uploads_pass(client: TestClient, headers: dict[str, str]) -
     ],
 )
 def test_cross_origin_uploads_without_a_key_are_refused(
-    client: TestClient,  # type: ignore[type-arg]
+    client: AppClient,
     headers: dict[str, str],
 ) -> None:
     r = client.post("/v1/collections/kb/files", files=UPLOAD, headers=headers)
@@ -113,14 +94,14 @@ def test_cross_origin_uploads_without_a_key_are_refused(
 
 
 @pytest.mark.parametrize("key_header", [{"Authorization": "Bearer abk_x"}, {"X-API-Key": "abk_x"}])
-def test_a_presented_key_is_left_to_authentication(client: TestClient, key_header: dict[str, str]) -> None:  # type: ignore[type-arg]
+def test_a_presented_key_is_left_to_authentication(client: AppClient, key_header: dict[str, str]) -> None:
     """A browser never adds these headers to a cross-site form post; the auth middleware judges the key."""
     r = client.post("/v1/collections/kb/files", files=UPLOAD, headers={"Origin": "https://evil.example", **key_header})
     assert r.status_code != 403 or code_of(r) != "csrf_rejected"
 
 
 def test_listed_cors_origins_may_upload() -> None:
-    with app_client({"cors_origins": ["https://app.example"]}) as c:
+    with app_client(fake_settings(server={"cors_origins": ["https://app.example"]})) as c:
         r = c.post("/v1/collections/kb/files", files=UPLOAD, headers={"Origin": "https://app.example"})
         assert r.status_code == 201, r.text
         r = c.post("/v1/collections/kb/files", files=UPLOAD, headers={"Origin": "https://evil.example"})
@@ -133,12 +114,12 @@ def test_listed_cors_origins_may_upload() -> None:
 @pytest.mark.parametrize(
     "host", ["127.0.0.1", "127.0.0.1:8000", "localhost", "localhost:1234", "[::1]:8000", "LOCALHOST."]
 )
-def test_loopback_names_are_allowed_by_default(client: TestClient, host: str) -> None:  # type: ignore[type-arg]
+def test_loopback_names_are_allowed_by_default(client: AppClient, host: str) -> None:
     assert client.get("/health", headers={"Host": host}).status_code == 200
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost@evil", ""])
-def test_other_hosts_are_refused(client: TestClient, host: str) -> None:  # type: ignore[type-arg]
+def test_other_hosts_are_refused(client: AppClient, host: str) -> None:
     for r in (
         client.get("/v1/collections", headers={"Host": host}),
         client.post("/v1/collections/kb/documents", json=DOC, headers={"Host": host}),
@@ -149,7 +130,7 @@ def test_other_hosts_are_refused(client: TestClient, host: str) -> None:  # type
 
 
 def test_listed_hosts_match_their_port_or_any_port() -> None:
-    with app_client({"allowed_hosts": ["api.example", "admin.example:8443"]}) as c:
+    with app_client(fake_settings(server={"allowed_hosts": ["api.example", "admin.example:8443"]})) as c:
         assert c.get("/v1/collections", headers={"Host": "api.example:1"}).status_code == 200
         assert c.get("/v1/collections", headers={"Host": "admin.example:8443"}).status_code == 200
         assert code_of(c.get("/v1/collections", headers={"Host": "admin.example:8444"})) == "invalid_host"
@@ -157,14 +138,14 @@ def test_listed_hosts_match_their_port_or_any_port() -> None:
         assert code_of(c.get("/v1/collections", headers={"Host": "localhost"})) == "invalid_host"
 
 
-def test_probes_answer_any_host(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_probes_answer_any_host(client: AppClient) -> None:
     """Orchestrators probe by IP address (Host: 10.1.2.3:8000)."""
     assert client.get("/health", headers={"Host": "10.1.2.3:8000"}).status_code == 200
     assert client.get("/ready", headers={"Host": "10.1.2.3:8000"}).status_code == 200
 
 
 def test_star_turns_the_host_check_off_only_on_loopback() -> None:
-    with app_client({"allowed_hosts": ["*"]}) as c:
+    with app_client(fake_settings(server={"allowed_hosts": ["*"]})) as c:
         assert c.get("/v1/collections", headers={"Host": "anything.example"}).status_code == 200
     with pytest.raises(ConfigurationError, match=r"server\.allowed_hosts"):
         load_settings("local", env={}, overrides={"server": {"host": "0.0.0.0", "allowed_hosts": ["*"]}})
@@ -190,11 +171,11 @@ def test_host_parsing() -> None:
 # --- CORS ------------------------------------------------------------------------------------------
 
 
-def test_preflights_get_no_allow_headers_unless_the_origin_is_listed(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_preflights_get_no_allow_headers_unless_the_origin_is_listed(client: AppClient) -> None:
     preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     r = client.options("/v1/collections/kb/search", headers=preflight)
     assert not [h for h in r.headers if h.startswith("access-control-")]
-    with app_client({"cors_origins": ["https://app.example"]}) as c:
+    with app_client(fake_settings(server={"cors_origins": ["https://app.example"]})) as c:
         r = c.options("/v1/collections/kb/search", headers=preflight)
         assert not [h for h in r.headers if h.startswith("access-control-allow-origin")]
         assert r.status_code >= 400
@@ -206,7 +187,7 @@ def test_preflights_get_no_allow_headers_unless_the_origin_is_listed(client: Tes
 # --- security headers --------------------------------------------------------------------------------
 
 
-def test_every_response_carries_the_security_headers(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_every_response_carries_the_security_headers(client: AppClient) -> None:
     responses = {
         "200": client.get("/health"),
         "201": client.post("/v1/collections/kb/documents", json=DOC),
@@ -228,7 +209,7 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
         assert "script-src" not in r.headers["content-security-policy"], name
 
 
-def test_the_docs_page_gets_a_policy_that_lets_it_load(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_the_docs_page_gets_a_policy_that_lets_it_load(client: AppClient) -> None:
     for path in ("/schema", "/schema/swagger"):
         r = client.get(path)
         assert r.status_code == 200
@@ -248,7 +229,7 @@ def test_the_docs_page_gets_a_policy_that_lets_it_load(client: TestClient) -> No
 async def test_a_body_that_does_not_arrive_in_time_is_a_request_timeout() -> None:
     stalled = asyncio.Event()
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> HTTPReceiveMessage:
         await stalled.wait()  # never set: a client that sent its headers and then nothing
         return {"type": "http.request", "body": b"", "more_body": False}
 
@@ -257,21 +238,21 @@ async def test_a_body_that_does_not_arrive_in_time_is_a_request_timeout() -> Non
 
 
 async def test_the_deadline_covers_the_whole_body_then_lets_go() -> None:
-    parts = [
+    parts: list[HTTPReceiveMessage] = [
         {"type": "http.request", "body": b"a", "more_body": True},
         {"type": "http.request", "body": b"b", "more_body": False},
     ]
     disconnect = asyncio.Event()
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> HTTPReceiveMessage:
         if parts:
             return parts.pop(0)
         await disconnect.wait()  # after the body: a streaming response waits here for the client to leave
         return {"type": "http.disconnect"}
 
     wrapped = timed_receive(receive, 0.05)
-    assert (await wrapped())["body"] == b"a"
-    assert (await wrapped())["body"] == b"b"
+    assert (await wrapped()).get("body") == b"a"
+    assert (await wrapped()).get("body") == b"b"
     waiting = asyncio.ensure_future(wrapped())
     await asyncio.sleep(0.2)  # longer than the body deadline: no timeout once the body is complete
     assert not waiting.done()

@@ -17,18 +17,9 @@ from typing import Any
 from litestar.testing import TestClient
 
 from autbot.adapters.keys.memory import InMemoryKeyStore
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest
-from tests.support.http import loopback_client
+from tests.support.app_client import LOOPBACK_BASE_URL, AppClient, app_client, fake_settings
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-    "sessions": {"backend": "memory"},
-}
 DOC = {"documents": [{"id": "eiffel", "text": "The Eiffel Tower is 330 metres tall."}]}
 HIGH = "1000/hour"
 
@@ -41,11 +32,10 @@ class World:
         self.narrow = create(CreateKeyRequest(name="narrow", scopes=("query",), collections=("other",))).key
         self.ingest_only = create(CreateKeyRequest(name="writer", scopes=("ingest",))).key
         self.reader = create(CreateKeyRequest(name="reader", scopes=("query",))).key
-        overrides = {**FAKES, "limits": limits, "sessions": {**FAKES["sessions"], **(sessions or {})}}
-        self.app = create_app(load_settings("local", env={}, overrides=overrides), overrides={"key_store": self.keys})
+        self.settings = fake_settings(limits=limits, sessions=sessions or {})
 
-    def client(self) -> TestClient:  # type: ignore[type-arg]
-        return loopback_client(self.app)
+    def client(self) -> AppClient:
+        return app_client(self.settings, overrides={"key_store": self.keys})
 
 
 def h(key: str) -> dict[str, str]:
@@ -193,6 +183,6 @@ def test_a_gate_counts_once_and_a_route_that_never_charges_is_still_counted() ->
         middleware=[DefineMiddleware(RateLimitMiddleware, limiter=limiter)],
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    with loopback_client(app) as c:
+    with TestClient(app, base_url=LOOPBACK_BASE_URL) as c:
         assert c.post("/twice").headers["ratelimit-remaining"] == "3"
         assert c.post("/forgets").headers["ratelimit-remaining"] == "4"  # counted as its response starts

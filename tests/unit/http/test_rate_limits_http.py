@@ -9,37 +9,23 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar.testing import TestClient
+from litestar.routes import HTTPRoute
 
 from autbot.adapters.keys.memory import InMemoryKeyStore
 from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.domain.quotas import LIMITED_ROUTES
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest
-from tests.support.http import LOOPBACK_BASE_URL, loopback_client
+from tests.support.app_client import LOOPBACK_BASE_URL, AppClient, app_client, fake_app, fake_settings
 from tests.support.processes import free_port
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-}
 DOC = {"documents": [{"id": "eiffel", "text": "The Eiffel Tower is 330 metres tall."}]}
 SEARCH = {"query": "How tall is the tower?"}
 QUESTION = {"question": "How tall is the Eiffel Tower?"}
 
 
-def _app(overrides: dict[str, Any] | None = None, *, limits: dict[str, Any], **sections: Any) -> Any:
-    settings = load_settings("local", env={}, overrides={**FAKES, "limits": limits, **sections})
-    return create_app(settings, overrides=overrides)
-
-
 @pytest.fixture
-def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
-    app = _app(limits={"search": "3/hour", "query": "2/hour", "ingest": "5/hour"})
-    with loopback_client(app) as c:
+def client() -> Iterator[AppClient]:
+    with app_client(fake_settings(limits={"search": "3/hour", "query": "2/hour", "ingest": "5/hour"})) as c:
         assert c.post("/v1/collections/kb/documents", json=DOC).status_code == 201
         yield c
 
@@ -52,7 +38,7 @@ def _problem(r: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
-def test_a_limited_route_counts_down_then_answers_429_with_retry_after(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_a_limited_route_counts_down_then_answers_429_with_retry_after(client: AppClient) -> None:
     seen = []
     for _ in range(3):
         r = client.post("/v1/collections/kb/search", json=SEARCH)
@@ -70,7 +56,7 @@ def test_a_limited_route_counts_down_then_answers_429_with_retry_after(client: T
     assert int(r.headers["ratelimit-reset"]) <= int(r.headers["retry-after"])
 
 
-def test_each_route_has_its_own_limit_and_unlimited_routes_are_untouched(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_each_route_has_its_own_limit_and_unlimited_routes_are_untouched(client: AppClient) -> None:
     for _ in range(3):
         client.post("/v1/collections/kb/search", json=SEARCH)
     assert client.post("/v1/collections/kb/search", json=SEARCH).status_code == 429
@@ -82,16 +68,19 @@ def test_each_route_has_its_own_limit_and_unlimited_routes_are_untouched(client:
     assert "ratelimit-limit" not in r.headers
 
 
-def test_a_refused_stream_is_a_plain_429_before_any_event(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_a_refused_stream_is_a_plain_429_before_any_event(client: AppClient) -> None:
     for _ in range(2):
         assert client.post("/v1/collections/kb/query", json={**QUESTION, "stream": True}).status_code == 200
     _problem(client.post("/v1/collections/kb/query", json={**QUESTION, "stream": True}), 429, "rate_limited")
 
 
 def test_every_limited_route_names_a_configured_limit() -> None:
-    app = _app(limits={})
+    app = fake_app(fake_settings(limits={}))
     limited = {
-        (frozenset(h.http_methods), r.path): h.opt.get("rate_limit") for r in app.routes for h in r.route_handlers
+        (frozenset(h.http_methods), r.path): h.opt.get("rate_limit")
+        for r in app.routes
+        if isinstance(r, HTTPRoute)
+        for h in r.route_handlers
     }
     named = {k: v for k, v in limited.items() if v}
     assert set(named.values()) <= set(LIMITED_ROUTES)  # each has its own rate setting
@@ -111,8 +100,7 @@ def test_each_key_has_its_own_count() -> None:
     create = CreateKey(keys=store).execute
     a = create(CreateKeyRequest(name="team-a", scopes=("query", "ingest"))).key
     b = create(CreateKeyRequest(name="team-b", scopes=("query",))).key
-    app = _app({"key_store": store}, limits={"search": "2/hour"})
-    with loopback_client(app) as c:
+    with app_client(fake_settings(limits={"search": "2/hour"}), overrides={"key_store": store}) as c:
         c.post("/v1/collections/kb/documents", json=DOC, headers={"Authorization": f"Bearer {a}"})
 
         def search(key: str) -> int:
@@ -125,7 +113,7 @@ def test_each_key_has_its_own_count() -> None:
 
 
 def test_limits_can_be_switched_off() -> None:
-    with loopback_client(_app(limits={"enabled": False, "search": "1/hour"})) as c:
+    with app_client(fake_settings(limits={"enabled": False, "search": "1/hour"})) as c:
         c.post("/v1/collections/kb/documents", json=DOC)
         rs = [c.post("/v1/collections/kb/search", json=SEARCH) for _ in range(3)]
         assert [r.status_code for r in rs] == [200, 200, 200]
@@ -133,7 +121,7 @@ def test_limits_can_be_switched_off() -> None:
 
 
 def test_a_spent_token_budget_is_429_with_the_reset_time() -> None:
-    with loopback_client(_app(limits={"daily_tokens_per_key": 1})) as c:
+    with app_client(fake_settings(limits={"daily_tokens_per_key": 1})) as c:
         c.post("/v1/collections/kb/documents", json=DOC)
         assert c.post("/v1/collections/kb/query", json=QUESTION).status_code == 200  # crosses the budget
         for body in (QUESTION, {**QUESTION, "stream": True}):
@@ -145,12 +133,12 @@ def test_a_spent_token_budget_is_429_with_the_reset_time() -> None:
 
 
 async def test_generations_beyond_the_queue_get_503_server_busy_at_once() -> None:
-    app = _app(
-        {"llm": ScriptedLanguageModel(token_delay_s=0.05)},
-        limits={"query": "100/minute"},
-        llm={**FAKES["llm"], "max_concurrent": 1, "max_queue": 1},
+    app = fake_app(
+        fake_settings(limits={"query": "100/minute"}, llm={"max_concurrent": 1, "max_queue": 1}),
+        overrides={"llm": ScriptedLanguageModel(token_delay_s=0.05)},
     )
-    transport = httpx.ASGITransport(app=app)  # requests run concurrently in this event loop
+    # requests run concurrently in this event loop; httpx types its ASGI app looser than Litestar's __call__
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url=LOOPBACK_BASE_URL) as c:
         await c.post("/v1/collections/kb/documents", json=DOC)
         rs = await asyncio.gather(*(c.post("/v1/collections/kb/query", json=QUESTION) for _ in range(4)))
@@ -163,7 +151,7 @@ async def test_generations_beyond_the_queue_get_503_server_busy_at_once() -> Non
 def test_redis_down_serves_requests_under_the_process_limit_and_refuses_budgets() -> None:
     dead = {"url": f"redis://127.0.0.1:{free_port()}/0"}
     limits = {"storage": "redis", "search": "2/hour", "daily_tokens_per_key": 1000}
-    with loopback_client(_app(limits=limits, redis=dead)) as c:
+    with app_client(fake_settings(limits=limits, redis=dead)) as c:
         assert c.post("/v1/collections/kb/documents", json=DOC).status_code == 201
         assert [c.post("/v1/collections/kb/search", json=SEARCH).status_code for _ in range(3)] == [200, 200, 429]
         r = c.post("/v1/collections/kb/query", json=QUESTION)
@@ -173,6 +161,7 @@ def test_redis_down_serves_requests_under_the_process_limit_and_refuses_budgets(
 
 def test_redis_down_can_refuse_limited_routes() -> None:
     dead = {"url": f"redis://127.0.0.1:{free_port()}/0"}
-    with loopback_client(_app(limits={"storage": "redis", "requests_on_redis_failure": "closed"}, redis=dead)) as c:
+    closed = {"storage": "redis", "requests_on_redis_failure": "closed"}
+    with app_client(fake_settings(limits=closed, redis=dead)) as c:
         _problem(c.post("/v1/collections/kb/search", json=SEARCH), 503, "rate_limiter_unavailable")
         assert c.get("/v1/collections").status_code == 200  # unlimited routes do not need Redis

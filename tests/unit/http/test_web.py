@@ -5,30 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
-from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.http.web.routes import PAGE_CSP, WEB_DIR
-from autbot.entrypoints.settings import load_settings
-from tests.support.http import loopback_client
+from tests.support.app_client import AppClient, app_client, fake_settings
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake"},
-    "auth": {"keys_backend": "memory"},
-}
 REFERENCES = re.compile(r"""(?:src|href)=["']([^"']+)["']|(?:from|import)\s+["']([^"']+)["']""")
 EXTERNAL = re.compile(r"""["'(](?:https?:)?//[a-z0-9.-]+""", re.IGNORECASE)
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
-    settings = load_settings("local", env={}, overrides={**FAKES, "auth": {"keys_backend": "memory", "required": True}})
-    with loopback_client(create_app(settings)) as c:
+def client() -> Iterator[AppClient]:
+    with app_client(fake_settings(auth={"required": True})) as c:
         yield c
 
 
@@ -36,7 +25,7 @@ def references(text: str) -> list[str]:
     return [a or b for a, b in REFERENCES.findall(text)]
 
 
-def test_the_page_is_served_with_its_strict_policy_and_needs_no_key(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_the_page_is_served_with_its_strict_policy_and_needs_no_key(client: AppClient) -> None:
     r = client.get("/")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
@@ -51,7 +40,7 @@ def test_the_page_is_served_with_its_strict_policy_and_needs_no_key(client: Test
     assert client.get("/v1/collections").status_code == 401  # the API still needs the key the page asks for
 
 
-def test_every_asset_the_page_references_is_served_from_here(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_every_asset_the_page_references_is_served_from_here(client: AppClient) -> None:
     pending, seen = ["/"], set()
     while pending:
         path = pending.pop()
@@ -76,7 +65,7 @@ CONTENT_TYPES = {".js": "javascript", ".css": "text/css"}
 
 
 @pytest.mark.parametrize("path", DOCS_PAGES)
-def test_the_docs_pages_load_only_from_this_server(client: TestClient, path: str) -> None:  # type: ignore[type-arg]
+def test_the_docs_pages_load_only_from_this_server(client: AppClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")

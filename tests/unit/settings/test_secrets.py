@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from typing import Any
 
 import pytest
 
@@ -16,13 +15,8 @@ from autbot.entrypoints.bootstrap.secrets import check_required_secrets, refresh
 from autbot.entrypoints.cli import main
 from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.settings import load_settings
+from tests.support.app_client import fake_settings
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake"},
-    "auth": {"keys_backend": "memory"},
-}
 OPENAI = {"llm": {"backend": "openai", "openai": {"base_url": "https://api.openai.com/v1"}}}
 
 
@@ -61,7 +55,7 @@ def test_secret_names_are_validated() -> None:
 
 
 def test_create_app_refuses_to_start_without_a_required_secret() -> None:
-    s = load_settings("local", env={}, overrides={**FAKES, "secrets": {"required": ["must_exist_canary"]}})
+    s = fake_settings(secrets={"required": ["must_exist_canary"]})
     with pytest.raises(MissingSecret, match="must_exist_canary"):
         create_app(s)
     create_app(s, overrides={"secrets": StaticSecretStore({"must_exist_canary": "v"})})

@@ -80,7 +80,7 @@ def test_authenticate_open_locally_until_a_key_exists() -> None:
     with pytest.raises(Unauthorized):
         auth.execute(AuthenticateRequest(key=None))
     principal = auth.execute(AuthenticateRequest(key=created.key))
-    assert (principal.name, principal.scopes, principal.authenticated) == ("ci", {Scope.QUERY}, True)
+    assert (principal.name, principal.scopes, principal.authenticated) == ("ci", frozenset({Scope.QUERY}), True)
 
 
 def test_authenticate_refuses_every_bad_key_alike() -> None:
@@ -131,7 +131,7 @@ def test_key_use_cases() -> None:
     store = InMemoryKeyStore()
     create = CreateKey(keys=store, clock=lambda: 5.0)
     made = create.execute(CreateKeyRequest(name="reader", scopes=("query",), collections=("kb", "docs")))
-    assert made.record.collections == {"kb", "docs"}
+    assert made.record.collections == frozenset({"kb", "docs"})
     assert made.record.created_at == 5.0
     with pytest.raises(Conflict):
         create.execute(CreateKeyRequest(name="reader", scopes=("query",)))

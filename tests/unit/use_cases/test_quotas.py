@@ -111,12 +111,12 @@ async def test_the_model_usage_is_charged_to_the_caller_and_a_spent_budget_refus
     used = answer.usage.prompt_tokens + answer.usage.completion_tokens
     assert used > 0
     assert await budget.spent("key:a", "2026-11-05") == used  # the crossing answer completes
-    calls = len(w.llm.calls)  # type: ignore[attr-defined]
+    calls = len(w.llm.calls)
     with pytest.raises(BudgetExhausted):
         await w.answer.execute(_as(request, "key:a"))
     with pytest.raises(BudgetExhausted):
         await anext(aiter(w.stream.execute(_as(request, "key:a"))))
-    assert len(w.llm.calls) == calls  # type: ignore[attr-defined]
+    assert len(w.llm.calls) == calls
     assert (await w.answer.execute(_as(request, "key:b"))).text  # another caller has its own budget
     assert (await w.answer.execute(request)).text  # no caller (internal): no budget
 

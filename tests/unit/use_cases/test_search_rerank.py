@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from autbot.domain import limits
 from autbot.domain.auth import ANONYMOUS
@@ -68,7 +69,7 @@ def test_without_a_reranker_the_flag_changes_nothing() -> None:
     request = SearchRequest(
         principal=ANONYMOUS, collection="kb", query="penguin fact", retrieval=RetrievalOptions(top_k=4)
     )
-    assert world.search.execute(request) == world.search.execute(SearchRequest(**{**_fields(request), "rerank": True}))
+    assert world.search.execute(request) == world.search.execute(replace(request, rerank=True))
 
 
 def test_the_configured_fusion_is_used_by_hybrid_search() -> None:
@@ -88,7 +89,3 @@ def test_the_configured_fusion_is_used_by_hybrid_search() -> None:
 
     assert scores(Fusion.RELATIVE_SCORE) != scores(Fusion.RECIPROCAL_RANK)
     assert scores(Fusion.RECIPROCAL_RANK)[0] <= 1.0
-
-
-def _fields(request: SearchRequest) -> dict[str, object]:
-    return {name: getattr(request, name) for name in request.__dataclass_fields__}

@@ -3,24 +3,13 @@ its sessions; sessions stored under a name before this are re-owned by the key t
 
 from __future__ import annotations
 
-from typing import Any
-
 from autbot.adapters.keys.memory import InMemoryKeyStore
 from autbot.adapters.sessions.memory import InMemorySessionStore
 from autbot.domain.sessions import Session, new_session_id
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest, RevokeKey, RevokeKeyRequest
 from autbot.use_cases.session_owners import AdoptNamedSessions, AdoptNamedSessionsRequest
-from tests.support.http import loopback_client
+from tests.support.app_client import app_client
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake", "min_vector_score": 0.0},
-    "auth": {"keys_backend": "memory"},
-    "sessions": {"backend": "memory"},
-}
 DOC = {"documents": [{"id": "eiffel", "text": "The Eiffel Tower is 330 metres tall."}]}
 
 
@@ -31,8 +20,7 @@ def bearer(key: str) -> dict[str, str]:
 def test_a_key_re_created_with_a_revoked_keys_name_sees_none_of_its_sessions() -> None:
     keys = InMemoryKeyStore()
     first = CreateKey(keys=keys).execute(CreateKeyRequest(name="alice", scopes=("admin",))).key
-    app = create_app(load_settings("local", env={}, overrides=FAKES), overrides={"key_store": keys})
-    with loopback_client(app) as c:
+    with app_client(overrides={"key_store": keys}) as c:
         assert c.post("/v1/collections/kb/documents", json=DOC, headers=bearer(first)).status_code == 201
         created = c.post("/v1/sessions", json={"collection": "kb", "title": "private"}, headers=bearer(first))
         assert created.status_code == 201

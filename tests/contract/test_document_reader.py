@@ -1,19 +1,14 @@
-"""Contracts of the small ports: DocumentReader, TextSplitter, SecretStore."""
+"""The DocumentReader contract: the multi-format reader, with PDFs parsed in process and in worker processes."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from autbot.adapters.readers.budget import ParseLimits
 from autbot.adapters.readers.multi_format import MultiFormatDocumentReader
 from autbot.adapters.readers.runners import InProcessParseRunner, ParseRunner, ProcessParseRunner
-from autbot.adapters.secrets.stores import EnvSecretStore, FileSecretStore, StaticSecretStore
-from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
 from autbot.domain.errors import (
     DocumentTooLarge,
     DocumentUnparseable,
@@ -24,8 +19,6 @@ from autbot.domain.errors import (
     UnsupportedMediaType,
 )
 from autbot.ports.document_reader import DocumentReader
-from autbot.ports.secret_store import SecretStore
-from autbot.ports.text_splitter import TextSplitter
 from tests.support.documents import make_pdf, pdf_bomb, pdf_deeply_nested, pdf_many_pages, pdf_text_bomb
 
 RUNNERS = ["in_process", pytest.param("worker_process", marks=pytest.mark.slow)]
@@ -110,78 +103,3 @@ def test_hostile_pdfs_are_refused_within_budget(kind: str) -> None:
         with pytest.raises(ParseBudgetExceeded):  # within the byte limits, minutes of CPU: the worker is killed
             slow.read(pdf_text_bomb(), media_type=None, filename="x.pdf")
     assert read(make_pdf("Still reading after all that")) == "Still reading after all that"
-
-
-@pytest.fixture(params=["llama_index"])
-def splitter(request: pytest.FixtureRequest) -> TextSplitter:
-    return LlamaIndexTextSplitter(chunk_size=64, chunk_overlap=8)
-
-
-def test_splitter_contract(splitter: TextSplitter) -> None:
-    assert isinstance(splitter, TextSplitter)
-    assert splitter.split("One short sentence.") == ["One short sentence."]
-    long = " ".join(f"Sentence number {i} talks about topic {i % 7}." for i in range(200))
-    chunks = splitter.split(long)
-    assert len(chunks) > 5
-    assert all(c.strip() for c in chunks)
-    assert chunks[0].startswith("Sentence number 0")
-    assert chunks[-1].endswith("topic 3.")
-
-
-@dataclass
-class SecretSource:
-    store: SecretStore
-    write: Callable[[str, str | None], None]
-    """Change a secret where the operator would (``None`` removes it): a rotation."""
-
-
-@pytest.fixture(params=["static", "env", "file"])
-def source(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SecretSource:
-    if request.param == "static":
-        static = StaticSecretStore({"api_key": "s3cret"})
-        return SecretSource(static, static.set)
-    if request.param == "env":
-
-        def setenv(name: str, value: str | None) -> None:
-            if value is None:
-                monkeypatch.delenv(f"AUTBOT_SECRET_{name.upper()}", raising=False)
-            else:
-                monkeypatch.setenv(f"AUTBOT_SECRET_{name.upper()}", value)
-
-        setenv("api_key", "s3cret")
-        return SecretSource(EnvSecretStore(), setenv)
-
-    def write_file(name: str, value: str | None) -> None:
-        target = tmp_path / name
-        if value is None:
-            target.unlink(missing_ok=True)
-            return
-        fresh = tmp_path / f".{name}.new"  # replaced atomically, as Kubernetes and `mv` do
-        fresh.write_text(value + "\n")
-        fresh.replace(target)
-
-    write_file("api_key", "s3cret")
-    return SecretSource(FileSecretStore(directory=str(tmp_path)), write_file)
-
-
-def test_secret_store_contract(source: SecretSource) -> None:
-    secrets = source.store
-    assert isinstance(secrets, SecretStore)
-    assert secrets.get("api_key") == "s3cret"
-    assert secrets.get("missing") is None
-    assert "s3cret" not in repr(secrets)
-
-
-def test_a_rotated_secret_is_seen_by_the_next_get(source: SecretSource) -> None:
-    secrets = source.store
-    assert secrets.get("api_key") == "s3cret"
-    source.write("api_key", "n3w-s3cret")
-    assert secrets.get("api_key") == "n3w-s3cret"  # no restart, no refresh needed
-    source.write("api_key", "")
-    assert secrets.get("api_key") is None  # empty is missing
-    source.write("api_key", None)
-    assert secrets.get("api_key") is None
-    source.write("api_key", "back")
-    secrets.refresh()
-    assert secrets.get("api_key") == "back"
-    assert "back" not in repr(secrets)
