@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
@@ -73,3 +74,23 @@ def ask(
         max_tokens=max_tokens,
         temperature=temperature,
     )
+
+
+class ListStore:
+    """A store whose layout is the list of steps applied to it, with the version recorded beside it."""
+
+    def __init__(self, store: str, steps: Sequence[str], version: int = 0) -> None:
+        self.store = store
+        self.steps = list(steps)
+        self.recorded = version
+        self.applied: list[int] = []
+
+    def version(self) -> int:
+        return self.recorded
+
+    def apply(self, step: int) -> bool:
+        if self.recorded != step:
+            return False
+        self.applied.append(step)
+        self.recorded = step + 1
+        return True

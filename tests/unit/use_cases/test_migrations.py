@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,26 +10,7 @@ from autbot import __version__
 from autbot.domain.errors import MigrationRequired, SchemaTooNew
 from autbot.domain.schema_versions import plan
 from autbot.use_cases.migrations import MigrateStores, open_current
-
-
-class ListStore:
-    """A store whose layout is the list of steps applied to it, with the version recorded beside it."""
-
-    def __init__(self, store: str, steps: Sequence[str], version: int = 0) -> None:
-        self.store = store
-        self.steps = list(steps)
-        self.recorded = version
-        self.applied: list[int] = []
-
-    def version(self) -> int:
-        return self.recorded
-
-    def apply(self, step: int) -> bool:
-        if self.recorded != step:
-            return False
-        self.applied.append(step)
-        self.recorded = step + 1
-        return True
+from tests.support.fakes import ListStore
 
 
 def test_a_plan_lists_the_steps_still_to_run_in_order() -> None:
