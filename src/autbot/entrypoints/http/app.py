@@ -19,10 +19,12 @@ from autbot.entrypoints.bootstrap.instruments import instrument
 from autbot.entrypoints.bootstrap.secrets import check_required_secrets, refresh_on_sighup
 from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.lean import LeanLitestar
+from autbot.entrypoints.http.middleware.audit import AuditedApp
 from autbot.entrypoints.http.middleware.auth import AuthMiddleware, principal_of
 from autbot.entrypoints.http.middleware.guard import RequestGuard, RequestPolicy
 from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware
 from autbot.entrypoints.http.middleware.security_headers import SecurityHeaders
+from autbot.entrypoints.http.routes.audit import AuditController
 from autbot.entrypoints.http.routes.collections import CollectionController
 from autbot.entrypoints.http.routes.health import HealthController
 from autbot.entrypoints.http.routes.metrics import MetricsController
@@ -131,6 +133,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             ModelsController,
             EmbeddingsController,
             SessionController,
+            AuditController,
             *page_routes(),  # the web page at / and its files (web.py)
             docs_assets(),
             *([MetricsController] if settings.metrics.enabled and not settings.metrics.port else []),
@@ -163,8 +166,10 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         ),
         debug=False,
     )
-    # outermost: security headers on every response (handlers, problems, router 404/405, preflights)
-    app.asgi_handler = SecurityHeaders(ObservedApp(app.asgi_handler, telemetry, access_log=settings.logging.access_log))
+    # outermost: security headers on every response (handlers, problems, router 404/405, preflights); inside the
+    # request id, one audit record per audited route, whatever its outcome
+    audited = AuditedApp(app.asgi_handler, container.record_audit())
+    app.asgi_handler = SecurityHeaders(ObservedApp(audited, telemetry, access_log=settings.logging.access_log))
     return app
 
 
