@@ -81,15 +81,27 @@ class Call:
 
 
 CALLS = [
-    Call(AuditAction.DOCUMENTS_INGEST, "POST", "/v1/collections/kb/documents", "ingest",
-         json={"documents": [{"id": "d2", "text": SECRET_TEXT}]}, document_ids=("d2",)),  # fmt: skip
+    Call(
+        AuditAction.DOCUMENTS_INGEST,
+        "POST",
+        "/v1/collections/kb/documents",
+        "ingest",
+        json={"documents": [{"id": "d2", "text": SECRET_TEXT}]},
+        document_ids=("d2",),
+    ),
     Call(AuditAction.FILES_INGEST, "POST", "/v1/collections/kb/files", "ingest", files=True, document_ids=("n.txt",)),
     Call(AuditAction.DOCUMENT_DELETE, "DELETE", "/v1/collections/kb/documents/d1", "ingest", document_ids=("d1",)),
     Call(AuditAction.COLLECTION_DELETE, "DELETE", "/v1/collections/kb"),
     Call(AuditAction.SESSION_CREATE, "POST", "/v1/sessions", "query", json={"collection": "kb"}),
     Call(AuditAction.SESSION_DELETE, "DELETE", "/v1/sessions/{sid}", "query", collection=None),
-    Call(AuditAction.SESSION_MESSAGE, "POST", "/v1/sessions/{sid}/messages", "query", json={"question": QUESTION},
-         collection=None),  # fmt: skip
+    Call(
+        AuditAction.SESSION_MESSAGE,
+        "POST",
+        "/v1/sessions/{sid}/messages",
+        "query",
+        json={"question": QUESTION},
+        collection=None,
+    ),
     Call(AuditAction.METRICS_READ, "GET", "/metrics", collection=None),
     Call(AuditAction.AUDIT_READ, "GET", "/v1/audit", collection=None),
 ]
@@ -185,7 +197,8 @@ def test_filters_and_pages(world: World) -> None:
         return r.json()
 
     page = get(action="documents.ingest", collection="other", limit=3)
-    assert page["total"] == 4 and len(page["records"]) == 3
+    assert page["total"] == 4
+    assert len(page["records"]) == 3
     rest = get(action="documents.ingest", collection="other", limit=3, offset=3)
     ids = [r["document_ids"][0] for r in page["records"] + rest["records"]]
     assert ids == ["o3", "o2", "o1", "o0"]  # newest first, each once
@@ -233,4 +246,3 @@ def test_audit_actions_each_have_a_route_or_a_cli_command() -> None:
     http = {c.action for c in CALLS}
     cli = {AuditAction.KEY_CREATE, AuditAction.KEY_REVOKE, AuditAction.KEYS_LIST}
     assert http | cli == set(AuditAction)
-
