@@ -57,6 +57,7 @@ def test_a_record_comes_back_whole(log: AuditLog) -> None:
         outcome="document_not_found",
         collection="kb",
         document_ids=("d1", "d2"),
+        target="session:s1",
         request_id="rid-1",
         client="127.0.0.1",
         issuer="https://idp.example",

@@ -60,6 +60,8 @@ class AuditRecord:
     """``ok`` or the error's stable code (``forbidden``, ``collection_not_found``, ``http_500``...)."""
     collection: str | None = None
     document_ids: tuple[str, ...] = ()
+    target: str | None = None
+    """What else was acted on, by id: ``key:<key id>`` (key actions), ``session:<session id>``."""
     request_id: str | None = None
     client: str | None = None
     """The client's address as the server saw it."""

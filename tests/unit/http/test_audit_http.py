@@ -132,6 +132,7 @@ def test_each_audited_call_writes_exactly_one_record(world: World, call: Call) -
     assert set(call.document_ids) <= set(rec.document_ids)
     assert rec.request_id == "rid-under-test" == r.headers["x-request-id"]
     assert rec.client
+    assert rec.target == (f"session:{sid}" if "{sid}" in call.path else None)
 
 
 @pytest.mark.parametrize("call", CALLS[:4], ids=lambda c: c.action.value)

@@ -28,7 +28,7 @@ MIGRATIONS = (
         statements(
             "CREATE TABLE IF NOT EXISTS audit_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, "
             "actor TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL, collection TEXT, "
-            "document_ids TEXT NOT NULL, request_id TEXT, client TEXT, issuer TEXT)",
+            "document_ids TEXT NOT NULL, target TEXT, request_id TEXT, client TEXT, issuer TEXT)",
             "CREATE INDEX IF NOT EXISTS audit_by_time ON audit_records (time, seq)",
             "CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_records (actor, time)",
             "CREATE INDEX IF NOT EXISTS audit_by_action ON audit_records (action, time)",
@@ -37,7 +37,7 @@ MIGRATIONS = (
     ),
 )
 """The audit file's schema steps (``domain.schema_versions``): version 0 is an empty file."""
-_COLUMNS = "time, actor, action, outcome, collection, document_ids, request_id, client, issuer"
+_COLUMNS = "time, actor, action, outcome, collection, document_ids, target, request_id, client, issuer"
 
 
 def audit_file_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
@@ -69,11 +69,12 @@ class SqliteAuditLog:
             record.outcome,
             record.collection,
             json.dumps(list(record.document_ids)),
+            record.target,
             record.request_id,
             record.client,
             record.issuer,
         )
-        sql = f"INSERT INTO audit_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        sql = f"INSERT INTO audit_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         self._call(lambda: self._db.execute(sql, row))
 
     def query(self, query: AuditQuery) -> AuditPage:
@@ -136,7 +137,8 @@ def _record(r: tuple[Any, ...]) -> AuditRecord:
         outcome=str(r[3]),
         collection=r[4],
         document_ids=tuple(json.loads(r[5])),
-        request_id=r[6],
-        client=r[7],
-        issuer=r[8],
+        target=r[6],
+        request_id=r[7],
+        client=r[8],
+        issuer=r[9],
     )

@@ -17,6 +17,7 @@ def audit_line(r: AuditRecord) -> None:
         "outcome": r.outcome,
         "collection": r.collection,
         "document_ids": list(r.document_ids),
+        "target": r.target,
         "client": r.client,
         "issuer": r.issuer,
     }

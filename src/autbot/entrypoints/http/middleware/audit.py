@@ -91,6 +91,7 @@ def _record(scope: Scope, action: AuditAction, status: int) -> AuditRecord:
     notes: dict[str, Any] = state.get(STATE_NOTES) or {}
     principal = state.get("principal")
     document_id = params.get("document_id")
+    session_id = params.get("session_id")
     client = scope.get("client")
     return AuditRecord(
         time=time.time(),
@@ -99,6 +100,7 @@ def _record(scope: Scope, action: AuditAction, status: int) -> AuditRecord:
         outcome=_outcome(status, state),
         collection=notes.get("collection") or params.get("collection"),
         document_ids=tuple(notes.get("document_ids") or (() if document_id is None else (str(document_id),))),
+        target=None if session_id is None else f"session:{session_id}",
         request_id=state.get("request_id"),
         client=str(client[0]) if client else None,
     )

@@ -20,6 +20,8 @@ class AuditRecordOut(msgspec.Struct, kw_only=True):
     document_ids: list[str]
     outcome: str
     """``ok`` or the error's stable code."""
+    target: str | None
+    """What else was acted on: ``key:<key id>``, ``session:<session id>``."""
     request_id: str | None
     client: str | None
     issuer: str | None
@@ -38,6 +40,7 @@ def record_out(r: AuditRecord) -> AuditRecordOut:
         collection=r.collection,
         document_ids=list(r.document_ids),
         outcome=r.outcome,
+        target=r.target,
         request_id=r.request_id,
         client=r.client,
         issuer=r.issuer,
