@@ -15,7 +15,8 @@ from litestar.testing import TestClient
 
 from autbot.adapters.audit.memory import InMemoryAuditLog
 from autbot.adapters.keys.memory import InMemoryKeyStore
-from autbot.domain.audit import AuditAction, AuditQuery
+from autbot.domain.audit import AuditAction, AuditQuery, AuditRecord
+from autbot.domain.errors import AuditLogUnavailable
 from autbot.entrypoints.http.app import create_app
 from autbot.entrypoints.http.middleware.audit import AUDIT
 from autbot.entrypoints.settings import load_settings
@@ -247,3 +248,38 @@ def test_audit_actions_each_have_a_route_or_a_cli_command() -> None:
     http = {c.action for c in CALLS}
     cli = {AuditAction.KEY_CREATE, AuditAction.KEY_REVOKE, AuditAction.KEYS_LIST}
     assert http | cli == set(AuditAction)
+
+
+class BrokenAuditLog(InMemoryAuditLog):
+    def append(self, record: Any) -> None:
+        raise AuditLogUnavailable("The audit log is down.")
+
+
+def test_an_open_server_records_anonymous_and_a_broken_log_never_fails_the_call() -> None:
+    app = create_app(
+        load_settings("local", env={}, overrides=FAKES), overrides={"audit_log": (log := InMemoryAuditLog())}
+    )
+    with TestClient(app, base_url=LOOPBACK_BASE_URL) as client:
+        r = client.post("/v1/collections/kb/documents", json={"documents": [{"id": "a", "text": "Words."}]})
+        assert r.status_code == 201
+        assert [(x.actor, x.document_ids) for x in log.query(AuditQuery()).records] == [("anonymous", ("a",))]
+        assert client.get("/v1/audit").json()["total"] == 1  # open on loopback, like every route there
+    broken = create_app(load_settings("local", env={}, overrides=FAKES), overrides={"audit_log": BrokenAuditLog()})
+    with TestClient(broken, base_url=LOOPBACK_BASE_URL) as client:
+        r = client.post("/v1/collections/kb/documents", json={"documents": [{"id": "a", "text": "Words."}]})
+        assert r.status_code == 201
+
+
+def test_log_lines_carry_the_record() -> None:
+    from loguru import logger
+
+    from autbot.entrypoints.observability.audit_lines import audit_line
+
+    lines: list[dict[str, Any]] = []
+    sink = logger.add(lambda m: lines.append(dict(m.record["extra"])), level="INFO")
+    try:
+        audit_line(AuditRecord(time=1.0, actor="key:k", action=AuditAction.KEY_CREATE, outcome="ok", target="key:x"))
+    finally:
+        logger.remove(sink)
+    assert lines[0]["logger_name"] == "autbot.audit"
+    assert (lines[0]["audit_action"], lines[0]["actor"], lines[0]["target"]) == ("key.create", "key:k", "key:x")

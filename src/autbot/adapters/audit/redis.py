@@ -2,8 +2,9 @@
 
 Layout (prefix ``autbot:audit:``): a sorted set ``records`` scored by the record's time whose members are
 ``<sequence>|<record as JSON>`` (the sequence, from ``seq``, zero-padded, keeps equal times in append
-order and identical records apart). Append-only: ``ZADD`` to append, ``ZREMRANGEBYSCORE`` to prune.
-A query reads the time range and filters the rest here, so its cost grows with the records in that range.
+order and identical records apart), and the layout's schema version (``schema``). Append-only: ``ZADD``
+to append, ``ZREMRANGEBYSCORE`` to prune. A query reads the time range and filters the rest here, so its
+cost grows with the records in that range.
 """
 
 from __future__ import annotations
@@ -12,12 +13,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from autbot.adapters.audit.codec import from_json, to_json
+from autbot.adapters.redis_versions import RedisStep, RedisVersions, nothing
 from autbot.domain.audit import AuditPage, AuditQuery, AuditRecord
 from autbot.domain.errors import AuditLogUnavailable, AutbotError
 from autbot.domain.model import HealthStatus
 
 T = TypeVar("T")
 PREFIX = "autbot:audit:"
+MIGRATIONS = (RedisStep("record schema version 1 (the layout above, under 'autbot:audit:')", nothing),)
+"""The audit layout's steps (``domain.schema_versions``); version 0 is an empty Redis."""
+
+
+def redis_audit_versions(client: Any, *, prefix: str = PREFIX) -> RedisVersions:
+    """The audit layout's schema version (``<prefix>schema``)."""
+    return RedisVersions(client, store="audit", prefix=prefix, steps=MIGRATIONS)
 
 
 class RedisAuditLog:

@@ -54,6 +54,10 @@ def shared_stores(s: Settings, redis: Callable[[], Any], weaviate: Callable[[], 
         from autbot.adapters.sessions.redis import redis_session_versions
 
         stores.append(redis_session_versions(redis()))
+    if s.audit.backend == "redis":
+        from autbot.adapters.audit.redis import redis_audit_versions
+
+        stores.append(redis_audit_versions(redis()))
     if s.index.backend == "weaviate":
         from autbot.adapters.weaviate.versions import WeaviateVersions
 
