@@ -34,6 +34,8 @@ class AuditAction(enum.StrEnum):
     SESSION_MESSAGE = "session.message"
     METRICS_READ = "metrics.read"
     AUDIT_READ = "audit.read"
+    SECRETS_REFRESH = "secrets.refresh"
+    """Secrets re-read at run time (SIGHUP); the actor is ``signal:SIGHUP``."""
 
 
 def parse_action(raw: str) -> AuditAction:

@@ -247,7 +247,8 @@ def test_every_state_changing_route_declares_its_audit_action(world: World) -> N
 def test_audit_actions_each_have_a_route_or_a_cli_command() -> None:
     http = {c.action for c in CALLS}
     cli = {AuditAction.KEY_CREATE, AuditAction.KEY_REVOKE, AuditAction.KEYS_LIST}
-    assert http | cli == set(AuditAction)
+    signals = {AuditAction.SECRETS_REFRESH}
+    assert http | cli | signals == set(AuditAction)
 
 
 class BrokenAuditLog(InMemoryAuditLog):
@@ -283,3 +284,40 @@ def test_log_lines_carry_the_record() -> None:
         logger.remove(sink)
     assert lines[0]["logger_name"] == "autbot.audit"
     assert (lines[0]["audit_action"], lines[0]["actor"], lines[0]["target"]) == ("key.create", "key:k", "key:x")
+
+
+def test_a_sighup_refresh_writes_one_record() -> None:
+    import asyncio
+    import os
+    import signal
+
+    from autbot.entrypoints.bootstrap.secrets import refresh_on_sighup
+    from autbot.entrypoints.http.middleware.audit import on_signal
+    from autbot.use_cases.audit import RecordAudit
+
+    class Store:
+        refreshed = 0
+
+        def refresh(self) -> None:
+            self.refreshed += 1
+
+    log, store = InMemoryAuditLog(), Store()
+    install, remove = refresh_on_sighup(
+        store, lambda: on_signal(RecordAudit(log), AuditAction.SECRETS_REFRESH, "SIGHUP")
+    )  # type: ignore[arg-type]
+
+    async def main() -> None:
+        install()
+        try:
+            os.kill(os.getpid(), signal.SIGHUP)
+            for _ in range(100):
+                if store.refreshed:
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            remove()
+
+    asyncio.run(main())
+    assert [(r.action, r.actor, r.outcome) for r in log.query(AuditQuery()).records] == [
+        (AuditAction.SECRETS_REFRESH, "signal:SIGHUP", "ok")
+    ]

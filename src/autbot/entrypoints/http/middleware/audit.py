@@ -77,6 +77,14 @@ class AuditedApp:
             logger.error("Audit record not written ({}): {} {} {}", e.code, record.action, record.actor, record.outcome)
 
 
+def on_signal(record: RecordAudit, action: AuditAction, signal_name: str) -> None:
+    """Record an action a signal started (``signal:<name>`` as the actor); a failing log is reported."""
+    try:
+        record.execute(AuditRecord(time=time.time(), actor=f"signal:{signal_name}", action=action, outcome=OK))
+    except AutbotError as e:
+        logger.error("Audit record not written ({}): {} by signal {}", e.code, action, signal_name)
+
+
 def _action(scope: Scope) -> AuditAction | None:
     handler = scope.get("route_handler")
     if handler is None:
