@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 
 from autbot.domain import limits
 from autbot.domain.audit import AuditAction, AuditQuery, parse_action
@@ -35,11 +35,11 @@ class AuditController(Controller):
         self,
         query_audit: NamedDependency[QueryAudit],
         principal: NamedDependency[Principal],
-        action: str | None = None,
-        actor: str | None = None,
-        collection: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
+        action: FromQuery[str | None] = None,
+        actor: FromQuery[str | None] = None,
+        collection: FromQuery[str | None] = None,
+        since: FromQuery[str | None] = None,
+        until: FromQuery[str | None] = None,
         offset: Annotated[int, Parameter(ge=0, le=limits.MAX_PAGE_OFFSET)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=limits.MAX_PAGE_SIZE)] = limits.DEFAULT_PAGE_SIZE,
     ) -> AuditPageOut:
