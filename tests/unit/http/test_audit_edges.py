@@ -17,6 +17,7 @@ FAKES: dict[str, Any] = {
     "embedder": {"backend": "hashing"},
     "index": {"backend": "memory"},
     "llm": {"backend": "fake", "min_vector_score": 0.0},
+    "auth": {"keys_backend": "memory"},
     "sessions": {"backend": "memory"},
     "audit": {"backend": "memory"},
 }
