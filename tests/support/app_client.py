@@ -26,6 +26,7 @@ FAKES: Final[Mapping[str, Mapping[str, Any]]] = {
     "llm": {"backend": "fake", "min_vector_score": 0.0},
     "auth": {"keys_backend": "memory"},
     "sessions": {"backend": "memory"},
+    "audit": {"backend": "memory"},
 }
 """Every backend a fake: the app answers in process, with no model, no file and no process started."""
 

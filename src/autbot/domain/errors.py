@@ -188,6 +188,11 @@ class KeyStoreUnavailable(DependencyUnavailable):
     default_message = "The API key store is unavailable."
 
 
+class AuditLogUnavailable(DependencyUnavailable):
+    code = "audit_log_unavailable"
+    default_message = "The audit log is unavailable."
+
+
 class SessionStoreUnavailable(DependencyUnavailable):
     code = "session_store_unavailable"
     default_message = "The session store is unavailable."

@@ -175,3 +175,9 @@ CREDENTIALS_RECHECK_S = 5.0
 a refused call reads it at once. Redis connections read their password whenever they connect."""
 MAX_REQUEST_ID_CHARS = 128
 """An ``X-Request-ID`` longer than this (or with other characters than ``[A-Za-z0-9._-]``) is replaced."""
+
+AUDIT_RETENTION_DAYS = 90
+"""Days an audit record is kept (``audit.retention_days``); older ones are pruned on start and as records are
+appended."""
+AUDIT_PRUNE_EVERY_S = 3600.0
+"""At most this often, an append also prunes records older than the retention (besides at start-up)."""

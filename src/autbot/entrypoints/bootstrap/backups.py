@@ -36,6 +36,7 @@ def _embedded_only(s: Settings) -> None:
             ("index.backend", s.index.backend),
             ("auth.keys_backend", s.auth.keys_backend),
             ("sessions.backend", s.sessions.backend),
+            ("audit.backend", s.audit.backend),
         )
         if backend not in ("chroma", "sqlite", "memory")
     ]

@@ -13,6 +13,7 @@ from autbot.adapters.rerankers.identity import NoReranker  # a tiny module: no S
 from autbot.domain.errors import ConfigurationError
 from autbot.entrypoints.bootstrap.data_dir import private_data_dir
 from autbot.entrypoints.bootstrap.factories import (
+    audit,
     clients,
     embedders,
     indexes,
@@ -31,6 +32,7 @@ from autbot.entrypoints.bootstrap.recovery import finish_interrupted_writes
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
 from autbot.use_cases.answer import AnswerQuestion, StreamAnswer
+from autbot.use_cases.audit import QueryAudit
 from autbot.use_cases.authenticate import Authenticate
 from autbot.use_cases.chat import ChatCompletions, StreamChatCompletions
 from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
@@ -163,6 +165,14 @@ class Container(containers.DeclarativeContainer):
     create_key = providers.Singleton(CreateKey, keys=key_store)
     list_keys = providers.Singleton(ListKeys, keys=key_store)
     revoke_key = providers.Singleton(RevokeKey, keys=key_store)
+    audit_log = providers.Selector(
+        providers.Callable(lambda s: s.audit.backend, settings),
+        sqlite=providers.Resource(audit.sqlite_audit_log, settings, data_dir),
+        redis=providers.Singleton(audit.redis_audit_log, redis),
+        memory=providers.Singleton(audit.memory_audit_log),
+    )
+    record_audit = providers.Singleton(audit.record_audit, settings, audit_log)
+    query_audit = providers.Singleton(QueryAudit, log=audit_log)
     check_readiness = providers.Singleton(
         CheckReadiness, embedder=embedder, chunks=chunk_index, registry=registry, llm=llm
     )
@@ -206,6 +216,7 @@ SELECTORS: dict[str, tuple[str, ...]] = {
     "llm.backend": ("llm",),
     "auth.keys_backend": ("key_store",),
     "sessions.backend": ("session_store",),
+    "audit.backend": ("audit_log",),
     "limits.storage": ("rate_limiter", "token_budget"),
 }
 """Which selectors each backend setting drives; each selector's choices are exactly ``BACKENDS[key]``."""
@@ -233,6 +244,7 @@ USE_CASES = (
     "delete_session",
     "ask_in_session",
     "stream_in_session",
+    "query_audit",
 )
 """The providers the HTTP entrypoint hands to handlers."""
 
@@ -264,6 +276,7 @@ def start(container: Container) -> None:
     container.reader()
     container.key_store()
     container.session_store()
+    container.record_audit().prune()  # records past the retention go at start-up
     container.rate_limiter()
     container.token_budget()
     finish_interrupted_writes(

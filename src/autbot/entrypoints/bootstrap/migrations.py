@@ -1,6 +1,6 @@
 """The stores a configuration uses, as ``VersionedStore``s: what ``autbot migrate`` checks and migrates.
 
-The embedded files (registry, keyword index, Chroma layout, keys, sessions) migrate themselves when their
+The embedded files (registry, keyword index, Chroma layout, keys, sessions, audit) migrate themselves when their
 adapter opens them (``storage.migrate_on_start``); the shared stores (Redis layouts, the Weaviate schema)
 are migrated here at start-up, before the first request (``migrate_shared_stores``).
 """
@@ -22,6 +22,7 @@ from autbot.use_cases.migrations import open_current
 def embedded_stores(s: Settings, *, read_only: bool) -> list[VersionedStore]:
     """The SQLite files and the Chroma layout under ``storage.data_dir`` that this configuration uses and that
     exist (a missing one is created at the latest version when the server first opens it)."""
+    from autbot.adapters.audit.sqlite import audit_file_versions
     from autbot.adapters.chunk_index.files import ChromaLayout
     from autbot.adapters.chunk_index.keywords import keyword_index_versions
     from autbot.adapters.keys.sqlite import key_file_versions
@@ -34,6 +35,7 @@ def embedded_stores(s: Settings, *, read_only: bool) -> list[VersionedStore]:
         (s.index.backend == "chroma", index / "keywords.sqlite3", keyword_index_versions),
         (s.auth.keys_backend == "sqlite", data / "keys.sqlite3", key_file_versions),
         (s.sessions.backend == "sqlite", data / "sessions.sqlite3", session_file_versions),
+        (s.audit.backend == "sqlite", data / "audit.sqlite3", audit_file_versions),
     ]
     stores = [versions(path, read_only=read_only) for used, path, versions in files if used and path.exists()]
     if s.index.backend == "chroma" and (index / "chroma").exists():
@@ -52,6 +54,10 @@ def shared_stores(s: Settings, redis: Callable[[], Any], weaviate: Callable[[], 
         from autbot.adapters.sessions.redis import redis_session_versions
 
         stores.append(redis_session_versions(redis()))
+    if s.audit.backend == "redis":
+        from autbot.adapters.audit.redis import redis_audit_versions
+
+        stores.append(redis_audit_versions(redis()))
     if s.index.backend == "weaviate":
         from autbot.adapters.weaviate.versions import WeaviateVersions
 

@@ -43,10 +43,12 @@ def check_required_secrets(s: Settings, store: SecretStore) -> None:
     raise MissingSecret(f"Missing required secret(s): {lines}.", secrets=sorted(missing))
 
 
-def refresh_on_sighup(store: SecretStore) -> tuple[Callable[[], None], Callable[[], None]]:
+def refresh_on_sighup(
+    store: SecretStore, on_refresh: Callable[[], None] | None = None
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """Litestar start-up and shut-down hooks: SIGHUP makes ``store`` forget cached values (it would
-    otherwise end a single-process server). With ``--workers`` the supervisor owns SIGHUP and restarts
-    the workers, which re-reads everything too."""
+    otherwise end a single-process server), then calls ``on_refresh`` (the audit record). With ``--workers``
+    the supervisor owns SIGHUP and restarts the workers, which re-reads everything too."""
     import asyncio
     import threading
 
@@ -55,6 +57,8 @@ def refresh_on_sighup(store: SecretStore) -> tuple[Callable[[], None], Callable[
     def on_hup() -> None:
         store.refresh()
         logger.info("SIGHUP: secrets will be re-read")
+        if on_refresh is not None:
+            on_refresh()
 
     def install() -> None:
         if threading.current_thread() is not threading.main_thread():

@@ -2,8 +2,8 @@
 
 ``serve`` runs the server and ``config`` prints the effective settings (:mod:`.server`); ``ingest``,
 ``search`` and ``ask`` talk to a running server over HTTP (:mod:`.client`; ``--url``, default
-``$AUTBOT_URL`` or http://127.0.0.1:8000). ``keys``, ``migrate``, ``backup`` and ``restore`` work on the
-configured stores directly (:mod:`.keys`, :mod:`.migrate`).
+``$AUTBOT_URL`` or http://127.0.0.1:8000). ``keys``, ``audit``, ``migrate``, ``backup`` and ``restore`` work
+on the configured stores directly (:mod:`.keys`, :mod:`.audit`, :mod:`.migrate`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autbot.domain.errors import AutbotError, ConfigurationError
 from autbot.domain.limits import DEFAULT_SEARCH_MODE
-from autbot.entrypoints.cli import client, keys, migrate, server
+from autbot.entrypoints.cli import audit, client, keys, migrate, server
 from autbot.entrypoints.cli import eval as eval_command
 
 DEFAULT_URL = client.DEFAULT_URL
@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     config.set_defaults(func=server.config)
 
     keys.add_parser(sub)
+    audit.add_parser(sub)
     migrate.add_parser(sub)
     eval_command.add_parser(sub)
 

@@ -6,7 +6,13 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from autbot.domain.audit import AuditAction
+from autbot.domain.auth import key_owner
+from autbot.domain.errors import AutbotError
 
 
 def _use_case(args: argparse.Namespace, name: str) -> Any:
@@ -23,9 +29,11 @@ def create(args: argparse.Namespace) -> int:
     create_key, container = _use_case(args, "create_key")
     collections = None if args.collections is None else tuple(c for c in args.collections.split(",") if c.strip())
     try:
-        created = create_key.execute(
-            CreateKeyRequest(name=args.name, scopes=tuple(args.scopes.split(",")), collections=collections)
-        )
+        with _audited(container, AuditAction.KEY_CREATE) as note:
+            created = create_key.execute(
+                CreateKeyRequest(name=args.name, scopes=tuple(args.scopes.split(",")), collections=collections)
+            )
+            note["target"] = key_owner(created.record.key_id)
     finally:
         container.shutdown_resources()
     r = created.record
@@ -41,7 +49,8 @@ def list_(args: argparse.Namespace) -> int:
 
     list_keys, container = _use_case(args, "list_keys")
     try:
-        keys = list_keys.execute(ListKeysRequest())
+        with _audited(container, AuditAction.KEYS_LIST):
+            keys = list_keys.execute(ListKeysRequest())
     finally:
         container.shutdown_resources()
     rows = [
@@ -73,7 +82,10 @@ def revoke(args: argparse.Namespace) -> int:
 
     revoke_key, container = _use_case(args, "revoke_key")
     try:
-        revoke_key.execute(RevokeKeyRequest(name=args.name))
+        with _audited(container, AuditAction.KEY_REVOKE) as note:
+            active = [k for k in container.key_store().list() if k.name == args.name and not k.revoked]
+            note["target"] = key_owner(active[0].key_id) if active else None
+            revoke_key.execute(RevokeKeyRequest(name=args.name))
     except NotFound as e:
         print(f"autbot: {e.message}", file=sys.stderr)
         return 1
@@ -81,6 +93,20 @@ def revoke(args: argparse.Namespace) -> int:
         container.shutdown_resources()
     print(f"Revoked key '{args.name}'.")
     return 0
+
+
+@contextmanager
+def _audited(container: Any, action: AuditAction) -> Iterator[dict[str, str | None]]:
+    """One audit record of the command: ``ok``, or the code of the error it raised (re-raised)."""
+    from autbot.entrypoints.cli.audit import record
+
+    note: dict[str, str | None] = {"target": None}
+    try:
+        yield note
+    except AutbotError as e:
+        record(container, action, e.code, target=note["target"])
+        raise
+    record(container, action, target=note["target"])
 
 
 def _when(ts: float | None) -> str:

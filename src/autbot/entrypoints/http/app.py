@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Litestar, Request
@@ -12,6 +13,7 @@ from litestar.openapi.config import OpenAPIConfig
 from loguru import logger
 
 from autbot import __version__
+from autbot.domain.audit import AuditAction
 from autbot.domain.auth import Principal
 from autbot.domain.errors import ConfigurationError
 from autbot.entrypoints.bootstrap.container import USE_CASES, Container, aclose, build_container, start, stop
@@ -19,11 +21,13 @@ from autbot.entrypoints.bootstrap.instruments import instrument
 from autbot.entrypoints.bootstrap.secrets import check_required_secrets, refresh_on_sighup
 from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.lean import LeanLitestar
+from autbot.entrypoints.http.middleware.audit import AuditedApp, on_signal
 from autbot.entrypoints.http.middleware.auth import AuthMiddleware, principal_of
 from autbot.entrypoints.http.middleware.draining import CloseWhenDraining
 from autbot.entrypoints.http.middleware.guard import RequestGuard, RequestPolicy
 from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware
 from autbot.entrypoints.http.middleware.security_headers import SecurityHeaders
+from autbot.entrypoints.http.routes.audit import AuditController
 from autbot.entrypoints.http.routes.collections import CollectionController
 from autbot.entrypoints.http.routes.health import HealthController
 from autbot.entrypoints.http.routes.metrics import MetricsController
@@ -113,7 +117,10 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     def flush_telemetry() -> None:
         telemetry.shutdown()
 
-    watch_sighup, unwatch_sighup = refresh_on_sighup(container.secrets())  # rotated secrets, no restart
+    record_audit = container.record_audit()
+    # rotated secrets, no restart; the refresh is audited
+    audit_refresh = partial(on_signal, record_audit, AuditAction.SECRETS_REFRESH, "SIGHUP")
+    watch_sighup, unwatch_sighup = refresh_on_sighup(container.secrets(), audit_refresh)
     guard = RequestPolicy.of(
         allowed_hosts=settings.server.allowed_hosts,
         cors_origins=settings.server.cors_origins,
@@ -132,6 +139,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             ModelsController,
             EmbeddingsController,
             SessionController,
+            AuditController,
             *page_routes(),  # the web page at / and its files (web.py)
             docs_assets(),
             *([MetricsController] if settings.metrics.enabled and not settings.metrics.port else []),
@@ -164,10 +172,11 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         ),
         debug=False,
     )
-    # outermost: security headers on every response (handlers, problems, router 404/405, preflights)
-    observed = ObservedApp(app.asgi_handler, telemetry, access_log=settings.logging.access_log)
-    closing = CloseWhenDraining(observed, lambda: draining.started)  # Connection: close from SIGTERM on
-    app.asgi_handler = SecurityHeaders(closing)
+    # outermost: security headers on every response (handlers, problems, router 404/405, preflights); inside the
+    # request id, one audit record per audited route, whatever its outcome; Connection: close from SIGTERM on
+    audited = AuditedApp(app.asgi_handler, record_audit)
+    observed = ObservedApp(audited, telemetry, access_log=settings.logging.access_log)
+    app.asgi_handler = SecurityHeaders(CloseWhenDraining(observed, lambda: draining.started))
     return app
 
 

@@ -13,6 +13,7 @@ import msgspec
 from autbot.domain import limits
 from autbot.domain.quotas import LIMIT_NAMES
 from autbot.entrypoints.settings.types import (
+    AuditBackend,
     KeysBackend,
     LimitStrategy,
     NonEmpty,
@@ -104,3 +105,13 @@ class AuthSettings(Section):
     or ``memory`` (tests)."""
     refuse_start_without_keys: bool = False
     """Stop at start-up when no active key exists (the ``production`` profile sets it)."""
+
+
+class AuditSettings(Section):
+    backend: AuditBackend = "sqlite"
+    """Where audit records live: ``sqlite`` (``<storage.data_dir>/audit.sqlite3``), ``redis`` (one trail shared
+    by replicas) or ``memory`` (tests). Append-only: only retention removes records."""
+    retention_days: Annotated[int, msgspec.Meta(ge=1, le=36_500)] = limits.AUDIT_RETENTION_DAYS
+    """Days a record is kept; older ones are pruned at start-up and, at most hourly, as records are appended."""
+    log_lines: bool = False
+    """Also write each record as a log line (logger ``autbot.audit``; JSON with ``logging.json``)."""

@@ -14,7 +14,13 @@ import msgspec
 
 from autbot.domain import limits
 from autbot.domain.secrets import redact_url as redact_url  # one source; re-exported for the loader
-from autbot.entrypoints.settings.access import AuthSettings, LimitsSettings, RedisSettings, SecretsSettings
+from autbot.entrypoints.settings.access import (
+    AuditSettings,
+    AuthSettings,
+    LimitsSettings,
+    RedisSettings,
+    SecretsSettings,
+)
 from autbot.entrypoints.settings.chat import OpenAIApiSettings, SessionsSettings
 from autbot.entrypoints.settings.llm import LlmSettings as LlmSettings  # re-exported
 from autbot.entrypoints.settings.llm import LocalLlmSettings as LocalLlmSettings  # re-exported
@@ -243,6 +249,8 @@ class Settings(Section):
     """Request rates, token budgets."""
     auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
     """API keys."""
+    audit: AuditSettings = msgspec.field(default_factory=AuditSettings)
+    """The audit trail: where records live, how long they are kept."""
     openai_api: OpenAIApiSettings = msgspec.field(default_factory=OpenAIApiSettings)
     """The OpenAI-compatible routes (``/v1/chat/completions``, ``/v1/models``, ``/v1/embeddings``)."""
     sessions: SessionsSettings = msgspec.field(default_factory=SessionsSettings)

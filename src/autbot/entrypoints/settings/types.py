@@ -16,6 +16,7 @@ LlmBackend = Literal["local", "openai", "fake"]
 SecretsBackend = Literal["env", "file"]
 KeysBackend = Literal["sqlite", "redis", "memory"]
 QuotaStorage = Literal["memory", "redis"]
+AuditBackend = Literal["sqlite", "redis", "memory"]
 
 BACKENDS: dict[str, tuple[str, ...]] = {
     "embedder.backend": get_args(EmbedderBackend),
@@ -25,6 +26,7 @@ BACKENDS: dict[str, tuple[str, ...]] = {
     "auth.keys_backend": get_args(KeysBackend),
     "limits.storage": get_args(QuotaStorage),
     "sessions.backend": get_args(SessionsBackend),
+    "audit.backend": get_args(AuditBackend),
 }
 """The one source of valid backend names, by setting key (the container's selectors must match it)."""
 

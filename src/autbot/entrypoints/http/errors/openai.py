@@ -23,6 +23,7 @@ from autbot.domain import errors as e
 from autbot.domain.secrets import redact_url
 from autbot.entrypoints.http.errors.openapi import EVERY_ROUTE, WHY, WITH_BODY
 from autbot.entrypoints.http.errors.problems import error_headers, status_of
+from autbot.entrypoints.observability.middleware import note_error
 
 TYPES = {
     400: "invalid_request_error",
@@ -65,6 +66,7 @@ def _response(status: int, body: dict[str, Any], headers: dict[str, str] | None 
 def handle_autbot_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, e.AutbotError)
     status = status_of(exc)
+    note_error(request.scope, exc.code)  # the access line and the audit record name it
     if status >= 500:
         logger.warning("{} {} -> {} {}: {}", request.method, request.url.path, status, exc.code, exc.message)
     return _response(status, error_of(exc), error_headers(exc))
@@ -76,6 +78,7 @@ def handle_validation(request: Request[Any, Any, Any], exc: Exception) -> Respon
     first = errors[0] if errors else {}
     message = str(first.get("message") or exc.detail)
     param = first.get("key")
+    note_error(request.scope, "invalid_input")
     return _response(
         400, openai_error(status=400, message=message, code="invalid_input", param=str(param) if param else None)
     )

@@ -12,12 +12,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, Parameter
 
 from autbot.domain import limits
+from autbot.domain.audit import AuditAction
 from autbot.domain.auth import Principal
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import DocumentInput
 from autbot.domain.quotas import ingest_cost
 from autbot.entrypoints.http.errors.openapi import problem_responses
 from autbot.entrypoints.http.middleware import auth as sec
+from autbot.entrypoints.http.middleware.audit import audited, note_audit
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, gate_of, limited
 from autbot.entrypoints.http.schemas import collections as s
@@ -66,7 +68,7 @@ class CollectionController(Controller):
         "/{collection:str}",
         summary="Delete a collection and everything in it.",
         sync_to_thread=True,
-        opt=sec.admin(),
+        opt=sec.admin(**audited(AuditAction.COLLECTION_DELETE)),
         responses=problem_responses(404),
     )
     def delete_collection(
@@ -82,7 +84,7 @@ class CollectionController(Controller):
         summary="Ingest JSON documents.",
         description=described(IngestDocuments),
         status_code=201,
-        opt=sec.ingest(**limited("ingest", charged=True)),  # one unit per INGEST_COST_CHARS characters
+        opt=sec.ingest(**limited("ingest", charged=True), **audited(AuditAction.DOCUMENTS_INGEST)),  # units: chars
         responses=problem_responses(409, body=True),
     )
     async def ingest_documents(
@@ -99,6 +101,7 @@ class CollectionController(Controller):
         await gate_of(request)(ingest_cost(sum(len(d.text) + len(d.title or "") for d in docs)))
         ingest = IngestRequest(principal=principal_of(request), collection=collection, documents=docs)
         outcomes = await anyio.to_thread.run_sync(ingest_documents.execute, ingest)
+        note_audit(request, document_ids=tuple(o.document_id for o in outcomes))
         return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
 
     @post(
@@ -107,7 +110,7 @@ class CollectionController(Controller):
         description=FILE_FIELDS_HELP + "\n\n" + described(IngestFiles),
         status_code=201,
         before_request=read_form,
-        opt=sec.ingest(**limited("ingest", charged=True)),  # one unit per INGEST_COST_CHARS bytes of files
+        opt=sec.ingest(**limited("ingest", charged=True), **audited(AuditAction.FILES_INGEST)),  # units: bytes
         responses=problem_responses(409, 422, body=True),
     )
     async def ingest_files(
@@ -127,6 +130,7 @@ class CollectionController(Controller):
             principal=principal_of(request), collection=collection, files=files, metadata=metadata
         )
         outcomes = await anyio.to_thread.run_sync(ingest_files.execute, ingest)
+        note_audit(request, document_ids=tuple(o.document_id for o in outcomes))
         return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
 
     @get(
@@ -175,7 +179,7 @@ class CollectionController(Controller):
         "/{collection:str}/documents/{document_id:str}",
         summary="Delete a document.",
         sync_to_thread=True,
-        opt=sec.ingest(),
+        opt=sec.ingest(**audited(AuditAction.DOCUMENT_DELETE)),
         responses=problem_responses(404),
     )
     def delete_document(
@@ -193,7 +197,7 @@ class CollectionController(Controller):
         description=described(SearchChunks),
         status_code=200,
         sync_to_thread=True,
-        opt=sec.query(**limited("search")),
+        opt=sec.query(**limited("search"), **audited(None)),
         responses=problem_responses(404, 409, body=True),
     )
     def search(
@@ -214,7 +218,7 @@ class CollectionController(Controller):
         summary="Answer a question with citations (JSON or SSE).",
         description=described(AnswerQuestion),
         status_code=200,
-        opt=sec.query(**limited("query")),
+        opt=sec.query(**limited("query"), **audited(None)),
         responses=problem_responses(404, 409, body=True),
     )
     async def query(

@@ -33,6 +33,7 @@ from autbot.entrypoints.http.errors.openai import (
 )
 from autbot.entrypoints.http.errors.transport import ShuttingDown
 from autbot.entrypoints.http.middleware import auth as sec
+from autbot.entrypoints.http.middleware.audit import audited
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, gate_of, limited
 from autbot.entrypoints.http.schemas import collections as s
@@ -57,7 +58,8 @@ class ChatController(Controller):
         summary="OpenAI chat completions: rag:<collection> answers with citations; a chat alias relays.",
         description=described(ChatCompletions),
         status_code=200,
-        opt=sec.query(**limited("query", charged=True)),  # counted once the key may use the model's collection
+        # counted once the key may use the model's collection
+        opt=sec.query(**limited("query", charged=True), **audited(None)),
         responses=openai_error_responses(404, 409, body=True),
     )
     async def completions(
@@ -199,7 +201,8 @@ class EmbeddingsController(Controller):
         summary="OpenAI embeddings with the configured embedder (float or base64).",
         description=described(EmbedTexts),
         status_code=200,
-        opt=sec.query(**limited("embeddings", charged=True)),  # one unit per text, once the request is valid
+        # one unit per text, once the request is valid
+        opt=sec.query(**limited("embeddings", charged=True), **audited(None)),
         responses=openai_error_responses(404, body=True),
     )
     async def embeddings(

@@ -12,9 +12,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from autbot.domain import limits
+from autbot.domain.audit import AuditAction
 from autbot.domain.auth import Principal
 from autbot.entrypoints.http.errors.openai import OPENAI_EXCEPTION_HANDLERS, openai_error_responses
 from autbot.entrypoints.http.middleware import auth as sec
+from autbot.entrypoints.http.middleware.audit import audited, note_audit
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, gate_of, limited
 from autbot.entrypoints.http.schemas import collections as s
@@ -47,7 +49,8 @@ class SessionController(Controller):
         summary="Start a session over a collection.",
         description=described(CreateSession),
         status_code=201,
-        opt=sec.query(**limited("sessions", charged=True)),  # counted once the key may use the collection
+        # counted once the key may use the collection
+        opt=sec.query(**limited("sessions", charged=True), **audited(AuditAction.SESSION_CREATE)),
         responses=openai_error_responses(404, body=True),
     )
     async def create_session(
@@ -61,6 +64,7 @@ class SessionController(Controller):
                 principal=principal_of(request), collection=data.collection, title=data.title, admit=gate_of(request)
             )
         )
+        note_audit(request, collection=data.collection)
         return ss.session_out(created)
 
     @get(
@@ -98,7 +102,7 @@ class SessionController(Controller):
         summary="Delete a session.",
         description=described(DeleteSession),
         sync_to_thread=True,
-        opt=sec.query(),
+        opt=sec.query(**audited(AuditAction.SESSION_DELETE)),
         responses=openai_error_responses(404),
     )
     def delete_session(
@@ -114,7 +118,8 @@ class SessionController(Controller):
         summary="Ask the next question in a session (JSON or SSE, as /query).",
         description=described(AskInSession),
         status_code=200,
-        opt=sec.query(**limited("query", charged=True)),  # counted once the session is the key's own
+        # counted once the session is the key's own
+        opt=sec.query(**limited("query", charged=True), **audited(AuditAction.SESSION_MESSAGE)),
         responses=openai_error_responses(404, 409, body=True),
     )
     async def ask(
