@@ -89,7 +89,7 @@ def test_an_evaluation_reports_each_generation_is_stored_and_exported(world: Wor
     listed = world.call("GET", "/evaluations", "query").json()["evaluations"]
     assert [e["id"] for e in listed] == [body["id"]]
     metrics = world.client.get("/metrics", headers={"Authorization": f"Bearer {world.keys['admin']}"}).text
-    line = f'autbot_evaluation_score{{collection="kb",generation="live",metric="mrr_at_10"}} 1.0'
+    line = 'autbot_evaluation_score{collection="kb",generation="live",metric="mrr_at_10"} 1.0'
     assert line in metrics
     assert 'autbot_evaluation_search_latency_seconds{collection="kb",generation="live",quantile="0.99"}' in metrics
 
