@@ -37,8 +37,9 @@ MAX_FILTER_KEYS = 32
 crashed the embedded store's native code)."""
 
 # --- golden sets and evaluations ------------------------------------------------------------------
-MAX_GOLDEN_QUERIES = 1_000
-"""Queries in one collection's golden set (an evaluation runs one search per query)."""
+MAX_GOLDEN_QUERIES = 500
+"""Queries in one collection's golden set. An evaluation runs one search per query and charges each to the caller's
+``limits.search``, so a whole golden set fits the default window (``RATE_SEARCH``)."""
 MAX_GOLDEN_JUDGEMENTS = 100_000
 """Relevance judgements (query, document, grade) in one golden set, all queries together."""
 MAX_RELEVANCE_GRADE = 100

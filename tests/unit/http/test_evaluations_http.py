@@ -177,3 +177,21 @@ def test_deleting_the_collection_forgets_its_golden_set(world: World) -> None:
     assert world.call("DELETE", "").status_code == 204
     assert world.call("POST", "/documents", json=DOCS).status_code == 201
     assert world.call("GET", "/golden-set").json()["code"] == "golden_set_not_found"
+
+
+def test_an_evaluation_costs_one_search_per_golden_query() -> None:
+    store = InMemoryKeyStore()
+    key = CreateKey(keys=store).execute(CreateKeyRequest(name="ops", scopes=("admin",))).key
+    settings = load_settings("local", env={}, overrides={**FAKES, "limits": {"search": "3/minute"}})
+    with TestClient(create_app(settings, overrides={"key_store": store}), base_url=LOOPBACK_BASE_URL) as client:
+        w = World(client, {"admin": key})
+        w.call("POST", "/documents", json=DOCS)
+        w.call("PUT", "/golden-set", json=GOLDEN)  # 2 queries
+        assert w.call("POST", "/evaluations", json={}).status_code == 200
+        spent = w.call("POST", "/evaluations", json={})  # 2 more do not fit the 1 left
+        assert spent.status_code == 429
+        four = [{"id": f"q{i}", "text": "tomatoes"} for i in range(4)]
+        w.call("PUT", "/golden-set", json={"queries": four, "qrels": {"q0": {"d2": 1}}})
+        too_big = w.call("POST", "/evaluations", json={})
+        assert too_big.status_code == 413
+        assert too_big.json()["code"] == "request_exceeds_rate_limit"
