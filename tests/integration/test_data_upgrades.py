@@ -66,7 +66,8 @@ def test_check_lists_every_step_and_changes_nothing(data: Path, capsys: pytest.C
     assert main(["migrate", "--check", "--json"]) == 1
     plans = {p["store"]: p for p in json.loads(capsys.readouterr().out)}
     assert set(plans) == set(STORES)
-    assert all(p["version"] == 0 and p["target_version"] == 1 and len(p["steps"]) == 1 for p in plans.values())
+    targets = {store: 2 if store == "registry" else 1 for store in STORES}  # registry step 2: golden sets
+    assert all(p["version"] == 0 and p["target_version"] == len(p["steps"]) == targets[s] for s, p in plans.items())
     assert _digest(data) == before
 
 
@@ -76,13 +77,13 @@ def test_opening_migrates_and_keeps_every_document_key_and_session(
     assert _read_back(data) == {k: EXPECTED[k] for k in ("documents", "search", "keys", "session")}
     assert main(["migrate", "--check"]) == 0
     out = capsys.readouterr().out
-    assert all(f"{store:<10} version 1: current" in out for store in STORES), out
+    assert all(f"{store:<10} version {2 if store == 'registry' else 1}: current" in out for store in STORES), out
     assert _read_back(data)["search"] == EXPECTED["search"]  # a second start: nothing to do, same results
 
 
 def test_the_migrate_command_applies_the_steps(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate"]) == 0
-    assert "registry   version 0 -> 1: migrated" in capsys.readouterr().out
+    assert "registry   version 0 -> 2: migrated" in capsys.readouterr().out
     assert main(["migrate", "--check"]) == 0
     assert _read_back(data)["documents"] == EXPECTED["documents"]
 
@@ -95,7 +96,7 @@ def test_a_store_from_a_newer_autbot_is_refused_with_both_versions(
     err = capsys.readouterr().err
     assert "configuration error" in err
     assert "version 3" in err
-    assert "up to 1" in err
+    assert "up to 2" in err
     assert f"AutBot {__version__}" in err
     with pytest.raises(SchemaTooNew):
         SqliteDocumentRegistry(data / "index" / "registry.sqlite3")

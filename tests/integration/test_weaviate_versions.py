@@ -36,8 +36,9 @@ def test_a_release_registry_is_migrated_once_and_a_newer_one_refused(connection:
     versions = WeaviateVersions(connection)
     assert versions.version() == 0
     (done,) = MigrateStores([versions]).execute()
-    assert (done.current, done.target) == (0, 1)
-    assert _description(connection) == "autbot-schema=1"
+    assert (done.current, done.target) == (0, 2)
+    assert _description(connection) == "autbot-schema=2"
+    assert connection.client.collections.exists("AutbotGoldenSets")  # step 2
     assert not MigrateStores([versions]).execute()[0].pending
     registry = WeaviateDocumentRegistry(connection)
     registry.add_collection(collection_info("versions-probe"))
@@ -48,4 +49,4 @@ def test_a_release_registry_is_migrated_once_and_a_newer_one_refused(connection:
         with pytest.raises(SchemaTooNew, match="weaviate store is at schema version 3"):
             open_current(versions, migrate=True)
     finally:
-        connection.client.collections.use(COLLECTIONS).config.update(description="autbot-schema=1")
+        connection.client.collections.use(COLLECTIONS).config.update(description="autbot-schema=2")

@@ -76,6 +76,13 @@ class UnsupportedParameter(InvalidInput):
     default_message = "This parameter is not supported."
 
 
+class InvalidGoldenSet(InvalidInput):
+    """A golden set that breaks its rules (``domain.golden_sets``): ``details`` name the ``field``."""
+
+    code = "invalid_golden_set"
+    default_message = "The golden set is not valid."
+
+
 class UpstreamRejected(InvalidInput):
     """A backing service answered that the request is not valid (the language model's HTTP 400, 413 or 422,
     the vector store's validation error): the service is up and no circuit breaker counts this; the request
@@ -165,6 +172,11 @@ class ModelNotFound(NotFound):
 class SessionNotFound(NotFound):
     code = "session_not_found"
     default_message = "No such session."
+
+
+class GoldenSetNotFound(NotFound):
+    code = "golden_set_not_found"
+    default_message = "The collection has no golden set."
 
 
 # --- a dependency failed --------------------------------------------------------------------------

@@ -36,6 +36,19 @@ MAX_FILTER_KEYS = 32
 """Metadata keys in one request's ``filters``: each becomes a clause of the store's query (a few thousand
 crashed the embedded store's native code)."""
 
+# --- golden sets and evaluations ------------------------------------------------------------------
+MAX_GOLDEN_QUERIES = 500
+"""Queries in one collection's golden set. An evaluation runs one search per query and charges each to the caller's
+``limits.search``, so a whole golden set fits the default window (``RATE_SEARCH``)."""
+MAX_GOLDEN_JUDGEMENTS = 100_000
+"""Relevance judgements (query, document, grade) in one golden set, all queries together."""
+MAX_RELEVANCE_GRADE = 100
+"""Grades are whole numbers from 0 (judged not relevant) to this; only grades above 0 count as relevant."""
+MAX_STORED_EVALUATIONS = 100
+"""Evaluations kept per collection; recording one more drops the oldest."""
+EVALUATION_TOP_K = MAX_TOP_K
+"""Chunks an evaluation asks per golden query: their distinct documents are the ranking scored."""
+
 # --- documents --------------------------------------------------------------------------------------
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500

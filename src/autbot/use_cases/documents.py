@@ -11,6 +11,7 @@ from autbot.domain.errors import CollectionNotFound, DocumentNotFound, InvalidIn
 from autbot.domain.model import CollectionInfo, Document, validate_document_id
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
+from autbot.ports.golden_set_store import GoldenSetStore
 
 
 def _existing(registry: DocumentRegistry, name: str) -> str:
@@ -122,15 +123,21 @@ class CollectionRef:
 
 
 class DeleteCollection:
-    """Delete a collection with every document and chunk in it (the record first: it vanishes at once)."""
+    """Delete a collection with every document and chunk in it (the record first: it vanishes at once), and its
+    golden set and evaluations."""
 
-    def __init__(self, *, registry: DocumentRegistry, chunks: ChunkIndex) -> None:
+    def __init__(
+        self, *, registry: DocumentRegistry, chunks: ChunkIndex, golden_sets: GoldenSetStore | None = None
+    ) -> None:
         self._registry = registry
         self._chunks = chunks
+        self._golden_sets = golden_sets
 
     def execute(self, request: CollectionRef) -> None:
         name = request.principal.visible_collection(request.collection)
         existed = self._registry.remove_collection(name)
         self._chunks.drop(name)  # also clears chunks left by a half-created collection
+        if self._golden_sets is not None:
+            self._golden_sets.remove(name)
         if not existed:
             raise CollectionNotFound(f"Collection '{name}' does not exist.", collection=name)

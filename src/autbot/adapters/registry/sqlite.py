@@ -35,6 +35,16 @@ MIGRATIONS = (
             "WHERE previous_version IS NOT NULL",
         ),
     ),
+    SqliteStep(
+        "create the golden_sets and evaluations tables (if absent) and record schema version 2",
+        statements(
+            "CREATE TABLE IF NOT EXISTS golden_sets (collection TEXT PRIMARY KEY, body TEXT NOT NULL, "
+            "updated_at REAL NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS evaluations (collection TEXT NOT NULL, id TEXT NOT NULL, "
+            "created_at REAL NOT NULL, body TEXT NOT NULL, PRIMARY KEY (collection, id))",
+            "CREATE INDEX IF NOT EXISTS evaluations_by_time ON evaluations (collection, created_at)",
+        ),
+    ),
 )
 """The registry's schema steps (``domain.schema_versions``): version 0 is the 0.1.0 layout or an empty file."""
 _IN_CHUNK = 500  # SQLite's host-parameter limit is far above this; it keeps statements small

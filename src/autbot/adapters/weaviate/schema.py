@@ -3,6 +3,7 @@
 - ``Autbot_<name>``: one per AutBot collection, the chunks (HNSW, cosine, self-provided vectors; BM25
   on ``text``; metadata filters run on ``meta_kv``, an array of exact ``key=<json value>`` tokens).
 - ``AutbotCollections`` and ``AutbotDocuments``: the registry, shared by every AutBot collection.
+- ``AutbotGoldenSets`` and ``AutbotEvaluations``: each collection's golden set and evaluations (JSON text).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from autbot.domain.model import MetadataValue
 
 COLLECTIONS = "AutbotCollections"
 DOCUMENTS = "AutbotDocuments"
+GOLDEN_SETS = "AutbotGoldenSets"
+EVALUATIONS = "AutbotEvaluations"
 
 
 def weaviate_name(collection: str) -> str:
@@ -90,7 +93,7 @@ def create_chunk_collection(conn: WeaviateConnection, collection: str, schema: C
 
 
 def create_registry_collections(conn: WeaviateConnection, replication_factor: int) -> None:
-    from weaviate.classes.config import Configure, DataType, Property, Tokenization
+    from weaviate.classes.config import DataType, Property, Tokenization
 
     def field(name: str) -> Any:
         return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
@@ -116,6 +119,33 @@ def create_registry_collections(conn: WeaviateConnection, replication_factor: in
             field("previous_version"),
         ],
     }
+    _create_records(conn, specs, replication_factor)
+
+
+def create_golden_set_collections(conn: WeaviateConnection, replication_factor: int) -> None:
+    from weaviate.classes.config import DataType, Property, Tokenization
+
+    def body() -> Any:
+        return Property(name="body", data_type=DataType.TEXT, index_filterable=False, index_searchable=False)
+
+    def field(name: str) -> Any:
+        return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
+
+    specs = {
+        GOLDEN_SETS: [field("collection"), body(), Property(name="updated_at", data_type=DataType.NUMBER)],
+        EVALUATIONS: [
+            field("collection"),
+            field("evaluation_id"),
+            Property(name="created_at", data_type=DataType.NUMBER),
+            body(),
+        ],
+    }
+    _create_records(conn, specs, replication_factor)
+
+
+def _create_records(conn: WeaviateConnection, specs: dict[str, list[Any]], replication_factor: int) -> None:
+    from weaviate.classes.config import Configure
+
     for name, props in specs.items():
         conn.create(
             name,

@@ -13,7 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autbot.adapters.weaviate.connection import WeaviateConnection
-from autbot.adapters.weaviate.schema import COLLECTIONS, create_registry_collections
+from autbot.adapters.weaviate.schema import (
+    COLLECTIONS,
+    create_golden_set_collections,
+    create_registry_collections,
+)
 
 _RECORD = re.compile(r"autbot-schema=(\d{1,9})")
 
@@ -29,6 +33,10 @@ MIGRATIONS = (
     WeaviateStep(
         "create the registry collections AutbotCollections and AutbotDocuments (if absent) and record version 1",
         create_registry_collections,
+    ),
+    WeaviateStep(
+        "create the golden set collections AutbotGoldenSets and AutbotEvaluations (if absent) and record version 2",
+        create_golden_set_collections,
     ),
 )
 

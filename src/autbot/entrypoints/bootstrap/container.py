@@ -16,6 +16,7 @@ from autbot.entrypoints.bootstrap.factories import (
     audit,
     clients,
     embedders,
+    golden_sets,
     indexes,
     ingestion,
     keys,
@@ -37,6 +38,7 @@ from autbot.use_cases.authenticate import Authenticate
 from autbot.use_cases.chat import ChatCompletions, StreamChatCompletions
 from autbot.use_cases.documents import DeleteCollection, DeleteDocument, GetDocument, ListCollections, ListDocuments
 from autbot.use_cases.embeddings import EmbedTexts
+from autbot.use_cases.evaluations import EvaluateCollection, GetGoldenSet, ListEvaluations, PutGoldenSet
 from autbot.use_cases.ingest import IngestDocuments
 from autbot.use_cases.ingest_files import IngestFiles
 from autbot.use_cases.keys import CreateKey, ListKeys, RevokeKey
@@ -82,6 +84,12 @@ class Container(containers.DeclarativeContainer):
         chroma=providers.Resource(indexes.sqlite_registry, settings, data_dir),
         weaviate=providers.Singleton(indexes.weaviate_registry, settings, weaviate),
         memory=providers.Resource(indexes.memory_registry),
+    )
+    golden_set_store = providers.Selector(  # golden sets and evaluations, beside the registry
+        index_backend,
+        chroma=providers.Resource(golden_sets.sqlite_golden_sets, settings, data_dir),
+        weaviate=providers.Singleton(golden_sets.weaviate_golden_sets, settings, weaviate),
+        memory=providers.Singleton(golden_sets.memory_golden_sets),
     )
     document_locks = providers.Singleton(ingestion.document_locks)
     redis = providers.Resource(clients.redis_client, settings, secrets)
@@ -158,7 +166,15 @@ class Container(containers.DeclarativeContainer):
     get_document = providers.Singleton(GetDocument, registry=registry)
     delete_document = providers.Singleton(DeleteDocument, registry=registry, chunks=chunk_index)
     list_collections = providers.Singleton(ListCollections, registry=registry, chunks=chunk_index)
-    delete_collection = providers.Singleton(DeleteCollection, registry=registry, chunks=chunk_index)
+    delete_collection = providers.Singleton(
+        DeleteCollection, registry=registry, chunks=chunk_index, golden_sets=golden_set_store
+    )
+    put_golden_set = providers.Singleton(PutGoldenSet, registry=registry, store=golden_set_store)
+    get_golden_set = providers.Singleton(GetGoldenSet, registry=registry, store=golden_set_store)
+    evaluate_collection = providers.Singleton(
+        EvaluateCollection, registry=registry, store=golden_set_store, search=search_chunks
+    )
+    list_evaluations = providers.Singleton(ListEvaluations, registry=registry, store=golden_set_store)
     authenticate = providers.Singleton(
         Authenticate, keys=key_store, always_required=providers.Callable(keys.keys_always_required, settings)
     )
@@ -212,7 +228,7 @@ class Container(containers.DeclarativeContainer):
 SELECTORS: dict[str, tuple[str, ...]] = {
     "secrets.backend": ("secrets",),
     "embedder.backend": ("embedder",),
-    "index.backend": ("chunk_index", "registry"),
+    "index.backend": ("chunk_index", "registry", "golden_set_store"),
     "llm.backend": ("llm",),
     "auth.keys_backend": ("key_store",),
     "sessions.backend": ("session_store",),
@@ -232,6 +248,7 @@ USE_CASES = (
     "delete_document",
     "list_collections",
     "delete_collection",
+    *("put_golden_set", "get_golden_set", "evaluate_collection", "list_evaluations"),
     "check_readiness",
     "chat_completions",
     "stream_chat_completions",
@@ -271,6 +288,7 @@ def start(container: Container) -> None:
     migrate_shared_stores(container.settings(), container.redis, container.weaviate)
     container.chunk_index()
     container.registry()
+    container.golden_set_store()
     container.llm()
     container.splitter()
     container.reader()

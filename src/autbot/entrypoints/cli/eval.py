@@ -1,5 +1,6 @@
 """``autbot eval DATASET_DIR``: retrieval quality (NDCG@10, Recall@10/100, MRR@10) and latency of the real
-ingestion and search paths on a dataset in the BEIR layout, in this process or against a server."""
+ingestion and search paths on a dataset in the BEIR layout, in this process or against a server; with
+``--server-side``, the server evaluates the collection's stored golden set."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.url and (args.rerank or args.min_score is not None):
         raise ConfigurationError("--rerank and --min-score work in-process only: the search API has neither.")
+    if args.server_side:
+        return _server_side(args)
+    if args.dataset is None:
+        raise ConfigurationError("Give a DATASET directory (or --server-side with --url and --collection).")
     dataset = load_beir(args.dataset, split=args.split, limit_queries=args.limit_queries)
     collection = CollectionName(args.collection or f"eval-{uuid.uuid4().hex[:12]}").value
     options = EvalOptions(
@@ -43,6 +48,28 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(report), indent=2))
     else:
         print(_text(asdict(report)))
+    return 0
+
+
+def _server_side(args: argparse.Namespace) -> int:
+    from autbot.domain.errors import ConfigurationError
+    from autbot.domain.model import CollectionName, SearchMode
+    from autbot.entrypoints.evaluation.dataset import load_beir
+    from autbot.entrypoints.evaluation.server_side import evaluate_on_server, text_report
+
+    if not args.url or not args.collection:
+        raise ConfigurationError("--server-side needs --url and --collection: the server evaluates that collection.")
+    dataset = (
+        None if args.dataset is None else load_beir(args.dataset, split=args.split, limit_queries=args.limit_queries)
+    )
+    target = _target(args)
+    try:
+        collection = CollectionName(args.collection).value
+        mode = SearchMode(args.mode)
+        body = evaluate_on_server(target, collection, dataset=dataset, mode=mode, progress=not args.json)
+    finally:
+        target.close()
+    print(json.dumps(body, indent=2) if args.json else text_report(body))
     return 0
 
 
@@ -82,7 +109,12 @@ def _text(r: dict[str, Any]) -> str:
 
 def add_parser(sub: Any) -> None:
     e = sub.add_parser("eval", help="measure retrieval quality and speed on a BEIR-layout dataset")
-    e.add_argument("dataset", type=Path, help="directory with corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
+    e.add_argument(
+        "dataset",
+        type=Path,
+        nargs="?",
+        help="directory with corpus.jsonl, queries.jsonl and qrels/<split>.tsv (optional with --server-side)",
+    )
     e.add_argument("--mode", choices=["vector", "hybrid", "keyword"], default=DEFAULT_SEARCH_MODE)
     e.add_argument("--alpha", type=float, help="hybrid: weight of the vector side (default: the configured one)")
     e.add_argument("--rerank", action="store_true", help="rerank the hits with the configured reranker")
@@ -92,6 +124,12 @@ def add_parser(sub: Any) -> None:
     e.add_argument("--limit-queries", type=int, metavar="N", help="evaluate the first N judged queries")
     e.add_argument("--split", default="test", help="qrels file to read (default: test)")
     e.add_argument("--url", help="evaluate a running server through its HTTP API (key from $AUTBOT_API_KEY)")
+    e.add_argument(
+        "--server-side",
+        action="store_true",
+        help="with --url and --collection: the server runs the collection's golden set (a DATASET given becomes "
+        "the golden set first, its corpus ingested unless the collection holds it)",
+    )
     e.add_argument("--timeout", type=float, default=300.0, help="seconds per HTTP request")
     e.add_argument("--profile", help="in-process: bundled profile name or .toml path (default: local)")
     e.add_argument("--fusion", choices=["relative_score", "reciprocal_rank"], help="in-process: hybrid fusion")

@@ -130,6 +130,15 @@ class HttpTarget:
         r = self._ok(self._http.post(f"/v1/collections/{collection}/search", json=body))
         return [str(hit["document_id"]) for hit in r.json()["results"]]
 
+    def put_golden_set(self, collection: str, body: dict[str, Any]) -> None:
+        self._ok(self._http.put(f"/v1/collections/{collection}/golden-set", json=body))
+
+    def evaluate(self, collection: str, *, mode: str) -> dict[str, Any]:
+        """The server runs the collection's golden set: its evaluation, as the server answered it."""
+        r = self._ok(self._http.post(f"/v1/collections/{collection}/evaluations", json={"mode": mode}))
+        found: dict[str, Any] = r.json()
+        return found
+
     def drop(self, collection: str) -> None:
         r = self._http.delete(f"/v1/collections/{collection}")
         if r.status_code != 404:

@@ -29,6 +29,7 @@ from autbot.entrypoints.http.middleware.rate_limits import RateLimitMiddleware
 from autbot.entrypoints.http.middleware.security_headers import SecurityHeaders
 from autbot.entrypoints.http.routes.audit import AuditController
 from autbot.entrypoints.http.routes.collections import CollectionController
+from autbot.entrypoints.http.routes.evaluations import EvaluationController
 from autbot.entrypoints.http.routes.health import HealthController
 from autbot.entrypoints.http.routes.metrics import MetricsController
 from autbot.entrypoints.http.routes.openai import ChatController, EmbeddingsController, ModelsController
@@ -135,6 +136,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         route_handlers=[
             HealthController,
             CollectionController,
+            EvaluationController,
             ChatController,  # the OpenAI-compatible routes and sessions answer errors in OpenAI's envelope
             ModelsController,
             EmbeddingsController,

@@ -63,6 +63,14 @@ class Metrics:
             "autbot_circuit_breaker_state", "0 closed, 1 half-open, 2 open.", ["dependency"], registry=r,
             multiprocess_mode="max",
         )  # fmt: skip
+        self.evaluation = Gauge(
+            "autbot_evaluation_score", "Latest evaluation of a collection's golden set, per generation and metric.",
+            ["collection", "generation", "metric"], registry=r, multiprocess_mode="mostrecent",
+        )  # fmt: skip
+        self.evaluation_latency = Gauge(
+            "autbot_evaluation_search_latency_seconds", "Search latency of the latest evaluation, by quantile.",
+            ["collection", "generation", "quantile"], registry=r, multiprocess_mode="mostrecent",
+        )  # fmt: skip
         self.build = Gauge(
             "autbot_build_info", "The running version.", ["version"], registry=r, multiprocess_mode="max"
         )
@@ -88,6 +96,13 @@ class Metrics:
 
     def circuit_changed(self, dependency: str, state: BreakerState) -> None:
         self.circuit.labels(dependency).set(int(state))
+
+    def evaluated(self, collection: str, generation: str, scores: dict[str, float], p50_s: float, p99_s: float) -> None:
+        """The figures of a collection's latest evaluation: ``scores`` by metric name (``ndcg_at_10``, ...)."""
+        for metric, value in scores.items():
+            self.evaluation.labels(collection, generation, metric).set(value)
+        self.evaluation_latency.labels(collection, generation, "0.5").set(p50_s)
+        self.evaluation_latency.labels(collection, generation, "0.99").set(p99_s)
 
     def render(self) -> bytes:
         """The exposition text: this process's registry, or every worker's values in multiprocess mode."""

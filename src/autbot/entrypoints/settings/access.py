@@ -62,7 +62,7 @@ class LimitsSettings(Section):
     ``N/second``, ``N/minute``, ``N/hour``, ``N/day`` or
     ``N per 5 minutes`` (the ``limits`` library's notation). A caller is an API key, else a client IP."""
     search: Rate = limits.RATE_SEARCH
-    """Searches (``POST …/search``) per caller."""
+    """Searches (``POST …/search``) per caller; an evaluation (``POST …/evaluations``) costs one per golden query."""
     ingest: Rate = limits.RATE_INGEST
     """Ingestion (``POST …/documents`` and ``POST …/files``) per caller, in units of 10,000 characters of
     document text, or of 10,000 bytes of uploaded files (``limits.INGEST_COST_CHARS``); a request costs at
