@@ -68,7 +68,8 @@ async def _use_case_ms(settings: Any, docs: list[dict[str, str]], seconds: float
     from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput, SearchMode
     from autbot.domain.retrieval import RetrievalOptions
-    from autbot.entrypoints.bootstrap.container import build_container, start
+    from autbot.entrypoints.bootstrap.container import build_container
+    from autbot.entrypoints.bootstrap.lifecycle import start
     from autbot.use_cases.answer import AnswerRequest
     from autbot.use_cases.ingest import IngestRequest
 

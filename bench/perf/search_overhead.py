@@ -70,7 +70,8 @@ def _use_case_ms(settings: Any, docs: list[dict[str, str]], seconds: float) -> f
     from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput
     from autbot.domain.retrieval import RetrievalOptions
-    from autbot.entrypoints.bootstrap.container import build_container, start
+    from autbot.entrypoints.bootstrap.container import build_container
+    from autbot.entrypoints.bootstrap.lifecycle import start
     from autbot.use_cases.ingest import IngestRequest
     from autbot.use_cases.search import SearchRequest
 

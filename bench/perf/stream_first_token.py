@@ -133,7 +133,7 @@ def _in_process(upstream: str | None, docs: list[dict[str, str]]) -> Any:
     from autbot.domain.auth import ANONYMOUS
     from autbot.domain.model import DocumentInput
     from autbot.entrypoints.bootstrap.container import build_container
-    from autbot.entrypoints.bootstrap.container import start as start_container
+    from autbot.entrypoints.bootstrap.lifecycle import start as start_container
     from autbot.entrypoints.settings import settings_from_dict
     from autbot.use_cases.ingest import IngestRequest
 

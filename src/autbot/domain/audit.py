@@ -26,6 +26,8 @@ class AuditAction(enum.StrEnum):
     FILES_INGEST = "files.ingest"
     DOCUMENT_DELETE = "document.delete"
     COLLECTION_DELETE = "collection.delete"
+    GOLDEN_SET_PUT = "golden_set.put"
+    EVALUATION_RUN = "evaluation.run"
     KEY_CREATE = "key.create"
     KEY_REVOKE = "key.revoke"
     KEYS_LIST = "keys.list"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from autbot.entrypoints.bootstrap.container import build_container, start, stop
+from autbot.entrypoints.bootstrap.container import build_container
 from autbot.entrypoints.bootstrap.factories import closing
 from autbot.entrypoints.bootstrap.injection import containers, providers
+from autbot.entrypoints.bootstrap.lifecycle import start, stop
 from autbot.entrypoints.settings import settings_from_dict
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry

@@ -46,9 +46,12 @@ def world() -> Iterator[World]:
 
 
 def seed(w: World) -> str:
-    """Collection kb with document d1 and a session of the query key over it; returns the session id."""
+    """Collection kb with document d1, a golden set, and a session of the query key over it; returns the session
+    id."""
     docs = {"documents": [{"id": "d1", "text": f"Some words. {SECRET_TEXT}"}]}
     assert w.client.post("/v1/collections/kb/documents", json=docs, headers=w.headers()).status_code == 201
+    golden = {"queries": [{"id": "q1", "text": "words"}], "qrels": {"q1": {"d1": 1}}}
+    assert w.client.put("/v1/collections/kb/golden-set", json=golden, headers=w.headers()).status_code < 300
     r = w.client.post("/v1/sessions", json={"collection": "kb"}, headers=w.headers("query"))
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
@@ -78,6 +81,14 @@ CALLS = [
     Call(AuditAction.FILES_INGEST, "POST", "/v1/collections/kb/files", "ingest", files=True, document_ids=("n.txt",)),
     Call(AuditAction.DOCUMENT_DELETE, "DELETE", "/v1/collections/kb/documents/d1", "ingest", document_ids=("d1",)),
     Call(AuditAction.COLLECTION_DELETE, "DELETE", "/v1/collections/kb"),
+    Call(
+        AuditAction.GOLDEN_SET_PUT,
+        "PUT",
+        "/v1/collections/kb/golden-set",
+        "ingest",
+        json={"queries": [{"id": "q1", "text": "words"}], "qrels": {"q1": {"d1": 1}}},
+    ),
+    Call(AuditAction.EVALUATION_RUN, "POST", "/v1/collections/kb/evaluations", "ingest", json={}),
     Call(AuditAction.SESSION_CREATE, "POST", "/v1/sessions", "query", json={"collection": "kb"}),
     Call(AuditAction.SESSION_DELETE, "DELETE", "/v1/sessions/{sid}", "query", collection=None),
     Call(

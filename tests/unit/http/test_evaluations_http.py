@@ -7,21 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
 from autbot.adapters.keys.memory import InMemoryKeyStore
 from autbot.domain import limits
-from autbot.entrypoints.http.app import create_app
-from autbot.entrypoints.settings import load_settings
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest
-from tests.support.http import LOOPBACK_BASE_URL
+from tests.support.app_client import AppClient, app_client, fake_settings
 
-FAKES: dict[str, Any] = {
-    "embedder": {"backend": "hashing"},
-    "index": {"backend": "memory"},
-    "llm": {"backend": "fake"},
-    "auth": {"keys_backend": "memory"},
-}
 DOCS = {
     "documents": [
         {"id": "d1", "text": "astronomy telescopes orbit"},
@@ -33,7 +24,7 @@ GOLDEN = {
     "queries": [{"id": "q1", "text": "tomatoes"}, {"id": "q2", "text": "telescopes"}],
     "qrels": {"q1": {"d2": 1}, "q2": {"d1": 2, "d9": 1}},
 }
-Client = TestClient  # type: ignore[type-arg]
+Client = AppClient
 
 
 class World:
@@ -54,8 +45,7 @@ def world() -> Iterator[World]:
     create = CreateKey(keys=store).execute
     keys = {s: create(CreateKeyRequest(name=s, scopes=(s,))).key for s in ("query", "ingest", "admin")}
     keys["other"] = create(CreateKeyRequest(name="other", scopes=("admin",), collections=("elsewhere",))).key
-    app = create_app(load_settings("local", env={}, overrides=FAKES), overrides={"key_store": store})
-    with TestClient(app, base_url=LOOPBACK_BASE_URL) as client:
+    with app_client(overrides={"key_store": store}) as client:
         w = World(client, keys)
         assert w.call("POST", "/documents", json=DOCS).status_code == 201
         yield w
@@ -182,8 +172,8 @@ def test_deleting_the_collection_forgets_its_golden_set(world: World) -> None:
 def test_an_evaluation_costs_one_search_per_golden_query() -> None:
     store = InMemoryKeyStore()
     key = CreateKey(keys=store).execute(CreateKeyRequest(name="ops", scopes=("admin",))).key
-    settings = load_settings("local", env={}, overrides={**FAKES, "limits": {"search": "3/minute"}})
-    with TestClient(create_app(settings, overrides={"key_store": store}), base_url=LOOPBACK_BASE_URL) as client:
+    settings = fake_settings(limits={"search": "3/minute"})
+    with app_client(settings, overrides={"key_store": store}) as client:
         w = World(client, {"admin": key})
         w.call("POST", "/documents", json=DOCS)
         w.call("PUT", "/golden-set", json=GOLDEN)  # 2 queries

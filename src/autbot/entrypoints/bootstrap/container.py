@@ -28,8 +28,6 @@ from autbot.entrypoints.bootstrap.factories import (
 )
 from autbot.entrypoints.bootstrap.injection import containers, providers
 from autbot.entrypoints.bootstrap.memory import releasing_memory
-from autbot.entrypoints.bootstrap.migrations import migrate_shared_stores
-from autbot.entrypoints.bootstrap.recovery import finish_interrupted_writes
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.entrypoints.settings import BACKENDS, Settings
 from autbot.use_cases.answer import AnswerQuestion, StreamAnswer
@@ -280,34 +278,3 @@ def build_container(settings: Settings, overrides: dict[str, Any] | None = None)
             raise ConfigurationError(f"Cannot override unknown provider '{name}'.")
         provider.override(providers.Object(obj))
     return container
-
-
-def start(container: Container) -> None:
-    """Build the adapters now, so that a broken configuration fails at start-up, not on a request."""
-    container.embedder()
-    migrate_shared_stores(container.settings(), container.redis, container.weaviate)
-    container.chunk_index()
-    container.registry()
-    container.golden_set_store()
-    container.llm()
-    container.splitter()
-    container.reader()
-    container.key_store()
-    container.session_store()
-    container.record_audit().prune()  # records past the retention go at start-up
-    container.rate_limiter()
-    container.token_budget()
-    finish_interrupted_writes(
-        container.chunk_index(), container.registry(), container.document_locks()
-    )  # before the first request: no replaced version's chunks remain
-
-
-def stop(container: Container) -> None:
-    container.shutdown_resources()
-
-
-async def aclose(container: Container) -> None:
-    """Close the asyncio clients (in the server's event loop, at shutdown)."""
-    if container.settings().limits.storage == "redis":
-        await container.quota_redis().aclose()
-    await container.llm().aclose()

@@ -16,8 +16,9 @@ from autbot import __version__
 from autbot.domain.audit import AuditAction
 from autbot.domain.auth import Principal
 from autbot.domain.errors import ConfigurationError
-from autbot.entrypoints.bootstrap.container import USE_CASES, Container, aclose, build_container, start, stop
+from autbot.entrypoints.bootstrap.container import USE_CASES, Container, build_container
 from autbot.entrypoints.bootstrap.instruments import instrument
+from autbot.entrypoints.bootstrap.lifecycle import aclose, start, stop
 from autbot.entrypoints.bootstrap.secrets import check_required_secrets, refresh_on_sighup
 from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.lean import LeanLitestar

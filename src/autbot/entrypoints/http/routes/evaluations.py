@@ -8,11 +8,13 @@ from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from autbot.domain.audit import AuditAction
 from autbot.domain.auth import Principal
 from autbot.domain.golden_sets import Evaluation
 from autbot.domain.model import SearchMode
 from autbot.entrypoints.http.errors.openapi import problem_responses
 from autbot.entrypoints.http.middleware import auth as sec
+from autbot.entrypoints.http.middleware.audit import audited
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import gate_of, limited
 from autbot.entrypoints.http.schemas import evaluations as s
@@ -38,7 +40,7 @@ class EvaluationController(Controller):
         summary="Store the collection's golden set (queries and graded relevance judgements).",
         description=described(PutGoldenSet),
         sync_to_thread=True,
-        opt=sec.ingest(),
+        opt=sec.ingest(**audited(AuditAction.GOLDEN_SET_PUT)),
         responses=problem_responses(404, body=True),
     )
     def put_golden_set(
@@ -77,7 +79,7 @@ class EvaluationController(Controller):
         summary="Run the golden set on each generation of the collection: NDCG@10, Recall@100, MRR@10, latency.",
         description=described(EvaluateCollection),
         status_code=200,
-        opt=sec.ingest(**limited("search", charged=True)),  # one search per golden query
+        opt=sec.ingest(**limited("search", charged=True), **audited(AuditAction.EVALUATION_RUN)),  # a search a query
         responses=problem_responses(404, 409, body=True),
     )
     async def evaluate(
