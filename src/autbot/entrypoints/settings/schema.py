@@ -66,10 +66,19 @@ class ServerSettings(Section):
     """Host names this server answers to (the ``Host`` header; others get 400 ``invalid_host``, which stops
     DNS rebinding). ``name`` matches on any port, ``name:port`` on that port only; IPv6 as ``[::1]``.
     ``*`` turns the check off, and is refused unless ``host`` is a loopback address."""
-    header_timeout_s: Seconds = 10.0
+    header_timeout_s: Seconds = limits.HEADER_TIMEOUT_S
     """A connection must send a complete request line and headers within this time (else it is closed)."""
-    body_timeout_s: Seconds = 30.0
-    """The whole request body must arrive within this time after the headers (else 408 and closed)."""
+    body_timeout_s: Seconds = limits.BODY_TIMEOUT_S
+    """The whole request body must arrive within this time after the headers (else 408 and closed). A body the
+    server answered before reading (401, 404, 413, 415, ...) is read and dropped under the same deadline; past
+    it the connection is closed."""
+    max_head_bytes: Annotated[int, msgspec.Meta(ge=1024, le=1024 * 1024)] = limits.MAX_REQUEST_HEAD_BYTES
+    """The request line and header fields of one request together, in bytes; a longer head gets 431
+    ``request_head_too_large`` and the connection is closed. Both HTTP parsers hold to it."""
+    trusted_proxies: list[NonEmpty] = []
+    """Addresses (``10.0.0.5``) or networks (``10.0.0.0/8``) of the proxies or load balancers in front of this
+    server. Only a connection from one of them may set the client address (``X-Forwarded-For``: rate limits,
+    ``limits.auth_failures``) and scheme (``X-Forwarded-Proto``). Empty: the peer of the connection is the client."""
     shutdown_grace_s: Seconds = 20.0
     """On SIGTERM, requests in flight get this long to finish; then they are cancelled and the process exits."""
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=65536)] = 512
@@ -80,8 +89,9 @@ class ServerSettings(Section):
     malloc_trim: bool = True
     """After each ingestion request, return the C heap's free pages to the OS (glibc's ``malloc_trim``)."""
     http_parser: Literal["auto", "httptools", "h11"] = "auto"
-    """uvicorn's HTTP/1.1 parser, both with ``header_timeout_s``: ``httptools`` (C, cheaper per request),
-    ``h11`` (pure Python), ``auto`` (httptools where it is installed, else h11)."""
+    """uvicorn's HTTP/1.1 parser, both with the bounds above (``header_timeout_s``, ``body_timeout_s``,
+    ``max_head_bytes``): ``httptools`` (C, cheaper per request), ``h11`` (pure Python), ``auto`` (httptools where
+    it is installed, else h11)."""
 
 
 class StorageSettings(Section):
