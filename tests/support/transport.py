@@ -16,12 +16,20 @@ class Transport(asyncio.Transport):
         super().__init__()
         self.written = b""
         self.closed = False
+        self.aborted = False
+        self.protocol: Any = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.written += bytes(data)
 
     def close(self) -> None:
         self.closed = True
+
+    def abort(self) -> None:
+        """As asyncio's: the buffer is dropped and the protocol soon hears that the connection is lost."""
+        self.closed = self.aborted = True
+        if self.protocol is not None:
+            asyncio.get_running_loop().call_soon(self.protocol.connection_lost, None)
 
     def is_closing(self) -> bool:
         return self.closed
@@ -42,5 +50,6 @@ def connect(protocol: type[asyncio.Protocol], app: Any, **config: Any) -> tuple[
     server_config.load()
     connection = protocol(server_config, ServerState(), {}, asyncio.get_running_loop())  # type: ignore[call-arg]
     transport = Transport()
+    transport.protocol = connection
     connection.connection_made(transport)
     return connection, transport

@@ -211,3 +211,27 @@ async def test_an_upgrade_is_answered_as_plain_http_and_its_body_is_never_a_requ
     if parser == "httptools":
         assert answered == [b"401"]
         assert transport.closed
+
+
+# --- a response not read ----------------------------------------------------------------------------
+
+
+async def test_a_response_the_client_does_not_read_is_dropped_after_the_send_timeout(parser: str) -> None:
+    """The transport pauses the app's writes while its buffer is full; a client that reads nothing kept the
+    connection and the request's task for ever. Dropped, not closed: closing waits for the buffer to empty."""
+    protocol, transport = open_connection(parser, send_timeout_s=SHORT_S)
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    protocol.pause_writing()
+    await asyncio.sleep(WAIT_S)
+    assert transport.aborted
+
+
+async def test_a_client_that_reads_slowly_keeps_its_connection(parser: str) -> None:
+    protocol, transport = open_connection(parser, send_timeout_s=SHORT_S)
+    protocol.data_received(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    for _ in range(int(WAIT_S / (SHORT_S / 4))):  # full, then drained a little, many times over the timeout
+        protocol.pause_writing()
+        await asyncio.sleep(SHORT_S / 4)
+        protocol.resume_writing()
+    await asyncio.sleep(SHORT_S)
+    assert not transport.closed

@@ -61,9 +61,10 @@ def test_trusted_proxies_are_addresses_or_networks(bad: str) -> None:
 
 def test_the_bounds_come_from_settings_with_their_defaults_in_the_domain() -> None:
     default = serving.server_config(app, ServerSettings())
-    assert (default.header_timeout_s, default.body_timeout_s, default.max_head_bytes) == (
+    assert (default.header_timeout_s, default.body_timeout_s, default.send_timeout_s, default.max_head_bytes) == (
         limits.HEADER_TIMEOUT_S,
         limits.BODY_TIMEOUT_S,
+        limits.SEND_TIMEOUT_S,
         limits.MAX_REQUEST_HEAD_BYTES,
     )
     assert default.ws == "none"  # no route takes a WebSocket

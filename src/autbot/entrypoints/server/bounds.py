@@ -1,5 +1,5 @@
-"""What one HTTP/1.1 connection may cost before its request is answered, whoever is calling: the bounds both
-protocols share (h11's in :mod:`.protocols`, httptools' in :mod:`.httptools_protocol`).
+"""What one HTTP/1.1 connection may hold of the server, whoever is calling: the bounds both protocols share
+(h11's in :mod:`.protocols`, httptools' in :mod:`.httptools_protocol`).
 
 ``ConnectionBounds`` is a mixin before uvicorn's protocol class. Each protocol calls its two hooks from its
 parser's events (``_headers_complete``: the request line and headers are in; ``_message_complete``: the
@@ -12,9 +12,13 @@ request's last body byte is in):
   A head still incomplete past it (the bytes its parser holds), or complete and larger (:func:`head_size`, the
   same measure for both parsers), gets 431 ``request_head_too_large`` and the connection is closed.
 - **A body left unread.** An answer sent before the request body was read (a 401, 404, 413 or 415 refuses a
-  request before its body) leaves the rest of that body on the wire: the protocol reads and drops it, as HTTP/1.1
-  asks, and the connection then waits for its next request under the usual keep-alive timeout. The drop is held
-  to ``server.body_timeout_s`` from the headers, like a body that is read: past it the connection is closed.
+  request before its body) leaves the rest of that body on the wire: the protocol reads and drops it (closing
+  with input unread can lose the answer, RFC 9112 9.6), and the connection then waits for its next request
+  under the usual keep-alive timeout. The drop is held to ``server.body_timeout_s`` from the headers, like a body
+  that is read: past it the connection is closed.
+- **A response the client does not read.** The transport stops the app's writes while its buffer is full
+  (``pause_writing``); if it is still full ``server.send_timeout_s`` later, the connection is dropped (closing
+  would wait for the buffer to empty, which a client that reads nothing never lets happen).
 - **A request its parser refuses** gets 400 ``malformed_request``; the connection is closed.
 - **An Upgrade** (``h2c``, ``websocket``: no route takes one, so the server runs with ``ws = "none"``) is not
   honoured: the request is answered as plain HTTP, without uvicorn's warning line per request.
@@ -87,8 +91,10 @@ class ConnectionBounds:
         super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]  # uvicorn's protocol
         self.header_timeout_s = float(getattr(config, "header_timeout_s", limits.HEADER_TIMEOUT_S))
         self.body_timeout_s = float(getattr(config, "body_timeout_s", limits.BODY_TIMEOUT_S))
+        self.send_timeout_s = float(getattr(config, "send_timeout_s", limits.SEND_TIMEOUT_S))
         self.max_head_bytes = int(getattr(config, "max_head_bytes", limits.MAX_REQUEST_HEAD_BYTES))
         self._header_timer: asyncio.TimerHandle | None = None
+        self._send_timer: asyncio.TimerHandle | None = None
         self._drain_timer: asyncio.TimerHandle | None = None
         self._headers_at = 0.0
         self._drained = False
@@ -102,6 +108,7 @@ class ConnectionBounds:
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
         self._cancel_drain()
+        self._cancel_send_timer()
         super().connection_lost(exc)  # type: ignore[misc]  # uvicorn's protocol
 
     # --- the head's time ---------------------------------------------------------------------------
@@ -124,6 +131,26 @@ class ConnectionBounds:
         """The parser has the whole head: the header timer stops, a body's deadline counts from now."""
         self._cancel_header_timer()
         self._headers_at = self.loop.time()
+
+    # --- a response not read -------------------------------------------------------------------------
+
+    def pause_writing(self) -> None:
+        super().pause_writing()  # type: ignore[misc]  # uvicorn's protocol: the app's writes wait
+        if self._send_timer is None:
+            self._send_timer = self.loop.call_later(self.send_timeout_s, self._sends_too_slow)
+
+    def resume_writing(self) -> None:
+        self._cancel_send_timer()
+        super().resume_writing()  # type: ignore[misc]  # uvicorn's protocol
+
+    def _sends_too_slow(self) -> None:
+        self._send_timer = None
+        self.transport.abort()  # the app's waiting write then ends: uvicorn sees the connection lost
+
+    def _cancel_send_timer(self) -> None:
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
 
     # --- refusals ----------------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """Running the app under uvicorn with bounded connections.
 
-uvicorn bounds an idle keep-alive connection, not what a client holds before its request is answered: a head
-sent slowly or without end, or a body left unread after an early answer. Both HTTP/1.1 protocols here add those
+uvicorn bounds an idle keep-alive connection, not what a client holds around it: a head sent slowly or without
+end, a body left unread after an early answer, a response it does not read. Both HTTP/1.1 protocols here add those
 bounds (:mod:`autbot.entrypoints.server.bounds`): ``BoundedHttpToolsProtocol`` (uvicorn's httptools parser, the
 cheaper one per request) and ``BoundedH11Protocol`` (uvicorn's pure-Python h11 one). ``server.http_parser``
 chooses; ``auto`` takes httptools where it is importable. The settings they read: ``server.header_timeout_s``,
-``server.max_head_bytes``, ``server.body_timeout_s`` (a body the app reads is held to it by ``RequestGuard``).
+``server.max_head_bytes``, ``server.body_timeout_s`` (a body the app reads is held to it by ``RequestGuard``),
+``server.send_timeout_s``.
 ``server.shutdown_grace_s`` bounds a graceful shutdown; ``server.max_connections`` caps connections per worker.
 
 ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are read only from ``server.trusted_proxies`` (uvicorn's own
@@ -37,12 +38,14 @@ class ServerConfig(uvicorn.Config):
         *,
         header_timeout_s: float = limits.HEADER_TIMEOUT_S,
         body_timeout_s: float = limits.BODY_TIMEOUT_S,
+        send_timeout_s: float = limits.SEND_TIMEOUT_S,
         max_head_bytes: int = limits.MAX_REQUEST_HEAD_BYTES,
         **kwargs: Any,
     ) -> None:
         super().__init__(app, **kwargs)
         self.header_timeout_s = header_timeout_s
         self.body_timeout_s = body_timeout_s
+        self.send_timeout_s = send_timeout_s
         self.max_head_bytes = max_head_bytes
 
 
@@ -74,6 +77,7 @@ def server_config(app: Any, server: ServerSettings, *, factory: bool = False) ->
         http=http_protocol(server.http_parser),
         header_timeout_s=server.header_timeout_s,
         body_timeout_s=server.body_timeout_s,
+        send_timeout_s=server.send_timeout_s,
         max_head_bytes=server.max_head_bytes,
         ws="none",
         proxy_headers=bool(server.trusted_proxies),

@@ -72,6 +72,9 @@ class ServerSettings(Section):
     """The whole request body must arrive within this time after the headers (else 408 and closed). A body the
     server answered before reading (401, 404, 413, 415, ...) is read and dropped under the same deadline; past
     it the connection is closed."""
+    send_timeout_s: Seconds = limits.SEND_TIMEOUT_S
+    """A response the client stops reading: when the server could write nothing more of it for this long (its
+    buffer stays full), the connection is dropped, and the request's work with it."""
     max_head_bytes: Annotated[int, msgspec.Meta(ge=1024, le=1024 * 1024)] = limits.MAX_REQUEST_HEAD_BYTES
     """The request line and header fields of one request together, in bytes; a longer head gets 431
     ``request_head_too_large`` and the connection is closed. Both HTTP parsers hold to it."""
@@ -90,8 +93,8 @@ class ServerSettings(Section):
     """After each ingestion request, return the C heap's free pages to the OS (glibc's ``malloc_trim``)."""
     http_parser: Literal["auto", "httptools", "h11"] = "auto"
     """uvicorn's HTTP/1.1 parser, both with the bounds above (``header_timeout_s``, ``body_timeout_s``,
-    ``max_head_bytes``): ``httptools`` (C, cheaper per request), ``h11`` (pure Python), ``auto`` (httptools where
-    it is installed, else h11)."""
+    ``send_timeout_s``, ``max_head_bytes``): ``httptools`` (C, cheaper per request), ``h11`` (pure Python),
+    ``auto`` (httptools where it is installed, else h11)."""
 
 
 class StorageSettings(Section):
