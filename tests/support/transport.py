@@ -23,13 +23,14 @@ class Transport(asyncio.Transport):
         self.written += bytes(data)
 
     def close(self) -> None:
+        """As asyncio's (with everything written at once): the protocol soon hears that the connection is lost."""
+        if not self.closed and self.protocol is not None:
+            asyncio.get_running_loop().call_soon(self.protocol.connection_lost, None)
         self.closed = True
 
     def abort(self) -> None:
-        """As asyncio's: the buffer is dropped and the protocol soon hears that the connection is lost."""
-        self.closed = self.aborted = True
-        if self.protocol is not None:
-            asyncio.get_running_loop().call_soon(self.protocol.connection_lost, None)
+        self.close()
+        self.aborted = True
 
     def is_closing(self) -> bool:
         return self.closed

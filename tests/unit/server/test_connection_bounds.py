@@ -32,8 +32,13 @@ LONG_S = 60.0
 
 
 async def refusing_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Answers every POST 401 before reading its body (as the authentication middleware does), the rest 200."""
-    status = 401 if scope["method"] == "POST" else 200
+    """Answers a POST 401 before reading its body (as the authentication middleware does), unless its path is
+    ``/read``; every other request 200 (after its whole body)."""
+    status = 401 if scope["method"] == "POST" and scope["path"] != "/read" else 200
+    while status == 200 and scope["method"] == "POST":
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
     await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"2")]})
     await send({"type": "http.response.body", "body": b"no" if status == 401 else b"ok"})
 
@@ -85,6 +90,25 @@ async def test_a_head_streamed_without_end_gets_431_at_the_bound(parser: str, st
     body = problem(transport.written)
     assert (body["code"], body["status"]) == ("request_head_too_large", 431)
     assert b"connection: close" in transport.written.lower()
+
+
+@pytest.mark.parametrize("answered", [False, True], ids=["read", "refused"])
+async def test_trailer_fields_streamed_without_end_are_cut_at_the_bound(parser: str, answered: bool) -> None:
+    """Trailer fields of a chunked body are header fields too: httptools held a growing one in memory."""
+    protocol, transport = open_connection(parser)
+    path = b"/refused" if answered else b"/read"
+    protocol.data_received(
+        b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: "
+    )
+    await asyncio.sleep(0.02)
+    fed, piece = 0, b"a" * 256
+    while not transport.closed and fed < 100 * MAX:
+        protocol.data_received(piece)
+        fed += len(piece)
+    assert transport.closed
+    assert fed <= MAX + len(piece)
+    await asyncio.sleep(0.05)
+    assert statuses(transport.written) == ([b"401"] if answered else [])  # one request, never two answers
 
 
 @pytest.mark.parametrize("reads", [1, 2, 7])

@@ -98,6 +98,8 @@ class ConnectionBounds:
         self._drain_timer: asyncio.TimerHandle | None = None
         self._headers_at = 0.0
         self._drained = False
+        self._in_body = False
+        """Between a request's complete head and its last body byte."""
         self._refusal: int | None = None
         """The status a refused request gets once the answers before it are written; nothing is read meanwhile."""
 
@@ -128,9 +130,11 @@ class ConnectionBounds:
             self.transport.close()
 
     def _headers_complete(self) -> None:
-        """The parser has the whole head: the header timer stops, a body's deadline counts from now."""
+        """The parser has the whole head (within the bound): the header timer stops, a body's deadline counts
+        from now."""
         self._cancel_header_timer()
         self._headers_at = self.loop.time()
+        self._in_body = True
 
     # --- a response not read -------------------------------------------------------------------------
 
@@ -164,10 +168,15 @@ class ConnectionBounds:
 
     def _refuse(self, status: int) -> None:
         """Answer ``status`` and close: at once, or after the answers to the requests read before this one (a
-        pipelining client reads its answers in order). Nothing more is read meanwhile."""
+        pipelining client reads its answers in order). Nothing more is read meanwhile. Within a body (its chunk
+        lines or trailer fields past the bound) the request may already be answered or being read by the app:
+        the connection is closed without an answer."""
         self._cancel_header_timer()
         self._refusal = status
-        if not self._answering():
+        if self._in_body:
+            if not self.transport.is_closing():
+                self.transport.close()
+        elif not self._answering():
             self._write_refusal()
 
     def _answering(self) -> bool:
@@ -202,6 +211,7 @@ class ConnectionBounds:
 
     def _message_complete(self) -> None:
         """The request's last body byte is in: a body drained after its answer is done with its deadline."""
+        self._in_body = False
         if self._drain_timer is not None:
             self._cancel_drain()
             self._drained = True

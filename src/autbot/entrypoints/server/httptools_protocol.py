@@ -3,10 +3,11 @@
 A module of its own because it imports ``httptools`` (a C parser, installed with ``uvicorn[standard]``):
 ``runtime.http_protocol`` imports it only when httptools is importable.
 
-httptools holds a header line in memory until it ends, however long it grows, and uvicorn collects the URL the
-same way: neither bounds a head. Here the bytes of every read that falls entirely within one head are counted
-(a head that starts within a read, after the previous request, counts from the next read), and a complete
-head is measured with :func:`~autbot.entrypoints.server.bounds.head_size`, as the h11 protocol does.
+httptools holds a header line in memory until it ends, however long it grows (a chunked body's trailer fields
+too), and uvicorn collects the URL the same way: neither bounds a head. Here reads that carry no body byte and
+end no head or message are counted one after another (so a head that starts within a read, after the previous
+request, counts from the next read); past ``server.max_head_bytes`` the request gets 431. A complete head is
+measured with :func:`~autbot.entrypoints.server.bounds.head_size`, as the h11 protocol does.
 
 llhttp ends a request at its head when it carries ``Upgrade`` (or is a ``CONNECT``), and would read what
 follows, the declared body included, as the next request. An Upgrade is never honoured here, so such a request
@@ -40,22 +41,23 @@ class BoundedHttpToolsProtocol(ConnectionBounds, HttpToolsProtocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        self._in_head = True
-        """Between requests or within a head (not within a body)."""
-        self._head_bytes = 0
-        self._marks = 0
-        """Heads and messages completed: a read during which it changed is not all one head."""
+        self._events = 0
+        """Body bytes, heads and messages the parser saw: a read during which it changed was not all head."""
+        self._unbroken = 0
+        """Bytes of the reads since the last one that changed ``_events``: a head, or trailer fields, in progress."""
         self._head_too_large = False
         self._closing_after_upgrade = False
 
     def data_received(self, data: bytes) -> None:
         if self._closing_after_upgrade or self._refusal is not None:
             return
-        marks = self._marks
+        events = self._events
         super().data_received(data)
-        if self._in_head and marks == self._marks:  # the whole read is (part of) one head
-            self._head_bytes += len(data)
-            if self._head_bytes > self.max_head_bytes and self._refusal is None:
+        if events != self._events:
+            self._unbroken = 0
+        else:
+            self._unbroken += len(data)
+            if self._unbroken > self.max_head_bytes and self._refusal is None:
                 self._head_too_large = True
                 self.logger.warning("Invalid HTTP request received.")  # uvicorn's line for a refused request
                 self._refuse(431)
@@ -67,15 +69,19 @@ class BoundedHttpToolsProtocol(ConnectionBounds, HttpToolsProtocol):
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
-        self._in_head, self._marks = False, self._marks + 1
-        self._headers_complete()
+        self._events += 1
         if head_size(self.parser.get_method(), self.url, self.headers) > self.max_head_bytes:
             self._head_too_large = True
             raise HeadTooLarge
+        self._headers_complete()
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        self._events += 1
+        super().on_body(body)
+
     def on_message_complete(self) -> None:
-        self._in_head, self._head_bytes, self._marks = True, 0, self._marks + 1
+        self._events += 1
         self._message_complete()
         super().on_message_complete()
 

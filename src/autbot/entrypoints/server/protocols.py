@@ -38,10 +38,10 @@ class BoundedH11Connection(h11.Connection):
             self.refused_with = e.error_status_hint
             raise
         if type(event) is h11.Request:
-            self._on_head()
             if head_size(event.method, event.target, event.headers.raw_items()) > self.max_head_bytes:
                 self.refused_with = 431
                 raise h11.RemoteProtocolError("request head too large", error_status_hint=431)
+            self._on_head()
         elif type(event) is h11.EndOfMessage:
             self._on_end()
         return event
