@@ -297,8 +297,24 @@ def hostile_requests(collection: str) -> list[Hostile]:
             method="POST",
             path=upload,
             status=400,
-            code="invalid_input",  # msgspec refuses it as JSON
+            code="invalid_encoding",  # half a UTF-16 pair is not text (msgspec refuses it as JSON)
             request={"files": [ok_file], "data": {"metadata": json.dumps({"team": "\ud800"})}},
+        ),
+        Hostile(
+            name="a lone surrogate at the end of a JSON body",
+            method="POST",
+            path=f"{c}/search",
+            status=400,
+            code="invalid_encoding",  # msgspec's own words: "Input data was truncated"
+            request={"content": b'{"query": "\\ud800"}', "headers": JSON},
+        ),
+        Hostile(
+            name="a multipart form of more parts than its parser takes",
+            method="POST",
+            path=upload,
+            status=413,
+            code="form_too_large",
+            request={"files": [ok_file] * 1001},  # Litestar's multipart_form_part_limit: 1000
         ),
         Hostile(
             name="a PDF decompression bomb",

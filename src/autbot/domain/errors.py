@@ -46,7 +46,7 @@ class EmptyDocument(InvalidInput):
 
 class InvalidEncoding(InvalidInput):
     code = "invalid_encoding"
-    default_message = "The document is not valid text in a supported encoding."
+    default_message = "The text is not valid in a supported encoding."
 
 
 class DocumentUnparseable(InvalidInput):
@@ -81,6 +81,34 @@ class InvalidGoldenSet(InvalidInput):
 
     code = "invalid_golden_set"
     default_message = "The golden set is not valid."
+
+
+class MalformedRequest(InvalidInput):
+    """Bytes the HTTP/1.1 parser cannot read as a request (the connection is closed after the answer)."""
+
+    code = "malformed_request"
+    default_message = "The request is not valid HTTP/1.1."
+
+
+class RequestTooLarge(InvalidInput):
+    """A request past a size the server reads: its body over ``server.max_request_bytes``."""
+
+    code = "request_too_large"
+    default_message = "The request is larger than this server accepts."
+
+
+class FormTooLarge(RequestTooLarge):
+    """A multipart form past its parser's limits: too many parts, or a part with too many or too long headers."""
+
+    code = "form_too_large"
+    default_message = "The multipart form has more parts, or larger part headers, than this server accepts."
+
+
+class RequestHeadTooLarge(RequestTooLarge):
+    """The request line and headers together over ``server.max_head_bytes`` (answered by the server itself)."""
+
+    code = "request_head_too_large"
+    default_message = "The request line and headers are larger than this server accepts."
 
 
 class UpstreamRejected(InvalidInput):

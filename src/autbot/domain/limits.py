@@ -174,6 +174,18 @@ MAX_SESSION_TITLE_CHARS = 200
 SESSIONS_LISTED = 50
 """Sessions listed by ``GET /v1/sessions`` when the request does not say (at most ``MAX_PAGE_SIZE``)."""
 
+# --- the HTTP server: what one connection may cost before a request is answered --------------------
+HEADER_TIMEOUT_S = 10.0
+"""``server.header_timeout_s``: a request line and headers complete within this time (else the connection is closed)."""
+BODY_TIMEOUT_S = 30.0
+"""``server.body_timeout_s``: a request body arrives whole within this time of its headers (else 408 and closed)."""
+SEND_TIMEOUT_S = 30.0
+"""``server.send_timeout_s``: a response the client stops reading: when nothing more can be written for this long,
+the connection is dropped."""
+MAX_REQUEST_HEAD_BYTES = 16 * 1024
+"""``server.max_head_bytes``: the request line and header fields of one request together (h11's own default);
+a longer head gets 431 ``request_head_too_large`` and the connection is closed."""
+
 # --- operations: circuit breakers, bulkheads, correlation ---------------------------------------------
 BREAKER_FAILURES = 5
 """``resilience.breaker_failures``: consecutive failures of a dependency that open its circuit."""

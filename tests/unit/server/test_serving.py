@@ -12,42 +12,19 @@ from typing import Any
 
 import msgspec
 import pytest
-from uvicorn.server import ServerState
 
 from autbot.entrypoints.server import protocols
 from autbot.entrypoints.server import runtime as serving
-from autbot.entrypoints.server.httptools_protocol import HeaderTimeoutHttpToolsProtocol
+from autbot.entrypoints.server.bounds import ConnectionBounds
+from autbot.entrypoints.server.httptools_protocol import BoundedHttpToolsProtocol
 from autbot.entrypoints.settings import ServerSettings
+from tests.support import transport
+from tests.support.transport import Transport
 
 TIMEOUT_S = 0.05
 WAIT_S = 0.5  # ten times the timeout: long enough for the timer on a loaded machine
-PROTOCOLS = {"httptools": HeaderTimeoutHttpToolsProtocol, "h11": protocols.HeaderTimeoutH11Protocol}
+PROTOCOLS = {"httptools": BoundedHttpToolsProtocol, "h11": protocols.BoundedH11Protocol}
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-
-
-class Transport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.written = b""
-        self.closed = False
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written += bytes(data)
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 50000)}.get(name, default)
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -58,12 +35,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def connect(parser: str) -> tuple[asyncio.Protocol, Transport]:
-    config = serving.ServerConfig(app, header_timeout_s=TIMEOUT_S, http=PROTOCOLS[parser], log_config=None)
-    config.load()
-    protocol = PROTOCOLS[parser](config, ServerState(), {}, asyncio.get_running_loop())
-    transport = Transport()
-    protocol.connection_made(transport)
-    return protocol, transport
+    return transport.connect(PROTOCOLS[parser], app, header_timeout_s=TIMEOUT_S)
 
 
 @pytest.fixture(params=sorted(PROTOCOLS))
@@ -108,18 +80,18 @@ async def test_a_closed_connection_leaves_no_timer(parser: str) -> None:
     protocol, transport = connect(parser)
     protocol.data_received(b"GET /hea")
     protocol.connection_lost(None)
-    assert isinstance(protocol, protocols.HeaderDeadline)
+    assert isinstance(protocol, ConnectionBounds)
     assert protocol._header_timer is None
     await asyncio.sleep(WAIT_S)
     assert transport.written == b""
 
 
 def test_the_setting_chooses_the_protocol() -> None:
-    assert serving.http_protocol("h11") is protocols.HeaderTimeoutH11Protocol
-    assert serving.http_protocol("httptools") is HeaderTimeoutHttpToolsProtocol
+    assert serving.http_protocol("h11") is protocols.BoundedH11Protocol
+    assert serving.http_protocol("httptools") is BoundedHttpToolsProtocol
     assert serving.resolved_parser("auto") == "httptools"  # installed with uvicorn[standard]
     config = serving.server_config(app, ServerSettings(http_parser="h11", header_timeout_s=7))
-    assert (config.http, config.header_timeout_s) == (protocols.HeaderTimeoutH11Protocol, 7)
-    assert serving.server_config(app, ServerSettings()).http is HeaderTimeoutHttpToolsProtocol
+    assert (config.http, config.header_timeout_s) == (protocols.BoundedH11Protocol, 7)
+    assert serving.server_config(app, ServerSettings()).http is BoundedHttpToolsProtocol
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert({"http_parser": "wsgi"}, ServerSettings)

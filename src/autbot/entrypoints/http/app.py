@@ -174,6 +174,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             title="AutBot", version=__version__, description=DESCRIPTION, path="/schema", render_plugins=docs_plugins()
         ),
         debug=False,
+        logging_config=None,  # Litestar's default would replace the root handler: logs stay one stream (logs.py)
     )
     # outermost: security headers on every response (handlers, problems, router 404/405, preflights); inside the
     # request id, one audit record per audited route, whatever its outcome; Connection: close from SIGTERM on

@@ -9,6 +9,7 @@ The loader records where each effective value came from (``default``, ``profile 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -222,6 +223,8 @@ def _check(s: Settings) -> None:
         "server.allowed_hosts",
         f"'*' is only allowed on a loopback server (server.host is {s.server.host}); list the host names",
     )
+    for proxy in s.server.trusted_proxies:
+        need(_network(proxy), "server.trusted_proxies", f"{proxy!r} is not an IP address or network (10.0.0.0/8)")
     need(
         s.splitter.chunk_overlap < s.splitter.chunk_size,
         "splitter.chunk_overlap",
@@ -254,3 +257,11 @@ def _is_rate(text: str) -> bool:
     except ValueError:
         return False
     return len(items) == 1 and items[0].amount >= 1
+
+
+def _network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True

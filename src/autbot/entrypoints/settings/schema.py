@@ -72,10 +72,22 @@ class ServerSettings(Section):
     """Host names this server answers to (the ``Host`` header; others get 400 ``invalid_host``, which stops
     DNS rebinding). ``name`` matches on any port, ``name:port`` on that port only; IPv6 as ``[::1]``.
     ``*`` turns the check off, and is refused unless ``host`` is a loopback address."""
-    header_timeout_s: Seconds = 10.0
+    header_timeout_s: Seconds = limits.HEADER_TIMEOUT_S
     """A connection must send a complete request line and headers within this time (else it is closed)."""
-    body_timeout_s: Seconds = 30.0
-    """The whole request body must arrive within this time after the headers (else 408 and closed)."""
+    body_timeout_s: Seconds = limits.BODY_TIMEOUT_S
+    """The whole request body must arrive within this time after the headers (else 408 and closed). A body the
+    server answered before reading (401, 404, 413, 415, ...) is read and dropped under the same deadline; past
+    it the connection is closed."""
+    send_timeout_s: Seconds = limits.SEND_TIMEOUT_S
+    """A response the client stops reading: when the server could write nothing more of it for this long (its
+    buffer stays full), the connection is dropped, and the request's work with it."""
+    max_head_bytes: Annotated[int, msgspec.Meta(ge=1024, le=1024 * 1024)] = limits.MAX_REQUEST_HEAD_BYTES
+    """The request line and header fields of one request together, in bytes; a longer head gets 431
+    ``request_head_too_large`` and the connection is closed. Both HTTP parsers hold to it."""
+    trusted_proxies: list[NonEmpty] = []
+    """Addresses (``10.0.0.5``) or networks (``10.0.0.0/8``) of the proxies or load balancers in front of this
+    server. Only a connection from one of them may set the client address (``X-Forwarded-For``: rate limits,
+    ``limits.auth_failures``) and scheme (``X-Forwarded-Proto``). Empty: the peer of the connection is the client."""
     shutdown_delay_s: Annotated[float, msgspec.Meta(ge=0, le=300)] = 0.0
     """On SIGTERM, keep listening and serving this long with ``/ready`` answering 503 and every response
     saying ``Connection: close``, so a load balancer's health checks take this replica out before it stops
@@ -93,8 +105,9 @@ class ServerSettings(Section):
     malloc_trim: bool = True
     """After each ingestion request, return the C heap's free pages to the OS (glibc's ``malloc_trim``)."""
     http_parser: Literal["auto", "httptools", "h11"] = "auto"
-    """uvicorn's HTTP/1.1 parser, both with ``header_timeout_s``: ``httptools`` (C, cheaper per request),
-    ``h11`` (pure Python), ``auto`` (httptools where it is installed, else h11)."""
+    """uvicorn's HTTP/1.1 parser, both with the bounds above (``header_timeout_s``, ``body_timeout_s``,
+    ``send_timeout_s``, ``max_head_bytes``): ``httptools`` (C, cheaper per request), ``h11`` (pure Python),
+    ``auto`` (httptools where it is installed, else h11)."""
 
 
 class StorageSettings(Section):

@@ -31,8 +31,9 @@ WHY: dict[int, str] = {
     404: "collection_not_found, document_not_found",
     408: "request_timeout: the body did not arrive within server.body_timeout_s",
     409: "embedding_model_mismatch: the collection was built with another embedding model",
-    413: "request_too_large, document_too_large, request_exceeds_rate_limit (the request alone costs more than "
-    "its rate limit allows in a whole window: split it)",
+    413: "request_too_large (the body is over server.max_request_bytes), form_too_large (a multipart form past its "
+    "parser's limits), document_too_large, request_exceeds_rate_limit (the request alone costs more than its rate "
+    "limit allows in a whole window: split it)",
     415: "unsupported_media_type: the body is not of the route's media type (listed in details.accepted)",
     422: "document_unparseable (a file its parser cannot read), parse_budget_exceeded (ingest.max_parse_seconds)",
     429: "rate_limited, token_budget_exhausted, too_many_sessions (with Retry-After)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
@@ -20,6 +21,8 @@ PROBLEM_JSON = "application/problem+json"
 # Most specific first: the first matching class decides the status.
 STATUS: list[tuple[type[e.AutbotError], int]] = [
     (e.UnsupportedMediaType, 415),
+    (e.RequestHeadTooLarge, 431),  # answered by the server's protocol (server/bounds.py), listed for the table
+    (e.RequestTooLarge, 413),
     (e.DocumentTooLarge, 413),
     (e.CostExceedsLimit, 413),
     (RequestTimeout, 408),
@@ -36,18 +39,21 @@ STATUS: list[tuple[type[e.AutbotError], int]] = [
     (e.AutbotError, 500),
 ]
 
-_HTTP_CODES = {
-    400: "invalid_input",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    408: "request_timeout",
-    413: "request_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-    503: "unavailable",
-}
+_HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
+    status: (error.code, error.default_message)
+    for status, error in (
+        (400, e.InvalidInput),
+        (401, e.Unauthorized),
+        (403, e.Forbidden),
+        (404, e.NotFound),
+        (408, RequestTimeout),
+        (413, e.RequestTooLarge),
+        (415, e.UnsupportedMediaType),
+        (429, e.RateLimited),
+    )
+} | {405: ("method_not_allowed", "This method is not allowed on this path."), 503: ("unavailable", "Unavailable.")}
+"""Code and title of the problems Litestar raises itself (router 404/405, body size 413, ...): the title names
+the kind of problem, the same every time; what happened this time is the detail."""
 
 
 def ratelimit_headers(*, limit: int, remaining: int, reset_after_s: float, window_s: int) -> dict[str, str]:
@@ -166,7 +172,7 @@ def handle_validation(request: Request[Any, Any, Any], exc: Exception) -> Respon
 def handle_http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
-    code = _HTTP_CODES.get(status, "http_error")
+    code, title = _HTTP_PROBLEMS.get(status, ("http_error", _phrase(status)))
     if status >= 500 and not client_gone(request.scope):  # a client that left is the access line's 499
         logger.opt(exception=exc).error("error on {} {}", request.method, request.url.path)
         code, detail = "internal_error", "An internal error occurred; it has been logged."
@@ -176,11 +182,16 @@ def handle_http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
             )
         )
     return _response(
-        problem_body(
-            status=status, code=code, title=exc.detail or code, detail=exc.detail or code, instance=request.url.path
-        ),
+        problem_body(status=status, code=code, title=title, detail=exc.detail or title, instance=request.url.path),
         headers=exc.headers,
     )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP error"
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
