@@ -175,3 +175,9 @@ CREDENTIALS_RECHECK_S = 5.0
 a refused call reads it at once. Redis connections read their password whenever they connect."""
 MAX_REQUEST_ID_CHARS = 128
 """An ``X-Request-ID`` longer than this (or with other characters than ``[A-Za-z0-9._-]``) is replaced."""
+
+# --- document access lists ------------------------------------------------------------------------
+MAX_ACCESS_ENTRIES = 32
+"""Most groups, and most subjects, in one document's access list or one key's groups."""
+MAX_ACCESS_NAME_CHARS = 256
+"""Longest group or subject name in an access list."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from autbot.domain import limits
+from autbot.domain.access import AccessFilter
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import ChunkQuery, Fusion, MetadataFilter, SearchMode, check_text
 
@@ -54,9 +55,11 @@ def question_text(raw: str, *, field: str = "question") -> str:
     return text
 
 
-def chunk_query(text: str, options: RetrievalOptions, *, top_k: int, alpha: float, fusion: Fusion) -> ChunkQuery:
+def chunk_query(
+    text: str, options: RetrievalOptions, *, top_k: int, alpha: float, fusion: Fusion, access: AccessFilter | None
+) -> ChunkQuery:
     """The index query for a checked question (``question_text``): the options within their bounds, ``top_k``
-    and ``alpha`` where they are None (the mode: ``SEARCH_MODE``)."""
+    and ``alpha`` where they are None (the mode: ``SEARCH_MODE``), what the caller may see (``access``)."""
     k = top_k if options.top_k is None else options.top_k
     if not 1 <= k <= limits.MAX_TOP_K:
         raise InvalidInput(f"top_k must be between 1 and {limits.MAX_TOP_K}.", field="top_k")
@@ -73,5 +76,6 @@ def chunk_query(text: str, options: RetrievalOptions, *, top_k: int, alpha: floa
         mode=SEARCH_MODE if options.mode is None else options.mode,
         alpha=weight,
         fusion=fusion,
+        access=access,
         min_vector_score=floor,
     )
