@@ -55,8 +55,8 @@ def test_every_sqlite_store_records_its_version_when_opened(tmp_path: Path) -> N
         SqliteKeywordIndex(tmp_path / "keywords.sqlite3"),
     ):
         store.close()
-    for name in ("registry", "keys", "sessions", "keywords"):
-        assert _connect(tmp_path / f"{name}.sqlite3").execute("PRAGMA user_version").fetchone() == (1,)
+    for name, version in (("registry", 1), ("keys", 2), ("sessions", 1), ("keywords", 1)):
+        assert _connect(tmp_path / f"{name}.sqlite3").execute("PRAGMA user_version").fetchone() == (version,)
 
 
 def test_a_file_from_a_newer_autbot_is_refused(tmp_path: Path) -> None:
