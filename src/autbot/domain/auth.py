@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from autbot.domain.access import AccessFilter, caller_filter
@@ -143,7 +144,7 @@ class Principal:
             return None
         return caller_filter(groups=self.groups, subject=self.subject)
 
-    def may_see(self, metadata: dict[str, object]) -> bool:
+    def may_see(self, metadata: Mapping[str, object]) -> bool:
         """Whether a document (its stored metadata) is visible to it."""
         rule = self.access_filter()
         return rule is None or rule.admits(metadata)
