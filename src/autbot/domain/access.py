@@ -110,7 +110,8 @@ def parse_access(raw: Any) -> AccessList | None:
     both lists empty is refused: it would hide the document from everyone but admins by accident."""
     if raw is None:
         return None
-    if not isinstance(raw, dict) or set(raw) - {"groups", "subjects"}:
+    lists = isinstance(raw, dict) and all(isinstance(v, list) for v in raw.values())
+    if not lists or set(raw) - {"groups", "subjects"}:
         raise InvalidInput('access must be an object {"groups": [...], "subjects": [...]}.', field="access")
     groups = parse_names(raw.get("groups", []), field="access.groups")
     subjects = parse_names(raw.get("subjects", []), field="access.subjects")
