@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from autbot.domain import limits
-from autbot.domain.access import AccessFilter
+from autbot.domain.access import ACL_PREFIX, AccessFilter
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import ChunkQuery, Fusion, MetadataFilter, SearchMode, check_text
 
@@ -66,6 +66,8 @@ def chunk_query(
     weight = alpha if options.alpha is None else options.alpha
     if not 0.0 <= weight <= 1.0:
         raise InvalidInput("alpha must be between 0 and 1.", field="alpha")
+    if any(f.key.startswith(ACL_PREFIX) for f in options.filters):
+        raise InvalidInput("Filter keys starting with '_acl_' are reserved.", field="filters")
     floor = options.min_vector_score
     if floor is not None and not -1.0 <= floor <= 1.0:
         raise InvalidInput("min_vector_score must be between -1 and 1.", field="min_vector_score")

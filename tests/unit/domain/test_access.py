@@ -18,7 +18,8 @@ from autbot.domain.access import (
 )
 from autbot.domain.auth import ANONYMOUS, Principal, Scope
 from autbot.domain.errors import InvalidInput
-from autbot.domain.model import validate_metadata
+from autbot.domain.model import DEFAULT_FUSION, parse_filters, validate_metadata
+from autbot.domain.retrieval import RetrievalOptions, chunk_query
 
 NAMES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:@+/=|-]{0,20}", fullmatch=True)
 
@@ -84,3 +85,9 @@ def test_callers_cannot_set_the_flags_as_metadata() -> None:
     for key in ("_acl_restricted", "_acl_g_finance", "_acl_x"):
         with pytest.raises(InvalidInput, match="reserved"):
             validate_metadata({key: True})
+
+
+def test_callers_cannot_filter_on_the_flags() -> None:
+    options = RetrievalOptions(filters=parse_filters({"_acl_g_finance": True}))
+    with pytest.raises(InvalidInput, match="reserved"):
+        chunk_query("words", options, top_k=5, alpha=0.5, fusion=DEFAULT_FUSION, access=None)
