@@ -142,3 +142,13 @@ def test_an_upload_form_carries_an_access_part(world: World) -> None:
     assert uploaded not in world.search_ids("plain")
     bad = world.call("POST", "/files", "finance", files=files, data={"access": "[1]"})
     assert bad.status_code == 400
+
+
+def test_session_answers_cite_only_visible_documents(world: World) -> None:
+    headers = {"Authorization": f"Bearer {world.keys['alice']}"}
+    session = world.client.post("/v1/sessions", json={"collection": "kb"}, headers=headers)
+    assert session.status_code == 201, session.text
+    ask = {"question": "What about the quarterly budget?", "top_k": 10}
+    res = world.client.post(f"/v1/sessions/{session.json()['id']}/messages", json=ask, headers=headers)
+    assert res.status_code == 200, res.text
+    assert {c["document_id"] for c in res.json()["citations"]} == {"open", "ali"}
