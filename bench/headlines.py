@@ -147,11 +147,23 @@ def _weaviate_tenancy(r: dict[str, Any]) -> list[Row]:
     return [("Weaviate search p50, tenants / collections", _fmt(ratio, ".2f"), "one node, same data and queries")]
 
 
+def _acl_filter(r: dict[str, Any]) -> list[Row]:
+    rows = []
+    for backend, label in (("chroma", "embedded store"), ("memory", "fake")):
+        for mode in ("vector", "hybrid"):
+            row = _get(r, "backends", backend, mode) or {}
+            without, with_ = _fmt(row.get("p50_ms_without"), ".2f", " ms"), row.get("p50_ms_with")
+            value = _fmt(with_, ".2f", " ms")
+            rows.append((f"search p50 with ACL filter, {label}, {mode}", value, f"without: {without}"))
+    return rows
+
+
 HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "ingest_search": _ingest_search,
     "search_overhead": _search_overhead,
     "search_overhead_http": _search_overhead_http,
     "query_overhead": _query_overhead,
+    "acl_filter": _acl_filter,
     "stream_first_token": _stream_first_token,
     "embed_batching": _embed_batching,
     "startup_memory": _startup_memory,

@@ -63,6 +63,14 @@ SUITES: tuple[Suite, ...] = (
         (),
         (600, 1800),
     ),
+    Suite(
+        "acl_filter",
+        "perf",
+        "search p50 with and without the document access filter (embedded store and fake), same run",
+        QUICK,
+        (),
+        (300, 1200),
+    ),
     Suite("embed_batching", "perf", "query embeddings, 16 callers: raw ONNX vs micro-batching", QUICK, (), (180, 600)),
     Suite(
         "startup_memory",

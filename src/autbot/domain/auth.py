@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from autbot.domain.access import AccessFilter, caller_filter
 from autbot.domain.errors import CollectionNotFound, Forbidden, InvalidInput
 from autbot.domain.model import CollectionName
 
@@ -61,6 +63,8 @@ class ApiKey:
     secret_hash: str
     created_at: float
     revoked_at: float | None = None
+    groups: frozenset[str] = frozenset()
+    """The groups the key's caller belongs to, for documents' access lists (``domain.access``)."""
 
     @property
     def revoked(self) -> bool:
@@ -72,7 +76,12 @@ def hash_secret(secret: str, salt: str) -> str:
 
 
 def new_key(
-    *, name: str, scopes: frozenset[Scope], collections: frozenset[str] | None, now: float
+    *,
+    name: str,
+    scopes: frozenset[Scope],
+    collections: frozenset[str] | None,
+    now: float,
+    groups: frozenset[str] = frozenset(),
 ) -> tuple[ApiKey, str]:
     """A fresh key record and the key to show once."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -87,6 +96,7 @@ def new_key(
         salt=salt,
         secret_hash=hash_secret(secret, salt),
         created_at=now,
+        groups=groups,
     )
     return record, f"{KEY_PREFIX}{key_id}_{secret}"
 
@@ -118,6 +128,26 @@ class Principal:
     authenticated: bool = True
     key_id: str | None = None
     """The id of the key presented; None for a principal without a key (``anonymous``)."""
+    groups: frozenset[str] = frozenset()
+    """The groups it belongs to: documents whose access list names one are visible to it."""
+
+    @property
+    def subject(self) -> str:
+        """Who it is in documents' access lists (``access.subjects``): its name (a key's name, so a key
+        rotated under the same name keeps what the old one could see; an OIDC subject later)."""
+        return self.name
+
+    def access_filter(self) -> AccessFilter | None:
+        """What of a collection it may see (``domain.access``): None (everything) for admin principals, else
+        open documents and those whose access list names one of its groups or its subject."""
+        if Scope.ADMIN in self.scopes:
+            return None
+        return caller_filter(groups=self.groups, subject=self.subject)
+
+    def may_see(self, metadata: Mapping[str, object]) -> bool:
+        """Whether a document (its stored metadata) is visible to it."""
+        rule = self.access_filter()
+        return rule is None or rule.admits(metadata)
 
     @property
     def owner(self) -> str:

@@ -206,3 +206,9 @@ AUDIT_RETENTION_DAYS = 90
 appended."""
 AUDIT_PRUNE_EVERY_S = 3600.0
 """At most this often, an append also prunes records older than the retention (besides at start-up)."""
+
+# --- document access lists ------------------------------------------------------------------------
+MAX_ACCESS_ENTRIES = 32
+"""Most groups, and most subjects, in one document's access list or one key's groups."""
+MAX_ACCESS_NAME_CHARS = 256
+"""Longest group or subject name in an access list."""

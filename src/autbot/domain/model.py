@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from autbot.domain import limits
+from autbot.domain.access import ACL_PREFIX, AccessFilter, AccessList
 from autbot.domain.errors import InvalidEncoding, InvalidInput
 
 MetadataValue = str | int | float | bool
@@ -108,7 +109,7 @@ def validate_metadata(metadata: dict[str, Any], *, field_name: str = "metadata")
                 "Metadata keys are identifiers: a letter or '_' then letters, digits or '_'.",
                 field=f"{field_name}.{str(key)[:80]}",
             )
-        if key in RESERVED_METADATA_KEYS:
+        if key in RESERVED_METADATA_KEYS or key.startswith(ACL_PREFIX):
             raise InvalidInput(f"Metadata key '{key}' is reserved.", field=f"{field_name}.{key}")
         if not isinstance(value, (str, int, float, bool)):
             raise InvalidInput("Metadata values must be strings, numbers or booleans.", field=f"{field_name}.{key}")
@@ -133,6 +134,7 @@ class DocumentInput:
     title: str | None = None
     source: str | None = None
     metadata: Metadata = field(default_factory=dict)
+    access: AccessList | None = None  # who may see it (domain.access); None: whoever may see the collection
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,9 +152,8 @@ class Document:
     created_at: float
     updated_at: float
     previous_version: str | None = None
-    """The version this one replaced, while that version's chunks may remain: set when the registry switches,
-    cleared once they are removed. Set after a restart, it names a replacement a crash cut short; search never
-    shows it either way."""
+    """The version this one replaced, while its chunks may remain: set when the registry switches, cleared once
+    they are removed; set after a restart, it names a replacement a crash cut short. Search never shows it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,8 +179,7 @@ class CollectionInfo:
     name: str
     embedding_model: str
     dimension: int
-    document_count: int | None = None
-    """None when not counted (counting can be expensive on a cluster)."""
+    document_count: int | None = None  # None when not counted (expensive on a cluster, or hidden from the caller)
     chunk_count: int | None = None
 
 
@@ -227,8 +227,8 @@ class ChunkQuery:
     """One search of a chunk index: what to look for, how many, under which filters and mode.
 
     ``vector`` is the query embedding (empty in keyword mode), ``text`` the query words (used by
-    keyword and hybrid modes), ``alpha`` the weight of the vector side in hybrid mode (1 = vector only).
-    """
+    keyword and hybrid modes), ``alpha`` the weight of the vector side in hybrid mode (1 = vector only),
+    ``access`` what the caller may see (``domain.access``; None: every chunk), applied inside the store's query."""
 
     top_k: int
     vector: Sequence[float] = ()
@@ -237,11 +237,11 @@ class ChunkQuery:
     mode: SearchMode = SearchMode.VECTOR
     alpha: float = limits.DEFAULT_HYBRID_ALPHA
     fusion: Fusion = DEFAULT_FUSION
+    access: AccessFilter | None = None
     min_vector_score: float | None = None
-    """The relevance floor (None: none). In vector and hybrid modes no chunk less similar to ``vector``
-    than this (cosine) is returned: the vector side is cut before fusion, and a keyword match is fused
-    only if its own similarity clears the floor too, so words shared with an off-topic question ("the",
-    "is") bring nothing. Keyword mode ignores it."""
+    """The relevance floor (None: none). In vector and hybrid modes no chunk less similar to ``vector`` (cosine)
+    is returned: the vector side is cut before fusion, and a keyword match is fused only if its own similarity
+    clears it too, so words shared with an off-topic question bring nothing. Keyword mode ignores it."""
 
 
 def parse_filters(raw: dict[str, Any] | None) -> tuple[MetadataFilter, ...]:

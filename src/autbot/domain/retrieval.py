@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from autbot.domain import limits
+from autbot.domain.access import ACL_PREFIX, AccessFilter
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import ChunkQuery, Fusion, MetadataFilter, SearchMode, check_text
 
@@ -54,15 +55,19 @@ def question_text(raw: str, *, field: str = "question") -> str:
     return text
 
 
-def chunk_query(text: str, options: RetrievalOptions, *, top_k: int, alpha: float, fusion: Fusion) -> ChunkQuery:
+def chunk_query(
+    text: str, options: RetrievalOptions, *, top_k: int, alpha: float, fusion: Fusion, access: AccessFilter | None
+) -> ChunkQuery:
     """The index query for a checked question (``question_text``): the options within their bounds, ``top_k``
-    and ``alpha`` where they are None (the mode: ``SEARCH_MODE``)."""
+    and ``alpha`` where they are None (the mode: ``SEARCH_MODE``), what the caller may see (``access``)."""
     k = top_k if options.top_k is None else options.top_k
     if not 1 <= k <= limits.MAX_TOP_K:
         raise InvalidInput(f"top_k must be between 1 and {limits.MAX_TOP_K}.", field="top_k")
     weight = alpha if options.alpha is None else options.alpha
     if not 0.0 <= weight <= 1.0:
         raise InvalidInput("alpha must be between 0 and 1.", field="alpha")
+    if any(f.key.startswith(ACL_PREFIX) for f in options.filters):
+        raise InvalidInput("Filter keys starting with '_acl_' are reserved.", field="filters")
     floor = options.min_vector_score
     if floor is not None and not -1.0 <= floor <= 1.0:
         raise InvalidInput("min_vector_score must be between -1 and 1.", field="min_vector_score")
@@ -73,5 +78,6 @@ def chunk_query(text: str, options: RetrievalOptions, *, top_k: int, alpha: floa
         mode=SEARCH_MODE if options.mode is None else options.mode,
         alpha=weight,
         fusion=fusion,
+        access=access,
         min_vector_score=floor,
     )

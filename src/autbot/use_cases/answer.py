@@ -129,7 +129,8 @@ class Grounding(Metering):
         options = request.retrieval.defaulted(mode=ANSWER_MODE, top_k=self.limits.default_top_k)
         floor = None if options.mode is SearchMode.KEYWORD else self.limits.min_vector_score
         options = replace(options, min_vector_score=floor)
-        hits = await asyncio.to_thread(self.search.retrieve, collection, question, options)
+        access = request.principal.access_filter()
+        hits = await asyncio.to_thread(self.search.retrieve, collection, question, options, access=access)
         prompt = build_prompt(
             question, hits, max_prompt_tokens=self.limits.max_prompt_tokens, instructions=request.instructions
         )

@@ -62,7 +62,11 @@ class Authenticate:
         if parts is None or record is None or record.revoked or not secret_matches(record, parts[1]):
             raise Unauthorized()
         principal = Principal(
-            name=record.name, scopes=record.scopes, collections=record.collections, key_id=record.key_id
+            name=record.name,
+            scopes=record.scopes,
+            collections=record.collections,
+            key_id=record.key_id,
+            groups=record.groups,
         )
         with self._lock:
             if len(self._verified) >= VERIFIED_KEYS_MAX:

@@ -1,5 +1,7 @@
 """Documents and collections. Every request says who asks (``principal``): a collection outside its key's list
-does not exist for it (404, decided first) and is absent from listings."""
+does not exist for it (404, decided first) and is absent from listings. A document whose access list
+(``domain.access``) does not admit the caller does not exist for it either: 404 when named, absent from
+listings and from the document and chunk counts (admins see and count everything)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,25 @@ from autbot.domain.model import CollectionInfo, Document, validate_document_id
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.golden_set_store import GoldenSetStore
+
+
+def visible_documents(registry: DocumentRegistry, name: str, principal: Principal) -> list[Document]:
+    """Every document of the collection the principal may see, read a page at a time."""
+    out: list[Document] = []
+    offset = 0
+    while True:
+        page, total = registry.list_documents(name, offset=offset, limit=limits.MAX_PAGE_SIZE)
+        out.extend(d for d in page if principal.may_see(d.metadata))
+        offset += len(page)
+        if not page or offset >= total:
+            return out
+
+
+def _visible(principal: Principal, doc: Document | None, doc_id: str, name: str) -> Document:
+    """The document, if it exists and the principal may see it; else 404, the same either way."""
+    if doc is None or not principal.may_see(doc.metadata):
+        raise DocumentNotFound(f"Document '{doc_id}' is not in collection '{name}'.", document_id=doc_id)
+    return doc
 
 
 def _existing(registry: DocumentRegistry, name: str) -> str:
@@ -57,7 +78,11 @@ class ListDocuments:
         if not 1 <= request.limit <= limits.MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be between 1 and {limits.MAX_PAGE_SIZE}.", field="limit")
         _existing(self._registry, name)
-        docs, total = self._registry.list_documents(name, offset=request.offset, limit=request.limit)
+        if request.principal.access_filter() is None:  # admin: every document, paged by the registry
+            docs, total = self._registry.list_documents(name, offset=request.offset, limit=request.limit)
+        else:
+            visible = visible_documents(self._registry, name, request.principal)
+            docs, total = visible[request.offset : request.offset + request.limit], len(visible)
         return DocumentPage(documents=docs, total=total, offset=request.offset, limit=request.limit)
 
 
@@ -70,10 +95,7 @@ class GetDocument:
     def execute(self, request: DocumentRef) -> Document:
         name = _existing(self._registry, request.principal.visible_collection(request.collection))
         doc_id = validate_document_id(request.document_id)
-        doc = self._registry.get_documents(name, [doc_id]).get(doc_id)
-        if doc is None:
-            raise DocumentNotFound(f"Document '{doc_id}' is not in collection '{name}'.", document_id=doc_id)
-        return doc
+        return _visible(request.principal, self._registry.get_documents(name, [doc_id]).get(doc_id), doc_id, name)
 
 
 class DeleteDocument:
@@ -88,6 +110,10 @@ class DeleteDocument:
     def execute(self, request: DocumentRef) -> None:
         name = _existing(self._registry, request.principal.visible_collection(request.collection))
         doc_id = validate_document_id(request.document_id)
+        if request.principal.access_filter() is not None:  # a document it may not see is not deleted: 404
+            doc = self._registry.get_documents(name, [doc_id]).get(doc_id)
+            if doc is not None:
+                _visible(request.principal, doc, doc_id, name)
         existed = self._registry.delete_document(name, doc_id)
         self._chunks.delete(name, doc_id)
         if not existed:
@@ -102,7 +128,8 @@ class ListCollectionsRequest:
 
 class ListCollections:
     """List the collections the caller may see, by name, with their embedding model and document and chunk
-    counts. A collection outside the caller's list is absent, as if it did not exist."""
+    counts. A collection outside the caller's list is absent, as if it did not exist. Callers without the admin
+    scope get the counts of the documents they may see (``domain.access``), never of the others."""
 
     def __init__(self, *, registry: DocumentRegistry, chunks: ChunkIndex) -> None:
         self._registry = registry
@@ -110,10 +137,17 @@ class ListCollections:
 
     def execute(self, request: ListCollectionsRequest) -> list[CollectionInfo]:
         return [
-            replace(c, chunk_count=self._chunks.count(c.name))
+            self._counted(c, request.principal)
             for c in sorted(self._registry.list_collections(), key=lambda c: c.name)
             if request.principal.may_use(c.name)
         ]
+
+    def _counted(self, info: CollectionInfo, principal: Principal) -> CollectionInfo:
+        """Admins get the stored counts; others the counts of the documents they may see (a registry scan)."""
+        if principal.access_filter() is None:
+            return replace(info, chunk_count=self._chunks.count(info.name))
+        docs = visible_documents(self._registry, info.name, principal)
+        return replace(info, document_count=len(docs), chunk_count=sum(d.chunk_count for d in docs))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from autbot.domain import limits
+from autbot.domain.access import AccessFilter
 from autbot.domain.auth import Principal
 from autbot.domain.errors import CollectionNotFound, GoldenSetNotFound
 from autbot.domain.golden_sets import LIVE_GENERATION, Evaluation, GenerationFigures, GoldenSet, golden_set
@@ -26,7 +27,13 @@ class Retriever(Protocol):
     """The search of a collection the caller may see (``SearchChunks.retrieve``)."""
 
     def retrieve(
-        self, collection: str, text: str, options: RetrievalOptions, *, rerank: bool = False
+        self,
+        collection: str,
+        text: str,
+        options: RetrievalOptions,
+        *,
+        access: AccessFilter | None,
+        rerank: bool = False,
     ) -> list[SearchHit]: ...
 
 
@@ -137,7 +144,8 @@ class EvaluateCollection:
         golden = _golden(self._store, collection)
         await request.admit(len(golden.queries))
         mode = request.mode or SearchMode(limits.DEFAULT_SEARCH_MODE)
-        figures = await asyncio.to_thread(self._measure, collection, golden, mode)
+        access = request.principal.access_filter()  # the collection as the caller sees it (document ACLs)
+        figures = await asyncio.to_thread(self._measure, collection, golden, mode, access)
         evaluation = Evaluation(
             id=uuid.uuid4().hex,
             collection=collection,
@@ -148,14 +156,16 @@ class EvaluateCollection:
         self._store.add_evaluation(evaluation, keep=limits.MAX_STORED_EVALUATIONS)
         return evaluation
 
-    def _measure(self, collection: str, golden: GoldenSet, mode: SearchMode) -> GenerationFigures:
+    def _measure(
+        self, collection: str, golden: GoldenSet, mode: SearchMode, access: AccessFilter | None
+    ) -> GenerationFigures:
         options = RetrievalOptions(mode=mode, top_k=limits.EVALUATION_TOP_K)
-        self._search.retrieve(collection, golden.queries[0].text, options)  # untimed: lazy start-up is not latency
+        self._search.retrieve(collection, golden.queries[0].text, options, access=access)  # untimed: warm-up
         runs: dict[str, list[str]] = {}
         latencies: list[float] = []
         for query in golden.queries:
             started = self._timer()
-            hits = self._search.retrieve(collection, query.text, options)
+            hits = self._search.retrieve(collection, query.text, options, access=access)
             latencies.append((self._timer() - started) * 1000)
             runs[query.id] = unique(h.chunk.document_id for h in hits)
         quality = evaluate(runs, golden.qrels)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 from autbot.domain import limits
+from autbot.domain.access import flags_for
 from autbot.domain.auth import Principal
 from autbot.domain.chunking import embedding_text
 from autbot.domain.errors import DocumentTooLarge, EmbeddingModelMismatch, EmptyDocument, InvalidInput
@@ -70,6 +71,8 @@ class IngestDocuments:
     - Each chunk is embedded with its document's title before its text (``domain.chunking``); the stored
       chunk text is the passage alone.
     - A collection outside the key's list does not exist for it (404) and is not created.
+    - A document's ``access`` list (``domain.access``) is stored on the document and each of its chunks; changing
+      it alone makes a new version. Metadata keys starting ``_acl_`` are reserved for it.
     """
 
     def __init__(
@@ -202,6 +205,7 @@ class IngestDocuments:
             _check_length(doc.title, limits.MAX_TITLE_CHARS, f"{where}.title")
             _check_length(doc.source, limits.MAX_SOURCE_CHARS, f"{where}.source")
             metadata = validate_metadata(dict(doc.metadata), field_name=f"{where}.metadata")
+            metadata = {**metadata, **flags_for(doc.access)}  # the access list travels with every chunk
             doc_id = (
                 validate_document_id(doc.id)
                 if doc.id is not None
@@ -210,7 +214,7 @@ class IngestDocuments:
             if doc_id in seen:
                 raise InvalidInput(f"Document id '{doc_id}' appears twice in one request.", field=f"{where}.id")
             seen.add(doc_id)
-            clean = DocumentInput(id=doc_id, text=doc.text, title=doc.title, source=doc.source, metadata=metadata)
+            clean = replace(doc, id=doc_id, metadata=metadata)
             version = document_version(text=doc.text, title=doc.title, source=doc.source, metadata=metadata)
             out.append(_Pending(doc_id, clean, version, []))
         return out

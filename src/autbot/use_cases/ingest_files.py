@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from autbot.domain.access import AccessList
 from autbot.domain.auth import Principal
 from autbot.domain.errors import InvalidInput
 from autbot.domain.model import DocumentInput, IngestOutcome
@@ -26,6 +27,8 @@ class IngestFilesRequest:
     files: tuple[UploadedFile, ...]
     metadata: Mapping[str, Any] = field(default_factory=dict)
     """Added to every file's metadata (it wins over what the reader found)."""
+    access: AccessList | None = None
+    """Every file's access list (``domain.access``); None: open."""
 
 
 class IngestFiles:
@@ -60,6 +63,7 @@ class IngestFiles:
                     title=read.title,
                     source=upload.filename,
                     metadata={**read.metadata, **request.metadata},
+                    access=request.access,
                 )
             )
         return self._ingest.execute(

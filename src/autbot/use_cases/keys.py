@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from autbot.domain.access import parse_names
 from autbot.domain.auth import ApiKey, Scope, new_key, parse_scopes, validate_key_name
 from autbot.domain.errors import NotFound
 from autbot.domain.model import CollectionName
@@ -16,6 +17,8 @@ class CreateKeyRequest:
     scopes: tuple[str, ...]
     collections: tuple[str, ...] | None = None
     """None: every collection."""
+    groups: tuple[str, ...] = ()
+    """The groups its caller belongs to, for documents' access lists (``domain.access``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,7 +30,8 @@ class CreatedKey:
 
 class CreateKey:
     """Create an API key with a name, scopes (query, ingest, admin) and optionally the collections it
-    may touch. The key is returned once; only a salted hash of it is stored. One active key per name."""
+    may touch, and the groups it belongs to (documents' access lists: ``domain.access``). The key is returned
+    once; only a salted hash of it is stored. One active key per name."""
 
     def __init__(self, *, keys: KeyStore, clock: Callable[[], float] = time.time) -> None:
         self._keys = keys
@@ -39,7 +43,11 @@ class CreateKey:
             None if request.collections is None else frozenset(CollectionName(c).value for c in request.collections)
         )
         record, key = new_key(
-            name=validate_key_name(request.name), scopes=scopes, collections=collections, now=self._clock()
+            name=validate_key_name(request.name),
+            scopes=scopes,
+            collections=collections,
+            now=self._clock(),
+            groups=parse_names(list(request.groups), field="groups"),
         )
         self._keys.add(record)
         return CreatedKey(record=record, key=key)

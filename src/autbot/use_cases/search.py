@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from autbot.domain import limits
+from autbot.domain.access import AccessFilter, public_metadata
 from autbot.domain.auth import Principal
 from autbot.domain.errors import CollectionNotFound, EmbeddingModelMismatch, UnsupportedSearchMode
 from autbot.domain.model import DEFAULT_FUSION, ChunkQuery, Document, Fusion, SearchHit, SearchMode
@@ -54,6 +55,8 @@ class SearchChunks:
     - ``rerank`` re-orders the best ``limits.RERANK_CANDIDATES`` hits with the configured reranker.
     - Searching a collection built with another embedding model is refused.
     - A collection outside the key's list does not exist for it (404).
+    - Only chunks of documents the caller may see (``domain.access``: open ones, those whose access list names
+      one of its groups or its subject; admin sees all) are searched, inside the index's own query.
     """
 
     def __init__(
@@ -74,19 +77,28 @@ class SearchChunks:
     def execute(self, request: SearchRequest) -> list[SearchHit]:
         collection = request.principal.visible_collection(request.collection)
         text = question_text(request.query, field="query")
-        return self.retrieve(collection, text, request.retrieval, rerank=request.rerank)
+        access = request.principal.access_filter()
+        return self.retrieve(collection, text, request.retrieval, access=access, rerank=request.rerank)
 
     def retrieve(
-        self, collection: str, text: str, options: RetrievalOptions, *, rerank: bool = False
+        self,
+        collection: str,
+        text: str,
+        options: RetrievalOptions,
+        *,
+        access: AccessFilter | None,
+        rerank: bool = False,
     ) -> list[SearchHit]:
         """The search itself, for a collection the caller may see and a checked question (``question_text``):
-        ``execute`` and the answer use cases share it."""
+        ``execute`` and the answer use cases share it. ``access`` (``Principal.access_filter``) goes into the
+        index's query: chunks the caller may not see are never read, so ``top_k`` stays full."""
         query = chunk_query(
             text,
             options,
             top_k=self._limits.default_top_k,
             alpha=self._limits.default_alpha,
             fusion=self._limits.fusion,
+            access=access,
         )
         top_k = query.top_k
         if query.mode not in self._chunks.search_modes:
@@ -150,7 +162,8 @@ class SearchChunks:
 def _with_document_fields(hit: SearchHit, record: Document) -> SearchHit:
     """The hit with its document's title and source in its metadata."""
     extra = {k: v for k, v in (("title", record.title), ("source", record.source)) if v is not None}
-    return replace(hit, chunk=replace(hit.chunk, metadata={**hit.chunk.metadata, **extra}))
+    shown = public_metadata(hit.chunk.metadata)
+    return replace(hit, chunk=replace(hit.chunk, metadata={**shown, **extra}))
 
 
 def _is_live(hit: SearchHit, docs: dict[str, Document]) -> bool:

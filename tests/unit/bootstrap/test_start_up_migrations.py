@@ -48,7 +48,7 @@ def test_by_default_start_up_migrates(data: Path) -> None:
     finally:
         container.shutdown_resources()  # type: ignore[attr-defined]
     assert _version(data / "index" / "registry.sqlite3") == 2
-    assert _version(data / "keys.sqlite3") == 1
+    assert _version(data / "keys.sqlite3") == 2
 
 
 def test_a_newer_store_refuses_the_start_either_way(data: Path) -> None:

@@ -46,14 +46,14 @@ def test_options_left_out_take_the_use_cases_defaults() -> None:
     assert RetrievalOptions().defaulted(mode=ANSWER_MODE, top_k=4) == RetrievalOptions(mode=ANSWER_MODE, top_k=4)
     given_ = RetrievalOptions(mode=SearchMode.KEYWORD, top_k=9)
     assert given_.defaulted(mode=ANSWER_MODE, top_k=4) == given_
-    query = chunk_query("words", RetrievalOptions(), top_k=5, alpha=0.5, fusion=DEFAULT_FUSION)
+    query = chunk_query("words", RetrievalOptions(), top_k=5, alpha=0.5, fusion=DEFAULT_FUSION, access=None)
     assert (query.mode, query.top_k, query.alpha, query.min_vector_score) == (SEARCH_MODE, 5, 0.5, None)
 
 
 def test_chunk_query_keeps_the_options_within_bounds() -> None:
     filters = (MetadataFilter(key="lang", value="en"),)
     options = RetrievalOptions(mode=SearchMode.HYBRID, top_k=3, filters=filters, alpha=0.2, min_vector_score=0.1)
-    query = chunk_query("words", options, top_k=5, alpha=0.5, fusion=DEFAULT_FUSION)
+    query = chunk_query("words", options, top_k=5, alpha=0.5, fusion=DEFAULT_FUSION, access=None)
     assert (query.text, query.mode, query.top_k, query.filters, query.alpha, query.min_vector_score) == (
         "words",
         SearchMode.HYBRID,
@@ -69,7 +69,7 @@ def test_chunk_query_keeps_the_options_within_bounds() -> None:
         (RetrievalOptions(min_vector_score=-2.0), "min_vector_score"),
     ):
         with pytest.raises(InvalidInput) as e:
-            chunk_query("words", bad, top_k=5, alpha=0.5, fusion=DEFAULT_FUSION)
+            chunk_query("words", bad, top_k=5, alpha=0.5, fusion=DEFAULT_FUSION, access=None)
         assert e.value.details["field"] == field
 
 

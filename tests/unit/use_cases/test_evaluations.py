@@ -10,6 +10,7 @@ import pytest
 from autbot.adapters.registry.memory import InMemoryDocumentRegistry
 from autbot.adapters.registry.memory_golden_sets import InMemoryGoldenSetStore
 from autbot.domain import limits
+from autbot.domain.access import AccessFilter
 from autbot.domain.auth import ANONYMOUS, Principal, Scope
 from autbot.domain.errors import CollectionNotFound, GoldenSetNotFound, InvalidGoldenSet
 from autbot.domain.model import Chunk, CollectionInfo, DocumentInput, SearchHit, SearchMode
@@ -34,7 +35,13 @@ class FixedSearch:
         self.calls: list[tuple[str, RetrievalOptions]] = []
 
     def retrieve(
-        self, collection: str, text: str, options: RetrievalOptions, *, rerank: bool = False
+        self,
+        collection: str,
+        text: str,
+        options: RetrievalOptions,
+        *,
+        access: AccessFilter | None,
+        rerank: bool = False,
     ) -> list[SearchHit]:
         self.calls.append((text, options))
         return [_hit(doc, i) for i, doc in enumerate(RANKINGS.get(text, []))]

@@ -17,6 +17,7 @@ from loguru import logger
 from autbot.adapters.chunk_index.files import ChromaLayout, WritePause, exclusive
 from autbot.adapters.chunk_index.keywords import SqliteKeywordIndex, chunk_from_metadata
 from autbot.adapters.chunk_index.rwlock import ReadWriteLock
+from autbot.adapters.chunk_index.where import access_where, where_clause
 from autbot.domain.errors import (
     AutbotError,
     CollectionNotFound,
@@ -30,17 +31,6 @@ from autbot.domain.model import Chunk, ChunkQuery, HealthStatus, MetadataFilter,
 from autbot.use_cases.migrations import open_current
 
 T = TypeVar("T")
-
-
-def where_clause(filters: Sequence[MetadataFilter], extra: Sequence[dict[str, Any]] = ()) -> dict[str, Any] | None:
-    """Filters as a Chroma ``where``: equality, ``$in`` for lists, ``$and`` to combine."""
-    parts: list[dict[str, Any]] = [
-        {f.key: {"$in": list(f.value)}} if isinstance(f.value, list) else {f.key: f.value} for f in filters
-    ]
-    parts.extend(extra)
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 class ChromaChunkIndex:
@@ -159,7 +149,9 @@ class ChromaChunkIndex:
         if query.mode is SearchMode.VECTOR:
             return self._vector(col, query)
         with self._rw.reading():
-            keyword = self._call(lambda: self._keywords.search(collection, query.text, query.filters, query.top_k))
+            keyword = self._call(
+                lambda: self._keywords.search(collection, query.text, query.filters, query.top_k, access=query.access)
+            )
         if query.mode is SearchMode.KEYWORD:
             return keyword
         vector = self._vector(col, query)
@@ -180,7 +172,7 @@ class ChromaChunkIndex:
                 lambda: col.query(
                     query_embeddings=[list(query.vector)],
                     n_results=query.top_k,
-                    where=where_clause(query.filters),
+                    where=where_clause(query.filters, access_where(query.access)),
                     include=["documents", "metadatas", "distances"],
                 )
             )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
+from autbot.domain.access import RESTRICTED_KEY, AccessFilter
 from autbot.domain.model import Chunk, MetadataFilter, MetadataValue, SearchHit
 from autbot.use_cases.migrations import open_current
 
@@ -119,14 +120,24 @@ class SqliteKeywordIndex:
         with self._lock, self._transaction():
             self._db.execute(sql, args)
 
-    def search(self, collection: str, text: str, filters: Sequence[MetadataFilter], top_k: int) -> list[SearchHit]:
+    def search(
+        self,
+        collection: str,
+        text: str,
+        filters: Sequence[MetadataFilter],
+        top_k: int,
+        *,
+        access: AccessFilter | None,
+    ) -> list[SearchHit]:
         """The best ``top_k`` chunks by BM25 (k1 1.2, b 0.75), score = the BM25 value (higher is better);
-        chunks sharing no word with the query are not returned."""
+        chunks sharing no word with the query, or that ``access`` does not admit, are not returned."""
         expression = match_expression(text)
         if not expression:
             return []
         t, f = _quoted(collection)
         where, args = _filters(filters)
+        if access is not None:
+            where, args = where + _access_clause(access), [*args, *_access_args(access)]
         sql = (
             f"SELECT c.chunk_id, c.document_id, c.document_version, c.position, c.metadata, c.text, {f}.rank "  # nosec B608
             f"FROM {f} JOIN {t} AS c ON c.rowid = {f}.rowid WHERE {f} MATCH ?{where} ORDER BY {f}.rank LIMIT ?"
@@ -214,6 +225,20 @@ def _filters(filters: Sequence[MetadataFilter]) -> tuple[str, list[Any]]:
             args.extend(extra)
         clauses.append("(" + " OR ".join(options) + ")")
     return "".join(f" AND {c}" for c in clauses), args
+
+
+def _access_clause(access: AccessFilter) -> str:
+    """``domain.access`` as SQL on the JSON metadata: not restricted, or one of the caller's flags set."""
+    return (
+        " AND (json_type(c.metadata, ?) IS NOT 'true'"
+        + " OR json_type(c.metadata, ?) = 'true'" * len(access.keys)
+        + ")"
+    )
+
+
+def _access_args(access: AccessFilter) -> list[str]:
+    """The JSON paths of the access clause; flag names never hold a double quote (``access.parse_names``)."""
+    return [f'$."{k}"' for k in (RESTRICTED_KEY, *access.keys)]
 
 
 def _equals(path: str, value: MetadataValue) -> tuple[str, list[Any]]:

@@ -67,7 +67,7 @@ class InMemoryChunkIndex:
     def search(self, collection: str, query: ChunkQuery) -> list[SearchHit]:
         with self._lock:
             stored = self._collections.get(collection, {})
-            items = [(ch, v) for ch, v in stored.values() if filter_matches(query.filters, ch)]
+            items = [(ch, v) for ch, v in stored.values() if _admitted(query, ch)]
         if not items:
             return []
         by_id = {ch.id: ch for ch, _ in items}
@@ -97,6 +97,11 @@ class InMemoryChunkIndex:
 
     def close(self) -> None:
         return None
+
+
+def _admitted(query: ChunkQuery, chunk: Chunk) -> bool:
+    """The query's filters and access filter, applied before anything is ranked."""
+    return filter_matches(query.filters, chunk) and (query.access is None or query.access.admits(chunk.metadata))
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:

@@ -106,6 +106,7 @@ def _fields(key: ApiKey) -> dict[str, str]:
         "secret_hash": key.secret_hash,
         "created_at": repr(key.created_at),
         "revoked_at": "" if key.revoked_at is None else repr(key.revoked_at),
+        "groups": json.dumps(sorted(key.groups)),
     }
 
 
@@ -125,4 +126,5 @@ def _key(raw: dict[Any, Any]) -> ApiKey:
         secret_hash=f["secret_hash"],
         created_at=float(f["created_at"]),
         revoked_at=float(f["revoked_at"]) if f.get("revoked_at") else None,
+        groups=frozenset(json.loads(f.get("groups") or "[]")),  # a record written before groups existed: none
     )

@@ -1,6 +1,6 @@
 """API keys in a SQLite file under the data directory: the embedded default.
 
-The file holds key ids, names, scopes, collections and salted hashes; never a key in clear. It is
+The file holds key ids, names, scopes, collections, groups and salted hashes; never a key in clear. It is
 created with owner-only permissions. The CLI and the server may use it at the same time (WAL).
 """
 
@@ -32,8 +32,16 @@ MIGRATIONS = (
             "CREATE UNIQUE INDEX IF NOT EXISTS one_active_key_per_name ON api_keys (name) WHERE revoked_at IS NULL",
         ),
     ),
+    SqliteStep(
+        "add the groups column (a JSON list; NULL, as on keys made before it: no groups)",
+        statements("ALTER TABLE api_keys ADD COLUMN groups TEXT"),
+    ),
 )
 """The key file's schema steps (``domain.schema_versions``): version 0 is the 0.1.0 layout or an empty file."""
+
+
+_COLUMNS = "key_id, name, scopes, collections, salt, secret_hash, created_at, revoked_at, groups"
+_MARKS = ", ".join("?" for _ in _COLUMNS.split(","))
 
 
 def key_file_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
@@ -67,20 +75,25 @@ class SqliteKeyStore:
             key.secret_hash,
             key.created_at,
             key.revoked_at,
+            json.dumps(sorted(key.groups)),
         )
         try:
-            self._call(lambda: self._db.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row))
+            self._call(lambda: self._db.execute(f"INSERT INTO api_keys ({_COLUMNS}) VALUES ({_MARKS})", row))
         except KeyStoreUnavailable as e:
             if isinstance(e.__cause__, sqlite3.IntegrityError):
                 raise Conflict(f"An active key named '{key.name}' exists; revoke it first.", name=key.name) from e
             raise
 
     def get(self, key_id: str) -> ApiKey | None:
-        row = self._call(lambda: self._db.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone())
+        row = self._call(
+            lambda: self._db.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        )
         return None if row is None else _key(row)
 
     def list(self) -> list[ApiKey]:
-        rows = self._call(lambda: self._db.execute("SELECT * FROM api_keys ORDER BY created_at, name").fetchall())
+        rows = self._call(
+            lambda: self._db.execute(f"SELECT {_COLUMNS} FROM api_keys ORDER BY created_at, name").fetchall()
+        )
         return [_key(r) for r in rows]
 
     def revoke(self, name: str, *, now: float) -> bool:
@@ -129,4 +142,5 @@ def _key(r: tuple[object, ...]) -> ApiKey:
         secret_hash=str(r[5]),
         created_at=float(str(r[6])),
         revoked_at=None if r[7] is None else float(str(r[7])),
+        groups=frozenset() if r[8] is None else frozenset(json.loads(str(r[8]))),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from autbot.adapters.weaviate.connection import WeaviateConnection, is_missing_class, is_transient
 from autbot.adapters.weaviate.schema import ChunkSchema, create_chunk_collection, kv_token, weaviate_name
+from autbot.domain.access import RESTRICTED_KEY, AccessFilter
 from autbot.domain.errors import CollectionNotFound, IndexWriteFailed
 from autbot.domain.fusion import above_floor, cosine
 from autbot.domain.ids import object_uuid
@@ -111,7 +112,7 @@ class WeaviateChunkIndex:
 
         def run() -> list[SearchHit]:
             q = self._conn.collection(weaviate_name(collection)).query
-            where = _filters(query.filters)
+            where = _filters(query.filters, query.access)
             try:
                 if query.mode is SearchMode.VECTOR:
                     res = q.near_vector(
@@ -190,10 +191,18 @@ def _hit(o: Any, query: ChunkQuery) -> SearchHit:
     )
 
 
-def _filters(filters: Sequence[MetadataFilter]) -> Any:
+def _filters(filters: Sequence[MetadataFilter], access: AccessFilter | None) -> Any:
+    """Filters and ``domain.access`` as one Weaviate filter on the chunk's ``meta_kv`` tokens: the access part
+    is "not restricted (no ``_acl_restricted`` token), or one of the caller's flag tokens"."""
     from weaviate.classes.query import Filter
 
     parts = []
+    if access is not None:
+        kv = Filter.by_property("meta_kv")
+        options = [kv.contains_none([kv_token(RESTRICTED_KEY, True)])]
+        if access.keys:
+            options.append(kv.contains_any([kv_token(k, True) for k in access.keys]))
+        parts.append(options[0] if len(options) == 1 else Filter.any_of(options))
     for f in filters:
         values = f.value if isinstance(f.value, list) else [f.value]
         if f.key == "document_id":

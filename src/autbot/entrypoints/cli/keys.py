@@ -28,17 +28,20 @@ def create(args: argparse.Namespace) -> int:
 
     create_key, container = _use_case(args, "create_key")
     collections = None if args.collections is None else tuple(c for c in args.collections.split(",") if c.strip())
+    groups = tuple(g for g in (args.groups or "").split(",") if g.strip())
+    request = CreateKeyRequest(
+        name=args.name, scopes=tuple(args.scopes.split(",")), collections=collections, groups=groups
+    )
     try:
         with _audited(container, AuditAction.KEY_CREATE) as note:
-            created = create_key.execute(
-                CreateKeyRequest(name=args.name, scopes=tuple(args.scopes.split(",")), collections=collections)
-            )
+            created = create_key.execute(request)
             note["target"] = key_owner(created.record.key_id)
     finally:
         container.shutdown_resources()
     r = created.record
     where = "all collections" if r.collections is None else ", ".join(sorted(r.collections))
-    print(f"Created key '{r.name}' (scopes: {', '.join(sorted(s.value for s in r.scopes))}; {where}).")
+    member = f"; groups: {', '.join(sorted(r.groups))}" if r.groups else ""
+    print(f"Created key '{r.name}' (scopes: {', '.join(sorted(s.value for s in r.scopes))}; {where}{member}).")
     print("It is shown only now; store it safely:", file=sys.stderr)
     print(created.key)  # alone on the last line of stdout: scripts take it from there
     return 0
@@ -58,6 +61,7 @@ def list_(args: argparse.Namespace) -> int:
             "name": k.name,
             "scopes": sorted(s.value for s in k.scopes),
             "collections": None if k.collections is None else sorted(k.collections),
+            "groups": sorted(k.groups),
             "created_at": _when(k.created_at),
             "revoked_at": _when(k.revoked_at) if k.revoked_at else None,
         }
@@ -121,6 +125,7 @@ def add_parser(sub: Any) -> None:
     c.add_argument("name", help="a name for the key (letters, digits, . _ -)")
     c.add_argument("--scopes", required=True, help="comma-separated: query, ingest, admin")
     c.add_argument("--collections", help="comma-separated collections the key may touch (default: all)")
+    c.add_argument("--groups", help="comma-separated groups, for documents' access lists (default: none)")
     c.set_defaults(func=create)
     ls = ksub.add_parser("list", help="list keys (never the keys themselves)")
     ls.add_argument("--json", action="store_true")

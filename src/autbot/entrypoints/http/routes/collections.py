@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, Parameter
 
 from autbot.domain import limits
+from autbot.domain.access import AccessList, parse_access
 from autbot.domain.audit import AuditAction
 from autbot.domain.auth import Principal
 from autbot.domain.errors import InvalidInput
@@ -44,7 +45,10 @@ from autbot.use_cases.ingest import IngestDocuments, Ingestion, IngestRequest
 from autbot.use_cases.ingest_files import IngestFiles, IngestFilesRequest, UploadedFile
 from autbot.use_cases.search import SearchChunks, SearchRequest
 
-FILE_FIELDS_HELP = "multipart/form-data: one or more `files` parts; optional `metadata` part (a JSON object)."
+FILE_FIELDS_HELP = (
+    "multipart/form-data: one or more `files` parts; optional `metadata` part (a JSON object) and `access` part "
+    '(a JSON object `{"groups": [...], "subjects": [...]}`: who may see the files).'
+)
 
 
 class CollectionController(Controller):
@@ -95,7 +99,14 @@ class CollectionController(Controller):
         request: Request[Any, Any, Any],
     ) -> s.IngestResponse:
         docs = tuple(
-            DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata)
+            DocumentInput(
+                id=d.id,
+                title=d.title,
+                source=d.source,
+                text=d.text,
+                metadata=d.metadata,
+                access=None if d.access is None else d.access.access(),
+            )
             for d in data.documents
         )
         await gate_of(request)(ingest_cost(sum(len(d.text) + len(d.title or "") for d in docs)))
@@ -125,9 +136,10 @@ class CollectionController(Controller):
             [UploadedFile(data=await f.read(), filename=f.filename, media_type=f.content_type) for f in uploads]
         )
         metadata = _form_metadata(data.get("metadata"))
+        access = _form_access(data.get("access"))
         await gate_of(request)(ingest_cost(sum(len(f.data) for f in files)))
         ingest = IngestFilesRequest(
-            principal=principal_of(request), collection=collection, files=files, metadata=metadata
+            principal=principal_of(request), collection=collection, files=files, metadata=metadata, access=access
         )
         outcomes = await anyio.to_thread.run_sync(ingest_files.execute, ingest)
         note_audit(request, document_ids=tuple(o.document_id for o in outcomes))
@@ -264,6 +276,16 @@ def _form_metadata(raw: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata")
     return value
+
+
+def _form_access(raw: Any) -> AccessList | None:
+    """The optional ``access`` part: a JSON object ``{"groups": [...], "subjects": [...]}``."""
+    if raw is None:
+        return None
+    value = decode_json(raw, field="access") if isinstance(raw, str) else None
+    if not isinstance(value, dict):
+        raise InvalidInput("The 'access' part must be a JSON object.", field="access")
+    return parse_access(value)
 
 
 def _uploads(data: dict[str, Any]) -> list[Any]:

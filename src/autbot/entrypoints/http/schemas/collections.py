@@ -8,6 +8,7 @@ import msgspec
 from msgspec import Meta
 
 from autbot.domain import limits
+from autbot.domain.access import AccessList, access_of, parse_access, public_metadata
 from autbot.domain.answers import Citation
 from autbot.domain.model import CollectionInfo, Document, IngestOutcome, SearchHit, SearchMode, parse_filters
 from autbot.domain.retrieval import RetrievalOptions
@@ -54,12 +55,28 @@ class RetrievalFields(msgspec.Struct, kw_only=True):
         )
 
 
+AccessName = Annotated[str, Meta(min_length=1, max_length=limits.MAX_ACCESS_NAME_CHARS)]
+AccessNames = Annotated[list[AccessName], Meta(max_length=limits.MAX_ACCESS_ENTRIES)]
+
+
+class AccessIn(_Body):
+    """A document's access list (``domain.access``): who, besides admins, may see it."""
+
+    groups: AccessNames = []
+    subjects: AccessNames = []
+
+    def access(self) -> AccessList | None:
+        return parse_access({"groups": self.groups, "subjects": self.subjects})
+
+
 class DocumentIn(_Body):
     text: str
     id: str | None = None
     title: Annotated[str, Meta(max_length=limits.MAX_TITLE_CHARS)] | None = None
     source: Annotated[str, Meta(max_length=limits.MAX_SOURCE_CHARS)] | None = None
     metadata: MetadataIn = {}
+    access: AccessIn | None = None
+    """None: whoever may see the collection may see the document."""
 
 
 class IngestBody(_Body):
@@ -127,6 +144,7 @@ class DocumentOut(_Body):
     title: str | None
     source: str | None
     metadata: dict[str, Any]
+    access: AccessIn | None
     version: str
     chunks: int
     embedding_model: str
@@ -167,7 +185,11 @@ class ReadyOut(_Body):
 def hit_out(hit: SearchHit) -> SearchResult:
     c = hit.chunk
     return SearchResult(
-        document_id=c.document_id, chunk_id=c.id, text=c.text, score=round(hit.score, 6), metadata=dict(c.metadata)
+        document_id=c.document_id,
+        chunk_id=c.id,
+        text=c.text,
+        score=round(hit.score, 6),
+        metadata=public_metadata(c.metadata),
     )
 
 
@@ -183,13 +205,18 @@ def document_out(d: Document) -> DocumentOut:
         id=d.id,
         title=d.title,
         source=d.source,
-        metadata=dict(d.metadata),
+        metadata=public_metadata(d.metadata),
+        access=_access_out(access_of(d.metadata)),
         version=d.version,
         chunks=d.chunk_count,
         embedding_model=d.embedding_model,
         created_at=d.created_at,
         updated_at=d.updated_at,
     )
+
+
+def _access_out(access: AccessList | None) -> AccessIn | None:
+    return None if access is None else AccessIn(groups=sorted(access.groups), subjects=sorted(access.subjects))
 
 
 def collection_out(c: CollectionInfo) -> CollectionOut:
