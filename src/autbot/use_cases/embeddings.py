@@ -4,10 +4,10 @@ import math
 from dataclasses import dataclass
 
 from autbot.domain import limits
-from autbot.domain.errors import InvalidInput, UnsupportedParameter
+from autbot.domain.errors import InvalidInput, ModelNotFound, UnsupportedParameter
 from autbot.domain.model import check_text
 from autbot.domain.models import not_found
-from autbot.ports.embedder import Embedder
+from autbot.ports.embedder import Embedder, EmbedderCatalogue
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,23 +27,23 @@ class Embeddings:
 
 
 class EmbedTexts:
-    """Embed texts with the configured embedder (OpenAI ``POST /v1/embeddings``).
+    """Embed texts with one of the embedding models served (OpenAI ``POST /v1/embeddings``).
 
     Rules:
-    - ``model`` is the embedder's id or the configured alias (``openai_api.embedding_alias``); else 404.
+    - ``model`` is a served model's catalogue name or id, or the configured alias (``openai_api.embedding_alias``)
+      for the default model; else ``model_not_found`` (404).
+    - Texts are embedded as passages (with the model's passage prefix, if it has one), as ingestion does.
     - 1 to ``limits.MAX_EMBED_INPUTS`` non-empty texts, each at most ``limits.MAX_EMBED_INPUT_CHARS`` characters,
       ``limits.MAX_EMBED_TOTAL_CHARS`` together.
     - ``dimensions`` may only be the embedder's own dimension (vectors are never truncated).
     """
 
-    def __init__(self, *, embedder: Embedder, embedding_alias: str) -> None:
-        self._embedder = embedder
+    def __init__(self, *, embedders: EmbedderCatalogue, embedding_alias: str) -> None:
+        self._embedders = embedders
         self._alias = embedding_alias
 
     def execute(self, request: EmbedRequest) -> Embeddings:
-        e = self._embedder
-        if request.model not in (e.model_id, self._alias):
-            raise not_found(request.model)
+        e = self._embedder(request.model)
         texts = request.texts
         if not 1 <= len(texts) <= limits.MAX_EMBED_INPUTS:
             raise InvalidInput(f"input must hold 1 to {limits.MAX_EMBED_INPUTS} texts.", field="input")
@@ -66,3 +66,10 @@ class EmbedTexts:
         return Embeddings(
             vectors=vectors, model=request.model, prompt_tokens=sum(max(1, math.ceil(len(t) / 4)) for t in texts)
         )
+
+    def _embedder(self, model: str) -> Embedder:
+        catalogue = self._embedders
+        try:
+            return catalogue.passages(catalogue.default_model if model == self._alias else model)
+        except ModelNotFound:
+            raise not_found(model) from None

@@ -82,7 +82,7 @@ class CollectionController(Controller):
         status_code=201,
         sync_to_thread=True,
         opt=sec.ingest(**limited("ingest")),
-        responses=problem_responses(409, body=True),
+        responses=problem_responses(404, 409, body=True),
     )
     def ingest_documents(
         self,
@@ -95,7 +95,8 @@ class CollectionController(Controller):
             DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata)
             for d in data.documents
         )
-        outcomes = ingest_documents.execute(IngestRequest(principal=principal, collection=collection, documents=docs))
+        request = IngestRequest(principal=principal, collection=collection, documents=docs, embedder=data.embedder)
+        outcomes = ingest_documents.execute(request)
         return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
 
     @post(
