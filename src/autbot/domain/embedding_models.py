@@ -56,12 +56,20 @@ def known_model(name: str) -> EmbeddingModelSpec:
     for spec in KNOWN_MODELS:
         if name in (spec.name, spec.model_id):
             return spec
-    raise unknown_embedding_model(name, tuple(s.name for s in KNOWN_MODELS))
+    raise unknown_embedding_model(name, tuple(s.name for s in KNOWN_MODELS), known=True)
 
 
-def unknown_embedding_model(name: str, served: tuple[str, ...], *, field: str = "embedder") -> ModelNotFound:
+def unknown_embedding_model(
+    name: str, served: tuple[str, ...], *, field: str = "embedder", known: bool = False
+) -> ModelNotFound:
+    """``model_not_found`` (404): a model not among those ``served`` (or, ``known``, among all AutBot knows)."""
+    why = (
+        f"is not one AutBot knows (known: {', '.join(served)})"
+        if known
+        else f"is not served here (served: {', '.join(served)})"
+    )
     return ModelNotFound(
-        f"The embedding model '{name[:100]}' is not served here (served: {', '.join(served)}).",
+        f"The embedding model '{name[:100]}' {why}.",
         model=name[:100],
         field=field,
         served=list(served),

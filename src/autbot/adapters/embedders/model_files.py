@@ -38,6 +38,9 @@ class ModelJar:
     sha256: str
     onnx_member: str
     tokenizer_member: str
+    max_batch: int = 1
+    """Texts per model call. These files quantize activations per call (dynamic int8): a text run beside
+    others would get a vector that depends on its neighbours, so each text runs alone."""
 
     def path(self) -> str:
         """The jar's path in a repository with Maven's standard layout."""
@@ -63,6 +66,12 @@ JARS: dict[str, ModelJar] = {
     ),
 }
 """The pinned jar of every model that does not ship in a Python package."""
+
+
+def max_batch(name: str) -> int | None:
+    """The most texts one call of this model's file may take (``None``: no limit of the file's own)."""
+    jar = JARS.get(known_model(name).name)
+    return None if jar is None else jar.max_batch
 
 
 def model_dir(models_dir: str | Path, name: str) -> Path:

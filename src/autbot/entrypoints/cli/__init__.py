@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autbot.domain.errors import AutbotError, ConfigurationError
 from autbot.domain.limits import DEFAULT_SEARCH_MODE
-from autbot.entrypoints.cli import client, keys, server
+from autbot.entrypoints.cli import client, keys, models, server
 from autbot.entrypoints.cli import eval as eval_command
 
 DEFAULT_URL = client.DEFAULT_URL
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     config.set_defaults(func=server.config)
 
     keys.add_parser(sub)
+    models.add_parser(sub)
     eval_command.add_parser(sub)
 
     def client_command(name: str, help_: str) -> argparse.ArgumentParser:

@@ -24,14 +24,16 @@ def onnx_catalogue(s: Settings) -> EmbedderCatalogue:
 
     models = []
     for spec in served_models(s):
-        onnx = _onnx_embedder(s, spec)
-        queries = micro_batched(prefixed(onnx, spec.query_prefix), window_ms=s.embedder.micro_batch_ms)
+        onnx, batch = _onnx_embedder(s, spec)
+        window_ms = s.embedder.micro_batch_ms if batch > 1 else 0  # one text a call: nothing to share
+        queries = micro_batched(prefixed(onnx, spec.query_prefix), window_ms=window_ms)
         models.append(ServedModel(name=spec.name, passages=prefixed(onnx, spec.passage_prefix), queries=queries))
     return StaticEmbedderCatalogue(models, default=models[0].name)
 
 
-def _onnx_embedder(s: Settings, spec: EmbeddingModelSpec) -> Embedder:
-    from autbot.adapters.embedders.model_files import require_files
+def _onnx_embedder(s: Settings, spec: EmbeddingModelSpec) -> tuple[Embedder, int]:
+    """The model, and the most texts it runs in one call."""
+    from autbot.adapters.embedders.model_files import max_batch, require_files
     from autbot.adapters.embedders.onnx import OnnxEmbedder
 
     e = s.embedder
@@ -39,14 +41,16 @@ def _onnx_embedder(s: Settings, spec: EmbeddingModelSpec) -> Embedder:
         model, tokenizer = e.model_path, e.tokenizer_path
     else:
         model, tokenizer = (str(p) for p in require_files(e.models_dir, spec.name))
-    return OnnxEmbedder(
+    batch = min(e.batch_size, max_batch(spec.name) or e.batch_size)
+    onnx = OnnxEmbedder(
         spec=spec,
         model_path=model,
         tokenizer_path=tokenizer,
         threads=e.threads,
-        batch_size=e.batch_size,
+        batch_size=batch,
         memory_arena=e.memory_arena,
     )
+    return onnx, batch
 
 
 def hashing_catalogue(s: Settings) -> EmbedderCatalogue:
