@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from autbot.domain import limits
 from autbot.domain.errors import ModelNotFound
 
 Pooling = Literal["mean", "cls"]
@@ -69,8 +70,8 @@ def unknown_embedding_model(
         else f"is not served here (served: {', '.join(served)})"
     )
     return ModelNotFound(
-        f"The embedding model '{name[:100]}' {why}.",
-        model=name[:100],
+        f"The embedding model '{name[: limits.MAX_MODEL_NAME_CHARS]}' {why}.",
+        model=name[: limits.MAX_MODEL_NAME_CHARS],
         field=field,
         served=list(served),
     )

@@ -65,6 +65,8 @@ EMBEDDING_MODELS_DIR = "~/.cache/autbot/models"
 """``embedder.models_dir``: where ``autbot models pull`` caches models."""
 EMBEDDING_MODELS_REPOSITORY = "https://repo1.maven.org/maven2"
 """``embedder.models_repository``: the Maven repository models are pulled from."""
+MAX_MODEL_NAME_CHARS = 100
+"""The ``embedder`` a request names (a catalogue name or model id)."""
 
 # --- the shape of what clients send, and parsing budgets -------------------------------------------
 MAX_JSON_DEPTH = 32

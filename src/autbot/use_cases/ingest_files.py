@@ -26,6 +26,8 @@ class IngestFilesRequest:
     files: tuple[UploadedFile, ...]
     metadata: Mapping[str, Any] = field(default_factory=dict)
     """Added to every file's metadata (it wins over what the reader found)."""
+    embedder: str | None = None
+    """As ``IngestRequest.embedder``: the model of a collection this request creates."""
 
 
 class IngestFiles:
@@ -63,5 +65,7 @@ class IngestFiles:
                 )
             )
         return self._ingest.execute(
-            IngestRequest(principal=request.principal, collection=collection, documents=tuple(docs))
+            IngestRequest(
+                principal=request.principal, collection=collection, documents=tuple(docs), embedder=request.embedder
+            )
         )

@@ -67,3 +67,13 @@ def test_an_unknown_model_is_a_404_on_ingest_and_in_openais_envelope(client: Tes
     assert [len(d["embedding"]) for d in r.json()["data"]] == [32, 32]
     listed = [m["id"] for m in client.get("/v1/models").json()["data"]]
     assert {"small", "other"} <= set(listed)
+
+
+def test_a_file_upload_may_name_the_model_of_the_collection_it_creates(client: TestClient) -> None:  # type: ignore[type-arg]
+    files = {"files": ("rivers.txt", b"Rivers carry sediment to the sea.")}
+    r = client.post("/v1/collections/up/files", files=files, data={"embedder": "other"})
+    assert r.status_code == 201, r.text
+    models = {c["name"]: c["embedding_model"] for c in client.get("/v1/collections").json()["collections"]}
+    assert models["up"] == "other-id"
+    r = client.post("/v1/collections/up2/files", files=files, data={"embedder": "nope"})
+    assert (r.status_code, r.json()["code"]) == (404, "model_not_found")

@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest = client_command("ingest", "ingest files or directories (recursively)")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--metadata", help="JSON object added to every document's metadata")
+    ingest.add_argument("--embedder", help="embedding model of a collection this creates (default: the server's)")
     ingest.set_defaults(func=client.ingest)
 
     search = client_command("search", "search a collection")

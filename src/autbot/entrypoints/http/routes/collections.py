@@ -40,7 +40,10 @@ from autbot.use_cases.ingest import IngestDocuments, Ingestion, IngestRequest
 from autbot.use_cases.ingest_files import IngestFiles, IngestFilesRequest, UploadedFile
 from autbot.use_cases.search import SearchChunks, SearchRequest
 
-FILE_FIELDS_HELP = "multipart/form-data: one or more `files` parts; optional `metadata` part (a JSON object)."
+FILE_FIELDS_HELP = (
+    "multipart/form-data: one or more `files` parts; optional `metadata` part (a JSON object); optional `embedder`"
+    " part (the embedding model of a collection this upload creates)."
+)
 
 
 class CollectionController(Controller):
@@ -107,7 +110,7 @@ class CollectionController(Controller):
         sync_to_thread=True,
         before_request=read_form,
         opt=sec.ingest(**limited("ingest")),
-        responses=problem_responses(409, 422, body=True),
+        responses=problem_responses(404, 409, 422, body=True),
     )
     def ingest_files(
         self,
@@ -124,6 +127,7 @@ class CollectionController(Controller):
                 UploadedFile(data=f.file.read(), filename=f.filename, media_type=f.content_type) for f in uploads
             ),
             metadata=_form_metadata(data.get("metadata")),
+            embedder=_form_embedder(data.get("embedder")),
         )
         return s.IngestResponse(documents=[s.outcome_out(o) for o in ingest_files.execute(request)])
 
@@ -258,6 +262,17 @@ def _form_metadata(raw: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata")
     return value
+
+
+def _form_embedder(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not 1 <= len(raw) <= limits.MAX_MODEL_NAME_CHARS:
+        raise InvalidInput(
+            f"The 'embedder' part must be a model name of 1 to {limits.MAX_MODEL_NAME_CHARS} characters.",
+            field="embedder",
+        )
+    return raw
 
 
 def _uploads(data: dict[str, Any]) -> list[Any]:
