@@ -134,8 +134,8 @@ def _download(url: str, to: Path, sha256: str) -> None:
     if urlsplit(url).scheme not in ("https", "http"):
         raise ConfigurationError(f"The model repository must be an http(s) URL, not '{url}'.")
     digest = hashlib.sha256()
-    try:
-        with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response, to.open("wb") as out:  # nosec B310 - scheme checked above
+    try:  # the scheme is checked above: http(s) only
+        with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response, to.open("wb") as out:  # nosec B310
             while block := response.read(_CHUNK):
                 digest.update(block)
                 out.write(block)

@@ -16,8 +16,6 @@ from autbot.domain.embedding_models import MINILM, EmbeddingModelSpec
 from autbot.domain.errors import ConfigurationError, EmbedderUnavailable
 from autbot.domain.model import HealthStatus
 
-MODEL_ID = MINILM.model_id
-DIMENSION = MINILM.dimension
 MEMORY_ARENAS = ("shrink", "keep", "off")
 """What onnxruntime's CPU memory arena does with the buffers of a call (``embedder.memory_arena``)."""
 
