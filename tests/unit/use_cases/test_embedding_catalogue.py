@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
 from autbot.adapters.embedders.catalogue import PrefixedEmbedder, ServedModel, StaticEmbedderCatalogue
@@ -173,3 +175,18 @@ def test_the_known_models_and_their_prefixes() -> None:
     assert all(s.dimension == 384 for s in KNOWN_MODELS)
     with pytest.raises(ModelNotFound, match="known"):
         known_model("gte-small")
+
+
+@given(names=st.lists(st.from_regex(r"[a-z][a-z0-9.-]{0,20}", fullmatch=True), min_size=1, max_size=5, unique=True))
+def test_any_catalogue_finds_each_model_by_name_and_id_and_lists_the_default_first(names: list[str]) -> None:
+    models = [HashingEmbedder(dimension=8, model_id=f"{n}#id") for n in names]
+    served = [
+        ServedModel(name=n, passages=e, queries=PrefixedEmbedder(e, "q ")) for n, e in zip(names, models, strict=True)
+    ]
+    catalogue = StaticEmbedderCatalogue(served, default=names[-1])
+    assert catalogue.served()[0] == names[-1]
+    assert sorted(catalogue.served()) == sorted(names)
+    for name, embedder in zip(names, models, strict=True):
+        assert catalogue.passages(name) is embedder
+        assert catalogue.passages(embedder.model_id) is embedder
+        assert catalogue.queries(name).model_id == embedder.model_id
