@@ -109,14 +109,12 @@ class IngestDocuments:
         Its chunk storage is made before its record: a store that refuses leaves no record listed."""
         wanted = requested_embedder(self._embedders, requested)
         stored = self._registry.get_collection(collection)
-        if stored is not None and requested is not None:
-            check_requested(stored, wanted)
         self._chunks.ensure(collection)
         if stored is None:
             info = CollectionInfo(name=collection, embedding_model=wanted.model_id, dimension=wanted.dimension)
             stored = self._registry.add_collection(info)  # another writer's record may be first
-            if requested is not None:
-                check_requested(stored, wanted)
+        if requested is not None:
+            check_requested(stored, wanted)
         return collection_embedder(self._embedders, stored, "passages")
 
     def _ingest(self, collection: str, docs: list[_Pending], embedder: Embedder) -> list[IngestOutcome]:
