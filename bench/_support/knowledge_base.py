@@ -8,6 +8,7 @@ from typing import Any
 def in_memory(embedder: Any, docs: dict[str, str], collection: str = "kb") -> Any:
     """``docs`` (id to text) ingested into an in-memory index; the ``SearchChunks`` use case over it."""
     from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
+    from autbot.adapters.embedders.catalogue import StaticEmbedderCatalogue
     from autbot.adapters.locks.in_process import InProcessDocumentLocks
     from autbot.adapters.registry.memory import InMemoryDocumentRegistry
     from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
@@ -18,7 +19,7 @@ def in_memory(embedder: Any, docs: dict[str, str], collection: str = "kb") -> An
 
     chunks, registry = InMemoryChunkIndex(), InMemoryDocumentRegistry()
     IngestDocuments(
-        embedder=embedder,
+        embedders=StaticEmbedderCatalogue.single(embedder),
         chunks=chunks,
         registry=registry,
         splitter=LlamaIndexTextSplitter(),
@@ -30,4 +31,4 @@ def in_memory(embedder: Any, docs: dict[str, str], collection: str = "kb") -> An
             documents=tuple(DocumentInput(id=k, text=v) for k, v in docs.items()),
         )
     )
-    return SearchChunks(embedder=embedder, chunks=chunks, registry=registry)
+    return SearchChunks(embedders=StaticEmbedderCatalogue.single(embedder), chunks=chunks, registry=registry)

@@ -27,6 +27,7 @@ import numpy as np
 from tests.support.weaviate import WeaviateNodes
 
 from autbot.adapters.chunk_index.chroma import ChromaChunkIndex
+from autbot.adapters.embedders.catalogue import StaticEmbedderCatalogue
 from autbot.adapters.embedders.onnx import OnnxEmbedder
 from autbot.adapters.locks.in_process import InProcessDocumentLocks
 from autbot.adapters.registry.sqlite import SqliteDocumentRegistry
@@ -54,7 +55,11 @@ def bench_ingest(n_docs: int) -> dict[str, Any]:
         index = ChromaChunkIndex(path=tmp)
         registry = SqliteDocumentRegistry(Path(tmp) / "registry.sqlite3")
         ingest = IngestDocuments(
-            embedder=embedder, chunks=index, registry=registry, splitter=splitter, locks=InProcessDocumentLocks()
+            embedders=StaticEmbedderCatalogue.single(embedder),
+            chunks=index,
+            registry=registry,
+            splitter=splitter,
+            locks=InProcessDocumentLocks(),
         )
         t = time.perf_counter()
         for start in range(0, len(docs), 50):

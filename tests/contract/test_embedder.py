@@ -1,4 +1,5 @@
-"""The Embedder contract: the hashing fake, the ONNX MiniLM model, and the micro-batching wrapper."""
+"""The Embedder contract: the hashing fake, the ONNX models (MiniLM, and bge-small and e5-small once pulled), and
+the micro-batching wrapper."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from collections.abc import Sequence
 import pytest
 
 from autbot.adapters.embedders.hashing import HashingEmbedder
+from autbot.adapters.embedders.model_files import max_batch
 from autbot.adapters.embedders.onnx import OnnxEmbedder
+from autbot.domain.embedding_models import known_model
 from autbot.ports.embedder import Embedder
+from tests.support.models import PULLED_MODELS, pulled
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +23,33 @@ def onnx_embedder() -> OnnxEmbedder:
     return OnnxEmbedder(threads=2, batch_size=8)
 
 
-@pytest.fixture(params=["hashing", "batching", pytest.param("onnx", marks=pytest.mark.slow)])
+@pytest.fixture(scope="module")
+def pulled_embedders() -> dict[str, OnnxEmbedder]:
+    """The pulled models, each loaded once per module when a test first asks for it."""
+    return {}
+
+
+def pulled_embedder(name: str, loaded: dict[str, OnnxEmbedder]) -> OnnxEmbedder:
+    if name not in loaded:
+        onnx, tokenizer = pulled(name)
+        loaded[name] = OnnxEmbedder(
+            spec=known_model(name),
+            model_path=str(onnx),
+            tokenizer_path=str(tokenizer),
+            threads=2,
+            batch_size=max_batch(name) or 8,
+        )
+    return loaded[name]
+
+
+@pytest.fixture(
+    params=[
+        "hashing",
+        "batching",
+        pytest.param("onnx", marks=pytest.mark.slow),
+        *(pytest.param(name, marks=pytest.mark.slow) for name in PULLED_MODELS),
+    ]
+)
 def embedder(request: pytest.FixtureRequest) -> Embedder:
     if request.param == "hashing":
         return HashingEmbedder(dimension=128)
@@ -27,6 +57,8 @@ def embedder(request: pytest.FixtureRequest) -> Embedder:
         from autbot.adapters.embedders.batching import MicroBatchingEmbedder
 
         return MicroBatchingEmbedder(HashingEmbedder(dimension=128), window_s=0.001)
+    if request.param in PULLED_MODELS:
+        return pulled_embedder(request.param, request.getfixturevalue("pulled_embedders"))
     onnx: Embedder = request.getfixturevalue("onnx_embedder")
     return onnx
 
@@ -74,6 +106,39 @@ def test_paraphrase_beats_unrelated_for_the_real_model(onnx_embedder: OnnxEmbedd
         ]
     )
     assert cos(q, para) > 0.5 > cos(q, other)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PULLED_MODELS)
+def test_each_pulled_model_ranks_the_answer_first_with_its_prefixes(
+    name: str, pulled_embedders: dict[str, OnnxEmbedder]
+) -> None:
+    """The query with the model's query prefix, passages with its passage prefix, as the catalogue embeds them."""
+    from autbot.adapters.embedders.catalogue import prefixed
+
+    onnx, spec = pulled_embedder(name, pulled_embedders), known_model(name)
+    [q] = prefixed(onnx, spec.query_prefix).embed(["How tall is the Eiffel Tower?"])
+    answer, *others = prefixed(onnx, spec.passage_prefix).embed(
+        [
+            "The Eiffel tower measures 330 metres in height.",
+            "Python was first released in 1991.",
+            "Coffee was first cultivated in Yemen.",
+        ]
+    )
+    assert all(cos(q, answer) > cos(q, o) + 0.05 for o in others)
+
+
+@pytest.mark.slow
+def test_the_pooling_of_a_models_spec_is_the_one_used(pulled_embedders: dict[str, OnnxEmbedder]) -> None:
+    """bge-small is read from its first token: mean pooling of the same model gives other vectors."""
+    from dataclasses import replace
+
+    cls_pooled = pulled_embedder("bge-small-en-v1.5", pulled_embedders)
+    onnx, tokenizer = pulled("bge-small-en-v1.5")
+    spec = replace(known_model("bge-small-en-v1.5"), pooling="mean")
+    mean_pooled = OnnxEmbedder(spec=spec, model_path=str(onnx), tokenizer_path=str(tokenizer), threads=2)
+    text = ["rivers carry sediment to the sea"]
+    assert cos(cls_pooled.embed(text)[0], mean_pooled.embed(text)[0]) < 0.99
 
 
 def test_long_texts_are_truncated_not_rejected(embedder: Embedder) -> None:

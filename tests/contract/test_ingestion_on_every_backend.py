@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autbot.adapters.embedders.catalogue import StaticEmbedderCatalogue
 from autbot.adapters.embedders.hashing import HashingEmbedder
 from autbot.adapters.locks.in_process import InProcessDocumentLocks
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
@@ -46,7 +47,7 @@ def name(stores: Stores) -> Iterator[str]:
 def ingester(stores: Stores, embedder: Embedder = EMB, chunk_size: int = 16) -> IngestDocuments:
     chunks, registry = stores
     return IngestDocuments(
-        embedder=embedder,
+        embedders=StaticEmbedderCatalogue.single(embedder),
         chunks=chunks,
         registry=registry,
         splitter=LlamaIndexTextSplitter(chunk_size=chunk_size, chunk_overlap=2),
@@ -56,7 +57,7 @@ def ingester(stores: Stores, embedder: Embedder = EMB, chunk_size: int = 16) -> 
 
 def searcher(stores: Stores) -> SearchChunks:
     chunks, registry = stores
-    return SearchChunks(embedder=EMB, chunks=chunks, registry=registry)
+    return SearchChunks(embedders=StaticEmbedderCatalogue.single(EMB), chunks=chunks, registry=registry)
 
 
 def test_replacing_a_document_is_atomic_for_readers(stores: Stores, name: str) -> None:

@@ -23,6 +23,8 @@ from tests.support import datadir
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "datadir-v0"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text())
 STORES = ("registry", "keywords", "keys", "sessions", "chroma")
+TARGETS = {"registry": 2, "keys": 2}
+"""Stores past version 1: the registry (step 2: golden sets), keys (step 2: groups for access lists)."""
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def test_check_lists_every_step_and_changes_nothing(data: Path, capsys: pytest.C
     assert main(["migrate", "--check", "--json"]) == 1
     plans = {p["store"]: p for p in json.loads(capsys.readouterr().out)}
     assert set(plans) == set(STORES)
-    targets = {store: 2 if store == "registry" else 1 for store in STORES}  # registry step 2: golden sets
+    targets = {store: TARGETS.get(store, 1) for store in STORES}
     assert all(p["version"] == 0 and p["target_version"] == len(p["steps"]) == targets[s] for s, p in plans.items())
     assert _digest(data) == before
 
@@ -77,7 +79,7 @@ def test_opening_migrates_and_keeps_every_document_key_and_session(
     assert _read_back(data) == {k: EXPECTED[k] for k in ("documents", "search", "keys", "session")}
     assert main(["migrate", "--check"]) == 0
     out = capsys.readouterr().out
-    assert all(f"{store:<10} version {2 if store == 'registry' else 1}: current" in out for store in STORES), out
+    assert all(f"{store:<10} version {TARGETS.get(store, 1)}: current" in out for store in STORES), out
     assert _read_back(data)["search"] == EXPECTED["search"]  # a second start: nothing to do, same results
 
 

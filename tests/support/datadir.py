@@ -45,21 +45,22 @@ def close_all(opened: dict[str, Any]) -> None:
 
 
 def use_cases(opened: dict[str, Any]) -> tuple[Any, Any]:
+    from autbot.adapters.embedders.catalogue import StaticEmbedderCatalogue
     from autbot.adapters.embedders.hashing import HashingEmbedder
     from autbot.adapters.locks.in_process import InProcessDocumentLocks
     from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
     from autbot.use_cases.ingest import IngestDocuments
     from autbot.use_cases.search import SearchChunks
 
-    emb = HashingEmbedder(dimension=64)
+    emb = StaticEmbedderCatalogue.single(HashingEmbedder(dimension=64))
     ingest = IngestDocuments(
-        embedder=emb,
+        embedders=emb,
         chunks=opened["chunks"],
         registry=opened["registry"],
         splitter=LlamaIndexTextSplitter(chunk_size=64, chunk_overlap=8),
         locks=InProcessDocumentLocks(),
     )
-    return ingest, SearchChunks(embedder=emb, chunks=opened["chunks"], registry=opened["registry"])
+    return ingest, SearchChunks(embedders=emb, chunks=opened["chunks"], registry=opened["registry"])
 
 
 def ingest(ingester: Any, collection: str, ids: list[str], texts: list[str]) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autbot.adapters.chunk_index.memory import InMemoryChunkIndex
+from autbot.adapters.embedders.catalogue import StaticEmbedderCatalogue
 from autbot.adapters.embedders.hashing import HashingEmbedder
 from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.adapters.locks.in_process import InProcessDocumentLocks
@@ -46,7 +47,7 @@ class World:
 
     def ingester(self, *, embedder: Embedder | None = None, limits: IngestLimits | None = None) -> IngestDocuments:
         return IngestDocuments(
-            embedder=embedder or self.embedder,
+            embedders=StaticEmbedderCatalogue.single(embedder or self.embedder),
             chunks=self.chunks,
             registry=self.registry,
             splitter=self.splitter,
@@ -55,7 +56,11 @@ class World:
         )
 
     def searcher(self, *, embedder: Embedder | None = None) -> SearchChunks:
-        return SearchChunks(embedder=embedder or self.embedder, chunks=self.chunks, registry=self.registry)
+        return SearchChunks(
+            embedders=StaticEmbedderCatalogue.single(embedder or self.embedder),
+            chunks=self.chunks,
+            registry=self.registry,
+        )
 
     def add(self, collection: str, *docs: DocumentInput) -> None:
         self.ingest.execute(IngestRequest(principal=ANONYMOUS, collection=collection, documents=docs))

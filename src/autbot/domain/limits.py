@@ -72,6 +72,14 @@ EMBED_BATCH_SIZE = 64
 """``ingest.embed_batch_size``: chunks embedded per call during ingestion."""
 EMBED_MICRO_BATCH_MS = 2.0
 """``embedder.micro_batch_ms``: under concurrent searches, how long a query-embedding batch waits for more."""
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+"""``embedder.default_model``: the model of a new collection whose first ingestion names none."""
+EMBEDDING_MODELS_DIR = "~/.cache/autbot/models"
+"""``embedder.models_dir``: where ``autbot models pull`` caches models."""
+EMBEDDING_MODELS_REPOSITORY = "https://repo1.maven.org/maven2"
+"""``embedder.models_repository``: the Maven repository models are pulled from."""
+MAX_MODEL_NAME_CHARS = 100
+"""The ``embedder`` a request names (a catalogue name or model id)."""
 
 # --- the shape of what clients send, and parsing budgets -------------------------------------------
 MAX_JSON_DEPTH = 32

@@ -9,7 +9,7 @@ from autbot.domain import limits
 from autbot.domain.access import flags_for
 from autbot.domain.auth import Principal
 from autbot.domain.chunking import embedding_text
-from autbot.domain.errors import DocumentTooLarge, EmbeddingModelMismatch, EmptyDocument, InvalidInput
+from autbot.domain.errors import DocumentTooLarge, EmptyDocument, InvalidInput
 from autbot.domain.ids import chunk_id, derive_document_id, document_version
 from autbot.domain.model import (
     Chunk,
@@ -25,8 +25,9 @@ from autbot.domain.model import (
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_locks import DocumentLocks
 from autbot.ports.document_registry import DocumentRegistry
-from autbot.ports.embedder import Embedder
+from autbot.ports.embedder import Embedder, EmbedderCatalogue
 from autbot.ports.text_splitter import TextSplitter
+from autbot.use_cases.collection_models import check_requested, collection_embedder, requested_embedder
 from autbot.use_cases.replacements import finish_replacements
 
 
@@ -36,6 +37,9 @@ class IngestRequest:
     """Who asks: a collection outside its key's list does not exist for it (404), and is not created."""
     collection: str
     documents: tuple[DocumentInput, ...]
+    embedder: str | None = None
+    """The embedding model (a catalogue name or model id) of a collection this request creates; for an
+    existing collection, if given, it must be the collection's own."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,8 +68,9 @@ class IngestDocuments:
       one), then the old chunks are removed and the record forgets the replaced version. Search only
       shows chunks of the live version, so there is no moment with both. A replacement a crash cuts short
       is finished on start (``FinishReplacements``) or by the next write of that document.
-    - A collection holds vectors of one embedding model (and dimension) only; ingesting with another
-      model is refused.
+    - A collection holds vectors of one embedding model (and dimension) only: the one its first ingestion
+      names (``embedder``, one of the models served; else ``model_not_found``), else the default model.
+      Later ingestions use the collection's model; naming another one is refused (``embedding_model_mismatch``).
     - The whole request is validated before anything is written.
     - Concurrent ingestions of the same document are serialised (per-document locks).
     - Each chunk is embedded with its document's title before its text (``domain.chunking``); the stored
@@ -78,7 +83,7 @@ class IngestDocuments:
     def __init__(
         self,
         *,
-        embedder: Embedder,
+        embedders: EmbedderCatalogue,
         chunks: ChunkIndex,
         registry: DocumentRegistry,
         splitter: TextSplitter,
@@ -86,7 +91,7 @@ class IngestDocuments:
         limits: IngestLimits | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._embedder = embedder
+        self._embedders = embedders
         self._chunks = chunks
         self._registry = registry
         self._splitter = splitter
@@ -97,41 +102,31 @@ class IngestDocuments:
     def execute(self, request: IngestRequest) -> list[IngestOutcome]:
         collection = request.principal.visible_collection(request.collection)
         docs = self._validated(request.documents)
-        self._ensure_collection(collection)
+        embedder = self._ensure_collection(collection, request.embedder)
         ids = [p.doc_id for p in docs]
         with self._locks.hold(collection, ids):
-            return self._ingest(collection, docs)
+            return self._ingest(collection, docs, embedder)
 
-    def _ensure_collection(self, collection: str) -> None:
+    def _ensure_collection(self, collection: str, requested: str | None) -> Embedder:
         """The collection's record names the model its vectors come from; a collection never mixes two.
         Its chunk storage is made before its record: a store that refuses leaves no record listed."""
-        model, dimension = self._embedder.model_id, self._embedder.dimension
+        wanted = requested_embedder(self._embedders, requested)
         stored = self._registry.get_collection(collection)
-        if stored is not None:
-            self._check_model(stored)
         self._chunks.ensure(collection)
         if stored is None:
-            info = CollectionInfo(name=collection, embedding_model=model, dimension=dimension)
-            self._check_model(self._registry.add_collection(info))  # another writer's record may be first
+            info = CollectionInfo(name=collection, embedding_model=wanted.model_id, dimension=wanted.dimension)
+            stored = self._registry.add_collection(info)  # another writer's record may be first
+        if requested is not None:
+            check_requested(stored, wanted)
+        return collection_embedder(self._embedders, stored, "passages")
 
-    def _check_model(self, stored: CollectionInfo) -> None:
-        model, dimension = self._embedder.model_id, self._embedder.dimension
-        if (stored.embedding_model, stored.dimension) != (model, dimension):
-            raise EmbeddingModelMismatch(
-                f"Collection '{stored.name}' holds vectors of '{stored.embedding_model}' ({stored.dimension} "
-                f"dimensions); refusing to mix in '{model}' ({dimension}).",
-                collection=stored.name,
-                collection_model=stored.embedding_model,
-                embedder_model=model,
-            )
-
-    def _ingest(self, collection: str, docs: list[_Pending]) -> list[IngestOutcome]:
+    def _ingest(self, collection: str, docs: list[_Pending], embedder: Embedder) -> list[IngestOutcome]:
         existing = self._registry.get_documents(collection, [p.doc_id for p in docs])
         outcomes: dict[str, IngestOutcome] = {}
         pending: list[_Pending] = []
         for p in docs:
             before = existing.get(p.doc_id)
-            if before is not None and before.version == p.version and before.embedding_model == self._embedder.model_id:
+            if before is not None and before.version == p.version and before.embedding_model == embedder.model_id:
                 outcomes[p.doc_id] = IngestOutcome(document_id=p.doc_id, status="unchanged", chunks=before.chunk_count)
                 if before.previous_version is not None:  # a replacement a crash cut short: finish it now
                     finish_replacements(self._chunks, self._registry, [before])
@@ -143,17 +138,22 @@ class IngestDocuments:
         for item in pending:
             group.append(item)
             if sum(len(g.chunks) for g in group) >= self._limits.embed_batch_size * 8:
-                self._commit(collection, group, existing, outcomes)
+                self._commit(collection, group, existing, outcomes, embedder)
                 group = []
         if group:
-            self._commit(collection, group, existing, outcomes)
+            self._commit(collection, group, existing, outcomes, embedder)
         return [outcomes[p.doc_id] for p in docs]
 
     def _commit(
-        self, collection: str, group: list[_Pending], existing: dict[str, Document], outcomes: dict[str, IngestOutcome]
+        self,
+        collection: str,
+        group: list[_Pending],
+        existing: dict[str, Document],
+        outcomes: dict[str, IngestOutcome],
+        embedder: Embedder,
     ) -> None:
         chunks = [c for p in group for c in p.chunks]
-        vectors = self._embedder.embed([embedding_text(p.doc.title, c.text) for p in group for c in p.chunks])
+        vectors = embedder.embed([embedding_text(p.doc.title, c.text) for p in group for c in p.chunks])
         size = self._limits.embed_batch_size * 4
         for start in range(0, len(chunks), size):  # 1. every new chunk is written
             self._chunks.upsert(collection, chunks[start : start + size], vectors[start : start + size])
@@ -170,7 +170,7 @@ class IngestDocuments:
                     metadata=dict(p.doc.metadata),
                     version=p.version,
                     chunk_count=len(p.chunks),
-                    embedding_model=self._embedder.model_id,
+                    embedding_model=embedder.model_id,
                     created_at=before.created_at if before else now,
                     updated_at=now,
                     previous_version=before.version if before else None,

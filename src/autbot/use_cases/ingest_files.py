@@ -29,6 +29,8 @@ class IngestFilesRequest:
     """Added to every file's metadata (it wins over what the reader found)."""
     access: AccessList | None = None
     """Every file's access list (``domain.access``); None: open."""
+    embedder: str | None = None
+    """As ``IngestRequest.embedder``: the model of a collection this request creates."""
 
 
 class IngestFiles:
@@ -67,5 +69,7 @@ class IngestFiles:
                 )
             )
         return self._ingest.execute(
-            IngestRequest(principal=request.principal, collection=collection, documents=tuple(docs))
+            IngestRequest(
+                principal=request.principal, collection=collection, documents=tuple(docs), embedder=request.embedder
+            )
         )

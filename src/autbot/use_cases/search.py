@@ -6,13 +6,14 @@ from dataclasses import dataclass, field, replace
 from autbot.domain import limits
 from autbot.domain.access import AccessFilter, public_metadata
 from autbot.domain.auth import Principal
-from autbot.domain.errors import CollectionNotFound, EmbeddingModelMismatch, UnsupportedSearchMode
+from autbot.domain.errors import CollectionNotFound, UnsupportedSearchMode
 from autbot.domain.model import DEFAULT_FUSION, ChunkQuery, Document, Fusion, SearchHit, SearchMode
 from autbot.domain.retrieval import RetrievalOptions, chunk_query, question_text
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
-from autbot.ports.embedder import Embedder
+from autbot.ports.embedder import EmbedderCatalogue
 from autbot.ports.reranker import Reranker
+from autbot.use_cases.collection_models import collection_embedder
 
 RACE_WINDOW_S = 60.0
 """A document updated this recently may have raced a read: the read is retried rather than lose it."""
@@ -53,7 +54,8 @@ class SearchChunks:
     - ``min_vector_score`` (optional) is a relevance floor: in vector and hybrid modes, chunks less similar
       to the query are not returned, on the keyword side of hybrid too.
     - ``rerank`` re-orders the best ``limits.RERANK_CANDIDATES`` hits with the configured reranker.
-    - Searching a collection built with another embedding model is refused.
+    - A collection is searched with its own embedding model (the query with that model's query prefix);
+      one this server does not serve is refused (``embedding_model_mismatch``).
     - A collection outside the key's list does not exist for it (404).
     - Only chunks of documents the caller may see (``domain.access``: open ones, those whose access list names
       one of its groups or its subject; admin sees all) are searched, inside the index's own query.
@@ -62,13 +64,13 @@ class SearchChunks:
     def __init__(
         self,
         *,
-        embedder: Embedder,
+        embedders: EmbedderCatalogue,
         chunks: ChunkIndex,
         registry: DocumentRegistry,
         limits: SearchLimits | None = None,
         reranker: Reranker | None = None,
     ) -> None:
-        self._embedder = embedder
+        self._embedders = embedders
         self._chunks = chunks
         self._registry = registry
         self._limits = limits or SearchLimits()
@@ -112,16 +114,9 @@ class SearchChunks:
         info = self._registry.get_collection(collection)
         if info is None:
             raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
-        if info.embedding_model != self._embedder.model_id:
-            raise EmbeddingModelMismatch(
-                f"Collection '{collection}' was built with '{info.embedding_model}', "
-                f"but the configured embedder is '{self._embedder.model_id}'.",
-                collection=collection,
-                collection_model=info.embedding_model,
-                embedder_model=self._embedder.model_id,
-            )
+        embedder = collection_embedder(self._embedders, info, "queries")
         if query.mode is not SearchMode.KEYWORD:
-            query = replace(query, vector=self._embedder.embed([query.text])[0])
+            query = replace(query, vector=embedder.embed([query.text])[0])
         want = max(top_k, limits.RERANK_CANDIDATES) if rerank and self._reranker else top_k
         live = self._search(collection, query, want)
         if rerank and self._reranker is not None:

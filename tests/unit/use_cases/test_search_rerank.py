@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from autbot.adapters.embedders.catalogue import StaticEmbedderCatalogue
 from autbot.domain import limits
 from autbot.domain.auth import ANONYMOUS
 from autbot.domain.model import DocumentInput, Fusion, HealthStatus, SearchHit, SearchMode
@@ -38,7 +39,12 @@ def world_with_docs(n: int = 60) -> World:
 def test_rerank_reorders_the_candidates_and_keeps_top_k() -> None:
     world = world_with_docs()
     reranker = ReversingReranker()
-    search = SearchChunks(embedder=world.embedder, chunks=world.chunks, registry=world.registry, reranker=reranker)
+    search = SearchChunks(
+        embedders=StaticEmbedderCatalogue.single(world.embedder),
+        chunks=world.chunks,
+        registry=world.registry,
+        reranker=reranker,
+    )
     plain = search.execute(
         SearchRequest(
             principal=ANONYMOUS,
@@ -77,7 +83,10 @@ def test_the_configured_fusion_is_used_by_hybrid_search() -> None:
 
     def scores(fusion: Fusion) -> list[float]:
         search = SearchChunks(
-            embedder=world.embedder, chunks=world.chunks, registry=world.registry, limits=SearchLimits(fusion=fusion)
+            embedders=StaticEmbedderCatalogue.single(world.embedder),
+            chunks=world.chunks,
+            registry=world.registry,
+            limits=SearchLimits(fusion=fusion),
         )
         request = SearchRequest(
             principal=ANONYMOUS,

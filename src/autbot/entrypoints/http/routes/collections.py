@@ -46,8 +46,9 @@ from autbot.use_cases.ingest_files import IngestFiles, IngestFilesRequest, Uploa
 from autbot.use_cases.search import SearchChunks, SearchRequest
 
 FILE_FIELDS_HELP = (
-    "multipart/form-data: one or more `files` parts; optional `metadata` part (a JSON object) and `access` part "
-    '(a JSON object `{"groups": [...], "subjects": [...]}`: who may see the files).'
+    "multipart/form-data: one or more `files` parts; optional `metadata` part (a JSON object), `access` part "
+    '(a JSON object `{"groups": [...], "subjects": [...]}`: who may see the files) and `embedder` part (the '
+    "embedding model of a collection this upload creates)."
 )
 
 
@@ -89,7 +90,7 @@ class CollectionController(Controller):
         description=described(IngestDocuments),
         status_code=201,
         opt=sec.ingest(**limited("ingest", charged=True), **audited(AuditAction.DOCUMENTS_INGEST)),  # units: chars
-        responses=problem_responses(409, body=True),
+        responses=problem_responses(404, 409, body=True),
     )
     async def ingest_documents(
         self,
@@ -110,7 +111,9 @@ class CollectionController(Controller):
             for d in data.documents
         )
         await gate_of(request)(ingest_cost(sum(len(d.text) + len(d.title or "") for d in docs)))
-        ingest = IngestRequest(principal=principal_of(request), collection=collection, documents=docs)
+        ingest = IngestRequest(
+            principal=principal_of(request), collection=collection, documents=docs, embedder=data.embedder
+        )
         outcomes = await anyio.to_thread.run_sync(ingest_documents.execute, ingest)
         note_audit(request, document_ids=tuple(o.document_id for o in outcomes))
         return s.IngestResponse(documents=[s.outcome_out(o) for o in outcomes])
@@ -122,7 +125,7 @@ class CollectionController(Controller):
         status_code=201,
         before_request=read_form,
         opt=sec.ingest(**limited("ingest", charged=True), **audited(AuditAction.FILES_INGEST)),  # units: bytes
-        responses=problem_responses(409, 422, body=True),
+        responses=problem_responses(404, 409, 422, body=True),
     )
     async def ingest_files(
         self,
@@ -139,7 +142,12 @@ class CollectionController(Controller):
         access = _form_access(data.get("access"))
         await gate_of(request)(ingest_cost(sum(len(f.data) for f in files)))
         ingest = IngestFilesRequest(
-            principal=principal_of(request), collection=collection, files=files, metadata=metadata, access=access
+            principal=principal_of(request),
+            collection=collection,
+            files=files,
+            metadata=metadata,
+            access=access,
+            embedder=_form_embedder(data.get("embedder")),
         )
         outcomes = await anyio.to_thread.run_sync(ingest_files.execute, ingest)
         note_audit(request, document_ids=tuple(o.document_id for o in outcomes))
@@ -286,6 +294,17 @@ def _form_access(raw: Any) -> AccessList | None:
     if not isinstance(value, dict):
         raise InvalidInput("The 'access' part must be a JSON object.", field="access")
     return parse_access(value)
+
+
+def _form_embedder(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not 1 <= len(raw) <= limits.MAX_MODEL_NAME_CHARS:
+        raise InvalidInput(
+            f"The 'embedder' part must be a model name of 1 to {limits.MAX_MODEL_NAME_CHARS} characters.",
+            field="embedder",
+        )
+    return raw
 
 
 def _uploads(data: dict[str, Any]) -> list[Any]:

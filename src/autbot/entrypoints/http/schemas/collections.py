@@ -81,6 +81,9 @@ class DocumentIn(_Body):
 
 class IngestBody(_Body):
     documents: Annotated[list[DocumentIn], Meta(min_length=1)]
+    embedder: Annotated[str, Meta(min_length=1, max_length=limits.MAX_MODEL_NAME_CHARS)] | None = None
+    """The embedding model of a collection this request creates (a name from ``GET /v1/models``, kind
+    ``embedding``); else the server's default. For an existing collection, if given, it must be its own."""
 
 
 class IngestedDocument(_Body):
