@@ -123,6 +123,13 @@ class RateLimited(AutbotError):
     default_message = "Too many requests; slow down."
 
 
+class JobLimitReached(RateLimited):
+    """A caller's unfinished jobs (or their documents) are at ``jobs.max_queued_*_per_key``."""
+
+    code = "job_limit_reached"
+    default_message = "Too many unfinished jobs for this key; wait for some to finish."
+
+
 class BudgetExhausted(RateLimited):
     code = "token_budget_exhausted"
     default_message = "The token budget of this key is spent until it resets."
@@ -163,6 +170,11 @@ class ModelNotFound(NotFound):
     default_message = "No such model."
 
 
+class JobNotFound(NotFound):
+    code = "job_not_found"
+    default_message = "No such job."
+
+
 class SessionNotFound(NotFound):
     code = "session_not_found"
     default_message = "No such session."
@@ -192,6 +204,13 @@ class KeyStoreUnavailable(DependencyUnavailable):
 class SessionStoreUnavailable(DependencyUnavailable):
     code = "session_store_unavailable"
     default_message = "The session store is unavailable."
+
+
+class JobStoreUnavailable(DependencyUnavailable):
+    """The job store, job queue or input store (SQLite files or Redis) failed."""
+
+    code = "job_store_unavailable"
+    default_message = "The job store is unavailable."
 
 
 class EmbedderUnavailable(DependencyUnavailable):
