@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from autbot.domain import limits
 from autbot.domain.chunking import embedding_text
-from autbot.domain.errors import DocumentTooLarge, EmbeddingModelMismatch, EmptyDocument, InvalidInput
+from autbot.domain.errors import AutbotError, DocumentTooLarge, EmbeddingModelMismatch, EmptyDocument, InvalidInput
 from autbot.domain.ids import chunk_id, derive_document_id, document_version
 from autbot.domain.model import (
     Chunk,
@@ -91,6 +91,23 @@ class IngestDocuments:
         ids = [p.doc_id for p in docs]
         with self._locks.hold(collection, ids):
             return self._ingest(collection, docs)
+
+    def screen(self, documents: tuple[DocumentInput, ...]) -> list[DocumentInput | AutbotError]:
+        """Each document validated on its own, as ``execute`` would (a job's bad document fails alone): the
+        document with its id settled, or why it is refused (an id seen earlier in ``documents`` too)."""
+        seen: set[str] = set()
+        out: list[DocumentInput | AutbotError] = []
+        for doc in documents:
+            try:
+                p = self._validated((doc,))[0]
+                if p.doc_id in seen:
+                    raise InvalidInput(f"Document id '{p.doc_id}' appears twice in one job batch.", field="id")
+            except AutbotError as e:
+                out.append(e)
+                continue
+            seen.add(p.doc_id)
+            out.append(p.doc)
+        return out
 
     def _ensure_collection(self, collection: str) -> None:
         """The collection's record names the model its vectors come from; a collection never mixes two."""
