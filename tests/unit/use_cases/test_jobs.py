@@ -138,7 +138,7 @@ def test_a_worker_killed_after_committing_a_batch_leaves_exact_counts() -> None:
     def die(*args: object) -> Job:
         raise Killed
 
-    jobs.store.record_batch = die  # type: ignore[method-assign]
+    jobs.store.record_batch = die  # type: ignore[method-assign,assignment]
     with pytest.raises(Killed):
         jobs.step()  # batch 1 is committed to the index, its result never recorded
     jobs.store.record_batch = record  # type: ignore[method-assign]
@@ -158,7 +158,7 @@ def test_a_worker_killed_after_queueing_the_next_batch_runs_nothing_twice() -> N
     def die(*args: object) -> bool:
         raise Killed
 
-    jobs.store.swap_token = die  # type: ignore[method-assign]
+    jobs.store.swap_token = die  # type: ignore[method-assign,assignment]
     with pytest.raises(Killed):
         jobs.step()  # batch 0 recorded, batch 1 queued, the token never swapped
     jobs.store.swap_token = swap  # type: ignore[method-assign]
