@@ -72,7 +72,7 @@ class RunBatch:
             return job
         if job.cancel_requested:
             return self._end(job.id, JobState.CANCELLED)
-        if message.batch == job.next_batch:
+        if message.batch == job.next_batch < job.batches:
             redo = self._store.begin_batch(job.id, message.batch, self._clock()) > 0
             result = self._attempts(job, message.batch, redo)
             if isinstance(result, str):

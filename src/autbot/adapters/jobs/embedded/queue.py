@@ -21,18 +21,18 @@ _CLEAR_EVERY = 256
 
 
 class SqliteJobQueue:
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path | None) -> None:
+        """``directory`` None: in memory (nothing survives the process; for the in-memory index)."""
         try:
             from persistqueue import SQLiteAckQueue
             from persistqueue.serializers import json as json_serializer
         except ImportError as e:  # pragma: no cover - a dependency of the package
             raise JobStoreUnavailable("persist-queue is not installed (uv sync).") from e
-        self._path = Path(directory)
-        self._path.mkdir(parents=True, exist_ok=True)
+        self._path = ":memory:" if directory is None else str(directory)
+        if directory is not None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
         try:
-            self._q: Any = SQLiteAckQueue(
-                str(self._path), auto_resume=True, multithreading=True, serializer=json_serializer
-            )
+            self._q: Any = SQLiteAckQueue(self._path, auto_resume=True, multithreading=True, serializer=json_serializer)
         except sqlite3.Error as e:
             raise JobStoreUnavailable(f"Could not open the job queue at {self._path}: {e}") from e
         self._acks = 0

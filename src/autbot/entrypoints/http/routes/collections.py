@@ -114,7 +114,7 @@ class CollectionController(Controller):
             files=tuple(
                 UploadedFile(data=f.file.read(), filename=f.filename, media_type=f.content_type) for f in uploads
             ),
-            metadata=_form_metadata(data.get("metadata")),
+            metadata=form_metadata(data.get("metadata")),
         )
         return s.IngestResponse(documents=[s.outcome_out(o) for o in ingest_files.execute(request)])
 
@@ -234,7 +234,7 @@ class CollectionController(Controller):
         )
 
 
-def _form_metadata(raw: Any) -> dict[str, Any]:
+def form_metadata(raw: Any) -> dict[str, Any]:
     if raw is None:
         return {}
     value = decode_json(raw, field="metadata") if isinstance(raw, str) else None
