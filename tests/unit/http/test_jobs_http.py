@@ -86,6 +86,16 @@ def test_a_json_job_is_accepted_then_runs_to_the_end(client: Client) -> None:
     assert done["documents_per_s"] > 0
     assert done["eta_s"] is None
     assert client.get("/v1/collections/kb/documents").json()["total"] == 40
+    metrics = client.get("/metrics").text
+    for line in (
+        'autbot_jobs_total{state="queued"} 1.0',
+        'autbot_jobs_total{state="succeeded"} 1.0',
+        'autbot_job_documents_total{outcome="created"} 40.0',
+        'autbot_job_documents_total{outcome="failed"} 1.0',
+        "autbot_job_duration_seconds_count 1.0",
+        "autbot_jobs_queued 0.0",
+    ):
+        assert line in metrics, line
 
 
 def test_uploaded_files_become_a_job(client: Client) -> None:

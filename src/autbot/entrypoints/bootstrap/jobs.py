@@ -20,6 +20,7 @@ from typing import Any
 from loguru import logger
 
 from autbot.domain.jobs import UNFINISHED, JobMessage, new_token
+from autbot.entrypoints.bootstrap.job_metrics import MeteredJobStore, watch_queue
 from autbot.entrypoints.settings import Settings
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
@@ -73,6 +74,9 @@ def embedded_parts(settings: Settings) -> tuple[JobQueue, JobStore, BlobStore, l
 def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobStore, BlobStore, list[Any]]) -> JobSystem:
     """The jobs' use cases over ``parts`` (queue, store, blobs, closers) and the container's ingestion."""
     queue, store, blobs, closers = parts
+    metrics = container.telemetry().metrics
+    store = MeteredJobStore(store, metrics)
+    watch_queue(metrics, queue)
     j = settings.jobs
     limits = JobLimits(
         batch_size=j.batch_size,
