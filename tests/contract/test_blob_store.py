@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +15,18 @@ JOB = "job_AAAAAAAAAAAAAAAAAAAA"
 OTHER = "job_BBBBBBBBBBBBBBBBBBBB"
 
 
-@pytest.fixture(params=["memory", "files"])
+@pytest.fixture(params=["memory", "files", pytest.param("redis", marks=[pytest.mark.slow, pytest.mark.redis])])
 def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
     if request.param == "memory":
         yield InMemoryBlobStore()
+    elif request.param == "redis":
+        import redis
+
+        from autbot.adapters.jobs.redis.blobs import RedisBlobStore
+
+        client = redis.Redis.from_url(request.getfixturevalue("redis_server").url, socket_timeout=2)
+        yield RedisBlobStore(client, prefix=f"test:{uuid.uuid4().hex}:")
+        client.close()
     else:
         from autbot.adapters.jobs.embedded.blobs import FileBlobStore
 

@@ -3,6 +3,8 @@ gone for good once acknowledged. Run on the fake and on every adapter."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,8 +48,30 @@ def _sqlite(tmp_path: Path) -> Queues:
     return Queues(lambda: SqliteJobQueue(tmp_path / "queue"), crash)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def _redis(url: str) -> Queues:
+    import redis
+
+    from autbot.adapters.jobs.redis.queue import DramatiqRedisJobQueue
+
+    namespace = f"test-{uuid.uuid4().hex}"
+
+    def open_queue() -> JobQueue:
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        return DramatiqRedisJobQueue(client, namespace=namespace, heartbeat_timeout_s=0.3, maintenance_chance=1.0)
+
+    def crash(queue: JobQueue) -> JobQueue:
+        assert isinstance(queue, DramatiqRedisJobQueue)
+        queue.close()  # its heartbeat stops, as a killed worker's does
+        time.sleep(0.6)
+        return open_queue()
+
+    return Queues(open_queue, crash)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=[pytest.mark.slow, pytest.mark.redis])])
 def queues(request: pytest.FixtureRequest, tmp_path: Path) -> Queues:
+    if request.param == "redis":
+        return _redis(request.getfixturevalue("redis_server").url)
     return _memory() if request.param == "memory" else _sqlite(tmp_path)
 
 

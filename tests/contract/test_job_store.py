@@ -3,6 +3,7 @@ adapter."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +14,18 @@ from autbot.ports.job_store import JobStore
 from tests.support.fakes import InMemoryJobStore
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=[pytest.mark.slow, pytest.mark.redis])])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStore]:
     if request.param == "memory":
         yield InMemoryJobStore()
+    elif request.param == "redis":
+        import redis
+
+        from autbot.adapters.jobs.redis.store import RedisJobStore
+
+        client = redis.Redis.from_url(request.getfixturevalue("redis_server").url, socket_timeout=2)
+        yield RedisJobStore(client, prefix=f"test:{uuid.uuid4().hex}:")
+        client.close()
     else:
         from autbot.adapters.jobs.embedded.store import SqliteJobStore
 

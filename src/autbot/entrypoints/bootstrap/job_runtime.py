@@ -7,7 +7,6 @@ from typing import Any
 
 from loguru import logger
 
-from autbot.domain.errors import ConfigurationError
 from autbot.entrypoints.bootstrap.jobs import JobSystem, JobWorkers, build_jobs, embedded_parts, requeue_unfinished
 from autbot.entrypoints.settings import Settings
 
@@ -22,9 +21,13 @@ class JobRuntime:
 
     @classmethod
     def for_server(cls, settings: Settings, container: Any) -> JobRuntime:
+        return cls.build(settings, container, threads=settings.jobs.workers)
+
+    @classmethod
+    def build(cls, settings: Settings, container: Any, *, threads: int) -> JobRuntime:
         j = settings.jobs
         system = build_jobs(settings, container, _parts(settings, container))
-        workers = JobWorkers(system, threads=j.workers, nice=j.nice) if j.workers else None
+        workers = JobWorkers(system, threads=threads, nice=j.nice) if threads else None
         return cls(system, workers, requeue=j.backend == "embedded")  # one host: no other worker to race
 
     def use_cases(self) -> Iterator[tuple[str, object]]:
@@ -48,5 +51,7 @@ class JobRuntime:
 
 def _parts(settings: Settings, container: Any) -> Any:
     if settings.jobs.backend == "redis":
-        raise ConfigurationError("jobs.backend = 'redis' is not available in this build; use 'embedded'.")
+        from autbot.entrypoints.bootstrap.jobs_redis import redis_parts
+
+        return redis_parts(settings, container.secrets())
     return embedded_parts(settings)

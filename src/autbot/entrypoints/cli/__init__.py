@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("--json", action="store_true", help="print a JSON object: key -> {value, source}")
     config.set_defaults(func=server.config)
 
+    work = sub.add_parser("worker", help="run ingestion job batches from Redis (jobs.backend = 'redis')")
+    work.add_argument("--profile", help="bundled profile name or path to a .toml file (default: local)")
+    work.add_argument("--threads", type=int, help="batches run at once (default: jobs.workers, at least 1)")
+    work.set_defaults(func=server.worker)
+
     keys.add_parser(sub)
     eval_command.add_parser(sub)
 

@@ -35,5 +35,8 @@ class JobsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Tries of a batch whose dependencies fail before its job ends ``failed``."""
     retry_base_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = limits.JOB_RETRY_BASE_S
     """Wait before the second try of a batch; each further try waits twice as long (at most 30 s)."""
+    redis_heartbeat_timeout_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] = 30.0
+    """``redis`` backend: a worker silent this long is taken for dead, and the batch it held is delivered to
+    another (a live worker beats every quarter of it, also while it works)."""
     redis_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9:_.-]{1,64}$")] = "autbot:jobs:"
     """Key prefix of the ``redis`` backend (queue, records, inputs)."""
