@@ -188,7 +188,9 @@ def test_only_the_owner_or_an_admin_sees_a_job(tmp_path: Path) -> None:
 def test_the_openapi_document_describes_the_jobs_routes(client: Client) -> None:
     paths = client.get("/schema/openapi.json").json()["paths"]
     assert set(paths["/v1/collections/{collection}/jobs"]) == {"post"}
-    assert "202" in paths["/v1/collections/{collection}/jobs"]["post"]["responses"]
+    submit = paths["/v1/collections/{collection}/jobs"]["post"]
+    assert "202" in submit["responses"]
+    assert set(submit["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
     assert set(paths["/v1/jobs/{job_id}"]) == {"get", "delete"}
     assert "get" in paths["/v1/jobs/{job_id}/events"]
     assert "get" in paths["/v1/jobs"]
@@ -202,3 +204,25 @@ def test_jobs_survive_a_restart_of_the_embedded_server(tmp_path: Path) -> None:
     with app_client(tmp_path) as c:  # workers again: the job resumes
         done = wait_done(c, job["id"])
         assert (done["state"], done["counts"]["created"]) == ("succeeded", 20)
+
+
+def test_the_worker_batch_spans_join_the_submitting_requests_trace(tmp_path: Path) -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from autbot.entrypoints.observability.telemetry import Telemetry
+
+    exporter = InMemorySpanExporter()
+    overrides = {**FAKES, "storage": {"data_dir": str(tmp_path / "data")}}
+    s = load_settings("local", env={}, overrides=overrides)
+    telemetry = Telemetry.from_settings(s, exporter=exporter)
+    app = create_app(s, overrides={"telemetry": telemetry})
+    with TestClient(app, base_url=LOOPBACK_BASE_URL) as c:
+        job = c.post("/v1/collections/kb/jobs", json=docs(20)).json()
+        wait_done(c, job["id"])
+    spans = exporter.get_finished_spans()
+    submit = next(x for x in spans if x.name == "POST /v1/collections/{collection}/jobs")
+    batches = [x for x in spans if x.name == "job batch"]
+    assert len(batches) == 2
+    assert {b.context.trace_id for b in batches} == {submit.context.trace_id}
+    embeds = [x for x in spans if x.name == "embed" and x.parent is not None]
+    assert {e.parent.span_id for e in embeds if e.parent} <= {b.context.span_id for b in batches}

@@ -13,6 +13,7 @@ import contextlib
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ class JobSystem:
     list_jobs: ListJobs
     cancel_job: CancelJob
     run_batch: RunBatch
+    tracer: Any = None
+    """Spans of the worker's batches, children of the submitting request's span (its ``traceparent``)."""
     closers: list[Any] = field(default_factory=list)
 
     def use_cases(self) -> dict[str, object]:
@@ -102,6 +105,7 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         list_jobs=ListJobs(store=store),
         cancel_job=CancelJob(store=store),
         run_batch=run,
+        tracer=container.telemetry().tracer,
         closers=closers,
     )
 
@@ -160,7 +164,8 @@ class JobWorkers:
                 self._jobs.queue.release(delivery)
                 return
             try:
-                self._jobs.run_batch.execute(delivery.message)
+                with _batch_span(self._jobs.tracer, delivery.message):
+                    self._jobs.run_batch.execute(delivery.message)
             except Exception:
                 logger.exception(
                     "Job {} batch {} failed; it will be retried", delivery.message.job_id, delivery.message.batch
@@ -170,6 +175,21 @@ class JobWorkers:
                 self._stopping.wait(_AFTER_ERROR_S)
                 continue
             self._jobs.queue.ack(delivery)
+
+
+@contextlib.contextmanager
+def _batch_span(tracer: Any, message: JobMessage) -> Iterator[None]:
+    """A consumer span for the batch in the trace of the request that submitted its job."""
+    if tracer is None:
+        yield
+        return
+    from opentelemetry.propagate import extract
+    from opentelemetry.trace import SpanKind
+
+    parent = extract({"traceparent": message.traceparent}) if message.traceparent else None
+    attributes = {"autbot.job_id": message.job_id, "autbot.job_batch": message.batch}
+    with tracer.start_as_current_span("job batch", context=parent, kind=SpanKind.CONSUMER, attributes=attributes):
+        yield
 
 
 def _lower_priority(nice: int) -> None:

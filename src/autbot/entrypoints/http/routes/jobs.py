@@ -57,6 +57,7 @@ class JobController(Controller):
         description=SUBMIT_HELP + "\n\n" + (SubmitJob.__doc__ or ""),
         status_code=202,
         before_request=read_form,
+        operation_class=s.SubmitOperation,
         opt=sec.ingest(**limited("ingest"), **{BODY_MEDIA_TYPES: ["application/json", "multipart/form-data"]}),
         responses=problem_responses(413, 429, body=True),
     )
@@ -148,8 +149,7 @@ class JobController(Controller):
 
 
 async def _submission(request: Request[Any, Any, Any], collection: str, principal: Principal) -> SubmitJobRequest:
-    traceparent = request.headers.get("traceparent")
-    traceparent = traceparent if traceparent and _TRACEPARENT_RE.fullmatch(traceparent) else None
+    traceparent = _traceparent(request)
     if request.content_type[0] == "multipart/form-data":
         form = await request.form()
         uploads = [v for _, v in form.multi_items() if hasattr(v, "filename")]
@@ -173,6 +173,16 @@ async def _submission(request: Request[Any, Any, Any], collection: str, principa
         DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata) for d in body.documents
     )
     return SubmitJobRequest(collection=collection, principal=principal, documents=docs, traceparent=traceparent)
+
+
+def _traceparent(request: Request[Any, Any, Any]) -> str | None:
+    """The trace context the job carries to its worker: the request's span, else the client's header."""
+    from opentelemetry.propagate import inject
+
+    carrier: dict[str, str] = {}
+    inject(carrier)
+    found = carrier.get("traceparent") or request.headers.get("traceparent")
+    return found if found and _TRACEPARENT_RE.fullmatch(found) else None
 
 
 async def _progress(get_job: GetJob, ref: JobRef, job: Job, instance: str) -> AsyncIterator[ServerSentEventMessage]:

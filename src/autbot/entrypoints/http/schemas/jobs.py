@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from msgspec import Meta
 
 from autbot.domain import limits
@@ -20,6 +22,51 @@ class _Out(msgspec.Struct, kw_only=True, omit_defaults=False):
 
 class JobBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     documents: Annotated[list[DocumentIn], Meta(min_length=1, max_length=limits.MAX_JOB_DOCUMENTS)]
+
+
+def _request_body() -> RequestBody:
+    """The submit route's two bodies, for the OpenAPI document (the route reads its body itself)."""
+    document = Schema(
+        type=OpenAPIType.OBJECT,
+        required=["text"],
+        properties={
+            "text": Schema(type=OpenAPIType.STRING),
+            "id": Schema(type=OpenAPIType.STRING),
+            "title": Schema(type=OpenAPIType.STRING, max_length=limits.MAX_TITLE_CHARS),
+            "source": Schema(type=OpenAPIType.STRING, max_length=limits.MAX_SOURCE_CHARS),
+            "metadata": Schema(type=OpenAPIType.OBJECT, max_properties=limits.MAX_METADATA_KEYS),
+        },
+    )
+    json_body = Schema(
+        type=OpenAPIType.OBJECT,
+        required=["documents"],
+        properties={
+            "documents": Schema(type=OpenAPIType.ARRAY, items=document, min_items=1, max_items=limits.MAX_JOB_DOCUMENTS)
+        },
+    )
+    form = Schema(
+        type=OpenAPIType.OBJECT,
+        required=["files"],
+        properties={
+            "files": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)),
+            "metadata": Schema(type=OpenAPIType.STRING, description="A JSON object added to every file's metadata."),
+        },
+    )
+    return RequestBody(
+        required=True,
+        content={
+            "application/json": OpenAPIMediaType(schema=json_body),
+            "multipart/form-data": OpenAPIMediaType(schema=form),
+        },
+    )
+
+
+@dataclass
+class SubmitOperation(Operation):
+    """The submit route's OpenAPI operation, with both request bodies."""
+
+    def __post_init__(self) -> None:
+        self.request_body = _request_body()
 
 
 class JobCountsOut(_Out):
