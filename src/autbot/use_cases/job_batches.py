@@ -39,8 +39,9 @@ class RunBatch:
     - A message whose token is not the job's live one (a duplicate, or one a redelivery replaced) is dropped;
       so is one of an ended job. A job asked to cancel ends ``cancelled`` here, before its next batch.
     - Each document is validated (a file read) on its own: a bad one is a recorded failure, the batch goes on.
-    - A batch whose dependencies fail is tried again with exponential backoff; after ``jobs.attempts`` tries
-      the job ends ``failed`` with the reason. A collection of another embedding model fails the job at once.
+    - A batch whose dependencies fail (or that fails unexpectedly) is tried again with exponential backoff; after
+      ``jobs.attempts`` tries the job ends ``failed`` with the reason. A collection of another embedding model
+      fails the job at once.
     - A batch's result is recorded once: a redelivered batch that was recorded is not run again. A batch cut
       short by a dead worker runs again; documents its first run committed are then counted as created or
       updated (as that run would have), not as unchanged, so counts are exact.
@@ -103,6 +104,10 @@ class RunBatch:
                 self._sleep(self._retry.wait_s(attempt))
             except AutbotError as e:  # the batch as a whole is refused (another embedding model): no retry
                 return f"{e.code}: {e.message}"
+            except Exception as e:  # not ours (a bug, a library's surprise): tried again, then the job fails
+                if attempt == self._retry.attempts:
+                    return f"internal_error: {type(e).__name__} (after {attempt} tries of batch {batch})"
+                self._sleep(self._retry.wait_s(attempt))
         return "no tries"  # pragma: no cover - attempts >= 1
 
     def _run(self, job: Job, batch: int, redo: bool) -> BatchResult:

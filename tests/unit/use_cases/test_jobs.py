@@ -201,6 +201,20 @@ def test_a_batch_failing_every_try_fails_the_job_with_the_reason() -> None:
     assert (done.counts.done, done.counts.skipped) == (0, 20)
 
 
+class BrokenEmbedder(HashingEmbedder):
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        raise RuntimeError("a bug")
+
+
+def test_an_unexpected_error_is_retried_then_fails_the_job() -> None:
+    jobs = Jobs(embedder=BrokenEmbedder(dimension=128))
+    job = jobs.submit.execute(jobs.docs(3))
+    jobs.drain()
+    done = jobs.job(job.id)
+    assert (done.state, done.error) == (JobState.FAILED, "internal_error: RuntimeError (after 3 tries of batch 0)")
+    assert jobs.sleeps == [0.5, 1.0]
+
+
 def test_cancel_stops_before_the_next_batch_and_keeps_what_was_committed() -> None:
     jobs = Jobs()
     job = jobs.submit.execute(jobs.docs(48))
