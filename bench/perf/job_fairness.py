@@ -170,12 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=45.0)
     p.add_argument("--modes", default="sync,jobs")
     p.add_argument("--nice", type=int, default=None, help="jobs.nice of the server (default: the setting's)")
+    p.add_argument("--embedder-threads", type=int, default=None, help="jobs.embedder_threads (default: the setting's)")
     p.add_argument("--seed-docs", type=int, default=200)
     p.add_argument("--quick", action="store_true", help="10 s phases, 50 seeded documents")
     add_out_argument(p, "job_fairness")
     args = p.parse_args(argv)
     seconds = 10.0 if args.quick else args.seconds
-    env = {**ENV, **({"AUTBOT_JOBS__NICE": str(args.nice)} if args.nice is not None else {})}
+    env = dict(ENV)
+    if args.nice is not None:
+        env["AUTBOT_JOBS__NICE"] = str(args.nice)
+    if args.embedder_threads is not None:
+        env["AUTBOT_JOBS__EMBEDDER_THREADS"] = str(args.embedder_threads)
     phases: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         server = AutbotServer(Path(tmp) / "data", env=env).start(timeout=600)
@@ -206,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|")
     for mode, s in summary.items():
         print(f"| {mode} | {s['answers_ratio']} | {s['search_p99_ms']} | {s['ingest_ratio']} |")
-    write_json(args.out, {**stamp(), "seconds": seconds, "phases": phases, "summary": summary})
+    settings = {"jobs.nice": args.nice, "jobs.embedder_threads": args.embedder_threads}
+    write_json(args.out, {**stamp(), "seconds": seconds, "settings": settings, "phases": phases, "summary": summary})
     return 0
 
 

@@ -176,6 +176,8 @@ JOB_WORKERS = 1
 """``jobs.workers``: worker threads of the embedded server (each takes one batch at a time)."""
 JOB_WORKER_NICE = 10
 """``jobs.nice``: how much lower a worker thread's CPU priority is than the server's (Linux ``nice`` steps)."""
+JOB_EMBEDDER_THREADS = 1
+"""``jobs.embedder_threads``: threads of the job workers' own ONNX session (0: share the server's embedder)."""
 JOBS_LISTED = 50
 """Jobs listed by ``GET /v1/jobs`` when the request does not say (at most ``MAX_PAGE_SIZE``)."""
 JOB_FAILURES_LISTED = 100

@@ -40,7 +40,7 @@ from autbot.use_cases.sessions import (
 
 
 # --- limits: each read from settings, whose defaults come from autbot.domain.limits ------------------
-def _ingest_limits(s: Settings) -> IngestLimits:
+def ingest_limits(s: Settings) -> IngestLimits:
     i = s.ingest
     return IngestLimits(
         max_document_chars=i.max_document_chars,
@@ -140,7 +140,7 @@ class Container(containers.DeclarativeContainer):
         registry=registry,
         splitter=splitter,
         locks=document_locks,
-        limits=providers.Callable(_ingest_limits, settings),
+        limits=providers.Callable(ingest_limits, settings),
     )
     ingest_files = providers.Singleton(IngestFiles, reader=reader, ingest=ingest_documents)
     search_chunks = providers.Singleton(

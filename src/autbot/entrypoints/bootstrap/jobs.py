@@ -20,8 +20,13 @@ from typing import Any
 
 from loguru import logger
 
+from autbot.domain.errors import EmbedderUnavailable
 from autbot.domain.jobs import UNFINISHED, JobMessage, new_token
+from autbot.entrypoints.bootstrap.container import ingest_limits
+from autbot.entrypoints.bootstrap.instruments import ObservedEmbedder
 from autbot.entrypoints.bootstrap.job_metrics import MeteredJobStore, watch_queue
+from autbot.entrypoints.bootstrap.memory import MemoryReleasingIngest
+from autbot.entrypoints.bootstrap.resilience import Guard
 from autbot.entrypoints.settings import Settings
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
@@ -91,7 +96,7 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         store=store,
         queue=queue,
         blobs=blobs,
-        ingest=container.ingest_documents(),
+        ingest=job_ingest(settings, container),
         reader=container.reader(),
         registry=container.registry(),
         retry=RetryPolicy(attempts=j.attempts, base_s=j.retry_base_s),
@@ -107,6 +112,35 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         run_batch=run,
         tracer=container.telemetry().tracer,
         closers=closers,
+    )
+
+
+def job_ingest(settings: Settings, container: Any) -> Any:
+    """The workers' ingestion: with the ONNX embedder and ``jobs.embedder_threads`` > 0, over an embedding session
+    of their own with that many threads (one: the work runs in the calling worker thread, at its lower priority,
+    instead of the server's thread pool); else the server's ``IngestDocuments``."""
+    threads = settings.jobs.embedder_threads
+    if settings.embedder.backend != "onnx" or threads == 0:
+        return container.ingest_documents()
+    from autbot.adapters.embedders.onnx import OnnxEmbedder
+
+    e = settings.embedder
+    onnx = OnnxEmbedder(
+        model_path=e.model_path,
+        tokenizer_path=e.tokenizer_path,
+        threads=threads,
+        batch_size=e.batch_size,
+        memory_arena=e.memory_arena,
+    )
+    guard = Guard("embedder", container.telemetry(), None, EmbedderUnavailable)
+    return MemoryReleasingIngest(
+        release_memory=settings.server.malloc_trim,
+        embedder=ObservedEmbedder(onnx, guard),
+        chunks=container.chunk_index(),
+        registry=container.registry(),
+        splitter=container.splitter(),
+        locks=container.document_locks(),
+        limits=ingest_limits(settings),
     )
 
 

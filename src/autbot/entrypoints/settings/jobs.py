@@ -23,6 +23,10 @@ class JobsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Worker threads in the server process; 0: this process only accepts jobs (``autbot worker`` runs them)."""
     nice: Annotated[int, msgspec.Meta(ge=0, le=19)] = limits.JOB_WORKER_NICE
     """How much lower each worker thread's CPU priority is than the server's (Linux; ignored elsewhere)."""
+    embedder_threads: Annotated[int, msgspec.Meta(ge=0, le=64)] = limits.JOB_EMBEDDER_THREADS
+    """With the ONNX embedder: the workers' own embedding session with this many threads (1: it computes in the
+    worker's own, lower-priority thread, so ingestion takes at most one core from answers). 0: the workers share
+    the server's embedder (all cores, at the server's priority)."""
     batch_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = limits.JOB_BATCH_SIZE
     """Documents (or files) ingested and committed at a time; other jobs' batches take turns in between."""
     max_documents: Annotated[int, msgspec.Meta(ge=1)] = limits.MAX_JOB_DOCUMENTS
