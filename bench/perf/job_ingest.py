@@ -2,7 +2,8 @@
 profile: ONNX embedder, embedded Chroma), against the raw embedder on the same chunk texts.
 
 The raw figure embeds exactly what the job embeds (each chunk with its document's title, split with the
-profile's splitter) with an ``OnnxEmbedder`` built from the same settings, in this process while no server runs;
+profile's splitter) with the embedder the server builds from the same settings, in this process while no server
+runs (the server's job workers use that embedder too: ``--embedder-threads 0``, the default here);
 the job figure is the job's own time from its first batch to its end (``started_at`` → ``finished_at``).
 The corpus is read from ``~/.cache/autbot/datasets/nfcorpus/corpus.jsonl`` (BEIR layout; never copied here).
 
@@ -54,9 +55,10 @@ def raw_embedder_s(docs: list[dict[str, Any]]) -> tuple[float, int]:
     return time.perf_counter() - started, len(texts)
 
 
-def job_s(docs: list[dict[str, Any]]) -> dict[str, Any]:
+def job_s(docs: list[dict[str, Any]], embedder_threads: int) -> dict[str, Any]:
+    env = {**ENV, "AUTBOT_JOBS__EMBEDDER_THREADS": str(embedder_threads)}
     with tempfile.TemporaryDirectory() as tmp:
-        server = AutbotServer(Path(tmp) / "data", env=ENV).start(timeout=600)
+        server = AutbotServer(Path(tmp) / "data", env=env).start(timeout=600)
         try:
             with httpx.Client(base_url=server.url, timeout=600) as c:
                 r = c.post("/v1/collections/nfcorpus/jobs", json={"documents": docs})
@@ -74,14 +76,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", type=Path, default=CORPUS)
     p.add_argument("--limit", type=int, default=None, help="the first N documents only")
     p.add_argument("--quick", action="store_true", help="the first 300 documents")
+    p.add_argument(
+        "--embedder-threads",
+        type=int,
+        default=0,
+        help="jobs.embedder_threads of the server (default 0: the server's embedder, as the raw figure uses)",
+    )
     add_out_argument(p, "job_ingest")
     args = p.parse_args(argv)
     docs = documents(args.corpus, 300 if args.quick else args.limit)
     raw, chunks = raw_embedder_s(docs)
-    job = job_s(docs)
+    job = job_s(docs, args.embedder_threads)
     took = job["finished_at"] - job["started_at"]
     result = {
         "documents": len(docs),
+        "jobs_embedder_threads": args.embedder_threads,
         "chunks_embedded_raw": chunks,
         "job_state": job["state"],
         "job_counts": job["counts"],
