@@ -55,8 +55,10 @@ def raw_embedder_s(docs: list[dict[str, Any]]) -> tuple[float, int]:
     return time.perf_counter() - started, len(texts)
 
 
-def job_s(docs: list[dict[str, Any]], embedder_threads: int) -> dict[str, Any]:
+def job_s(docs: list[dict[str, Any]], embedder_threads: int, nice: int | None) -> dict[str, Any]:
     env = {**ENV, "AUTBOT_JOBS__EMBEDDER_THREADS": str(embedder_threads)}
+    if nice is not None:
+        env["AUTBOT_JOBS__NICE"] = str(nice)
     with tempfile.TemporaryDirectory() as tmp:
         server = AutbotServer(Path(tmp) / "data", env=env).start(timeout=600)
         try:
@@ -82,15 +84,22 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="jobs.embedder_threads of the server (default 0: the server's embedder, as the raw figure uses)",
     )
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=None,
+        help="jobs.nice of the server (0: the raw figure's priority; default: the setting's)",
+    )
     add_out_argument(p, "job_ingest")
     args = p.parse_args(argv)
     docs = documents(args.corpus, 300 if args.quick else args.limit)
     raw, chunks = raw_embedder_s(docs)
-    job = job_s(docs, args.embedder_threads)
+    job = job_s(docs, args.embedder_threads, args.nice)
     took = job["finished_at"] - job["started_at"]
     result = {
         "documents": len(docs),
         "jobs_embedder_threads": args.embedder_threads,
+        "jobs_nice": args.nice,
         "chunks_embedded_raw": chunks,
         "job_state": job["state"],
         "job_counts": job["counts"],
