@@ -35,6 +35,29 @@ def _ingest_search(r: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _job_fairness(r: dict[str, Any]) -> list[Row]:
+    rows = []
+    for mode in ("sync", "jobs"):
+        s = _get(r, "summary", mode) or {}
+        rows.append((f"answers while ingesting ({mode})", _fmt(s.get("answers_ratio"), ".2f"), "of idle; goal >= 0.5"))
+        rows.append(
+            (f"/search p99 while ingesting ({mode})", _fmt(s.get("search_p99_ms"), ".0f", " ms"), "goal <= 100 ms")
+        )
+        rows.append((f"ingestion with load ({mode})", _fmt(s.get("ingest_ratio"), ".2f"), "of alone; goal >= 0.4"))
+    return rows
+
+
+def _job_ingest(r: dict[str, Any]) -> list[Row]:
+    return [("NFCorpus job / raw embedder", _fmt(_get(r, "ratio_job_vs_raw_embedder"), ".2f"), "chunks/s; goal >= 0.9")]
+
+
+def _job_scale(r: dict[str, Any]) -> list[Row]:
+    runs = _get(r, "runs") or []
+    last = runs[-1] if runs else {}
+    label = f"{last.get('workers', 'N')} job workers / N x one"
+    return [(label, _fmt(last.get("ratio_to_n_times_one"), ".2f"), "docs/s, slow embedder, real Redis; goal >= 0.85")]
+
+
 def _search_overhead(r: dict[str, Any]) -> list[Row]:
     ratio = _get(r, "variants", "default", "ratio_app_vs_bare")
     return [("/search app / bare handler", _fmt(ratio, ".2f"), "requests/s, fakes, raw ASGI")]
@@ -160,6 +183,9 @@ def _acl_filter(r: dict[str, Any]) -> list[Row]:
 
 HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "ingest_search": _ingest_search,
+    "job_fairness": _job_fairness,
+    "job_ingest": _job_ingest,
+    "job_scale": _job_scale,
     "search_overhead": _search_overhead,
     "search_overhead_http": _search_overhead_http,
     "query_overhead": _query_overhead,

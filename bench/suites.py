@@ -42,6 +42,30 @@ SUITES: tuple[Suite, ...] = (
         (300, 3600),
     ),
     Suite(
+        "job_fairness",
+        "perf",
+        "searches 10/s + 2 askers + 2 ingesters: answers, /search p99, ingestion rate; sync routes vs jobs",
+        QUICK,
+        (),
+        (600, 1800),
+    ),
+    Suite(
+        "job_ingest",
+        "perf",
+        "BEIR NFCorpus through one job on autbot serve vs the raw embedder on the same chunks",
+        QUICK,
+        (),
+        (900, 3600),
+    ),
+    Suite(
+        "job_scale",
+        "perf",
+        "N job workers on one real Redis, embedder slowed on purpose: throughput vs N x one worker",
+        QUICK,
+        (),
+        (300, 900),
+    ),
+    Suite(
         "search_overhead", "perf", "/search through the app vs a bare handler (raw ASGI, fakes)", QUICK, (), (180, 600)
     ),
     Suite(

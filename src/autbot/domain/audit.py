@@ -28,6 +28,8 @@ class AuditAction(enum.StrEnum):
     COLLECTION_DELETE = "collection.delete"
     GOLDEN_SET_PUT = "golden_set.put"
     EVALUATION_RUN = "evaluation.run"
+    JOB_SUBMIT = "job.submit"
+    JOB_CANCEL = "job.cancel"
     KEY_CREATE = "key.create"
     KEY_REVOKE = "key.revoke"
     KEYS_LIST = "keys.list"

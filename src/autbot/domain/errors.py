@@ -164,6 +164,13 @@ class TooManySessions(RateLimited):
     default_message = "This key has as many sessions as it may keep; delete one first."
 
 
+class JobLimitReached(RateLimited):
+    """A caller's unfinished jobs (or their documents) are at ``jobs.max_queued_*_per_key``."""
+
+    code = "job_limit_reached"
+    default_message = "Too many unfinished jobs for this key; wait for some to finish."
+
+
 class BudgetExhausted(RateLimited):
     code = "token_budget_exhausted"
     default_message = "The token budget of this key is spent until it resets."
@@ -195,6 +202,11 @@ class DocumentNotFound(NotFound):
 class ModelNotFound(NotFound):
     code = "model_not_found"
     default_message = "No such model."
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"
+    default_message = "No such job."
 
 
 class SessionNotFound(NotFound):
@@ -236,6 +248,13 @@ class AuditLogUnavailable(DependencyUnavailable):
 class SessionStoreUnavailable(DependencyUnavailable):
     code = "session_store_unavailable"
     default_message = "The session store is unavailable."
+
+
+class JobStoreUnavailable(DependencyUnavailable):
+    """The job store, job queue or input store (SQLite files or Redis) failed."""
+
+    code = "job_store_unavailable"
+    default_message = "The job store is unavailable."
 
 
 class EmbedderUnavailable(DependencyUnavailable):

@@ -220,3 +220,33 @@ MAX_ACCESS_ENTRIES = 32
 """Most groups, and most subjects, in one document's access list or one key's groups."""
 MAX_ACCESS_NAME_CHARS = 256
 """Longest group or subject name in an access list."""
+
+# --- ingestion jobs ------------------------------------------------------------------------------------
+JOB_BATCH_SIZE = 16
+"""``jobs.batch_size``: documents (or files) a job's worker ingests and commits at a time; a job waits for at most
+one batch of each other running job (its batches take turns in the queue)."""
+MAX_JOB_DOCUMENTS = 100_000
+"""``jobs.max_documents``: documents (or files) in one job."""
+MAX_QUEUED_JOBS_PER_KEY = 20
+"""``jobs.max_queued_jobs_per_key``: unfinished jobs one caller may have; past it, 429 ``job_limit_reached``."""
+MAX_QUEUED_DOCUMENTS_PER_KEY = 200_000
+"""``jobs.max_queued_documents_per_key``: documents of one caller's unfinished jobs, all together."""
+JOB_ATTEMPTS = 5
+"""``jobs.attempts``: tries of one batch whose dependencies fail (store, embedder unavailable) before the job
+ends ``failed``."""
+JOB_RETRY_BASE_S = 0.5
+"""``jobs.retry_base_s``: the first retry's wait; each further one doubles it."""
+JOB_RETRY_MAX_S = 30.0
+"""Longest wait between two tries of a batch."""
+JOB_WORKERS = 1
+"""``jobs.workers``: worker threads of the embedded server (each takes one batch at a time)."""
+JOB_WORKER_NICE = 10
+"""``jobs.nice``: how much lower a worker thread's CPU priority is than the server's (Linux ``nice`` steps)."""
+JOB_EMBEDDER_THREADS = 1
+"""``jobs.embedder_threads``: threads of the job workers' own ONNX session (0: share the server's embedder)."""
+JOBS_LISTED = 50
+"""Jobs listed by ``GET /v1/jobs`` when the request does not say (at most ``MAX_PAGE_SIZE``)."""
+JOB_FAILURES_LISTED = 100
+"""Per-document failures shown with a job when the request does not say (at most ``MAX_PAGE_SIZE``)."""
+JOB_EVENTS_POLL_S = 0.5
+"""How often ``GET /v1/jobs/{id}/events`` looks at the job for progress to send."""

@@ -9,7 +9,7 @@ from autbot.domain import limits
 from autbot.domain.access import flags_for
 from autbot.domain.auth import Principal
 from autbot.domain.chunking import embedding_text
-from autbot.domain.errors import DocumentTooLarge, EmptyDocument, InvalidInput
+from autbot.domain.errors import AutbotError, DocumentTooLarge, EmptyDocument, InvalidInput
 from autbot.domain.ids import chunk_id, derive_document_id, document_version
 from autbot.domain.model import (
     Chunk,
@@ -106,6 +106,23 @@ class IngestDocuments:
         ids = [p.doc_id for p in docs]
         with self._locks.hold(collection, ids):
             return self._ingest(collection, docs, embedder)
+
+    def screen(self, documents: tuple[DocumentInput, ...]) -> list[DocumentInput | AutbotError]:
+        """Each document validated on its own, as ``execute`` would (a job's bad document fails alone): the
+        document with its id settled, or why it is refused (an id seen earlier in ``documents`` too)."""
+        seen: set[str] = set()
+        out: list[DocumentInput | AutbotError] = []
+        for doc in documents:
+            try:
+                p = self._validated((doc,))[0]
+                if p.doc_id in seen:
+                    raise InvalidInput(f"Document id '{p.doc_id}' appears twice in one job batch.", field="id")
+            except AutbotError as e:
+                out.append(e)
+                continue
+            seen.add(p.doc_id)
+            out.append(p.doc)
+        return out
 
     def _ensure_collection(self, collection: str, requested: str | None) -> Embedder:
         """The collection's record names the model its vectors come from; a collection never mixes two.
@@ -246,3 +263,7 @@ class Ingestion(Protocol):
     """What runs an ingestion request: ``IngestDocuments``, or a wrapper around it from the composition root."""
 
     def execute(self, request: IngestRequest) -> list[IngestOutcome]: ...
+
+    def screen(self, documents: tuple[DocumentInput, ...]) -> list[DocumentInput | AutbotError]:
+        """Each document validated on its own (``IngestDocuments.screen``)."""
+        ...

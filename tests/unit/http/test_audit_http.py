@@ -244,4 +244,24 @@ def test_audit_actions_each_have_a_route_or_a_cli_command() -> None:
     http = {c.action for c in CALLS}
     cli = {AuditAction.KEY_CREATE, AuditAction.KEY_REVOKE, AuditAction.KEYS_LIST}
     signals = {AuditAction.SECRETS_REFRESH}
-    assert http | cli | signals == set(AuditAction)
+    jobs = {AuditAction.JOB_SUBMIT, AuditAction.JOB_CANCEL}  # test_a_job_and_its_cancel_write_one_record_each
+    assert http | cli | signals | jobs == set(AuditAction)
+
+
+def test_a_job_and_its_cancel_write_one_record_each(world: World) -> None:
+    seed(world)
+    before = len(world.records())
+    docs = {"documents": [{"id": "j1", "text": "Words for a job."}]}
+    r = world.client.post("/v1/collections/kb/jobs", json=docs, headers=world.headers("ingest"))
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    world.client.delete(f"/v1/jobs/{job_id}", headers=world.headers("ingest"))  # whatever state it reached
+    new = world.records()[: len(world.records()) - before]
+    assert sorted(x.action for x in new) == [AuditAction.JOB_CANCEL, AuditAction.JOB_SUBMIT]
+    assert all(x.actor == f"key:{world.ids['ingest']}" for x in new)
+
+
+def test_a_job_with_access_lists_is_refused_not_stored_open(world: World) -> None:
+    docs = {"documents": [{"id": "j2", "text": "Secret words.", "access": {"groups": ["finance"]}}]}
+    r = world.client.post("/v1/collections/kb/jobs", json=docs, headers=world.headers("ingest"))
+    assert (r.status_code, r.json()["code"]) == (400, "invalid_input")

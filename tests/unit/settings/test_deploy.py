@@ -47,13 +47,25 @@ def test_compose_file_follows_the_compose_spec() -> None:
 def _autbot_env_of_manifests() -> list[dict[str, str]]:
     compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
     envs = [dict(compose["x-autbot"]["environment"])]
-    deployment = yaml.safe_load((ROOT / "deploy" / "k8s" / "deployment.yaml").read_text())
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
-    envs.append({e["name"]: e["value"] for e in container["env"]})
+    for name in ("deployment.yaml", "worker.yaml"):
+        deployment = yaml.safe_load((ROOT / "deploy" / "k8s" / name).read_text())
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        envs.append({e["name"]: e["value"] for e in container["env"]})
     return envs
 
 
-@pytest.mark.parametrize("env", _autbot_env_of_manifests(), ids=["compose", "kubernetes"])
+def test_the_worker_services_run_autbot_worker_on_redis_jobs() -> None:
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    assert compose["services"]["worker"]["command"][0] == "worker"
+    worker = yaml.safe_load((ROOT / "deploy" / "k8s" / "worker.yaml").read_text())
+    assert worker["spec"]["template"]["spec"]["containers"][0]["args"][0] == "worker"
+    hpa = yaml.safe_load((ROOT / "deploy" / "k8s" / "worker-hpa.yaml").read_text())
+    assert hpa["spec"]["metrics"][0]["external"]["metric"]["name"] == "autbot_jobs_queued"
+    settings = load_settings(env=_autbot_env_of_manifests()[-1])
+    assert (settings.jobs.backend, settings.jobs.workers) == ("redis", 0)
+
+
+@pytest.mark.parametrize("env", _autbot_env_of_manifests(), ids=["compose", "kubernetes", "kubernetes-worker"])
 def test_manifests_name_only_real_settings(env: dict[str, str]) -> None:
     """Every AUTBOT_* variable the manifests set is a valid setting of the profile they use."""
     settings = load_settings(env=env)

@@ -13,7 +13,8 @@ import ctypes
 import functools
 import os
 
-from autbot.domain.model import IngestOutcome
+from autbot.domain.errors import AutbotError
+from autbot.domain.model import DocumentInput, IngestOutcome
 from autbot.use_cases.ingest import Ingestion, IngestRequest
 
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
@@ -56,6 +57,9 @@ class MemoryReleasingIngest:
             return self._ingest.execute(request)
         finally:
             release_free_memory()
+
+    def screen(self, documents: tuple[DocumentInput, ...]) -> list[DocumentInput | AutbotError]:
+        return self._ingest.screen(documents)
 
 
 def releasing_memory(ingest: Ingestion, *, enabled: bool) -> Ingestion:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autbot.domain.errors import AutbotError, ConfigurationError
 from autbot.domain.limits import DEFAULT_SEARCH_MODE
-from autbot.entrypoints.cli import audit, client, keys, migrate, models, server
+from autbot.entrypoints.cli import audit, client, jobs, keys, migrate, models, server
 from autbot.entrypoints.cli import eval as eval_command
 
 DEFAULT_URL = client.DEFAULT_URL
@@ -56,16 +56,19 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("--json", action="store_true", help="print a JSON object: key -> {value, source}")
     config.set_defaults(func=server.config)
 
+    work = sub.add_parser("worker", help="run ingestion job batches from Redis (jobs.backend = 'redis')")
+    work.add_argument("--profile", help="bundled profile name or path to a .toml file (default: local)")
+    work.add_argument("--threads", type=int, help="batches run at once (default: jobs.workers, at least 1)")
+    work.set_defaults(func=server.worker)
+
     keys.add_parser(sub)
     audit.add_parser(sub)
     migrate.add_parser(sub)
     models.add_parser(sub)
     eval_command.add_parser(sub)
 
-    def client_command(name: str, help_: str) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_)
+    def client_flags(c: argparse.ArgumentParser) -> argparse.ArgumentParser:
         c.add_argument("--url", default=os.environ.get("AUTBOT_URL", DEFAULT_URL), help="server URL")
-        c.add_argument("--collection", "-c", required=True, help="collection name")
         c.add_argument("--timeout", type=float, default=300.0, help="seconds per request")
         c.add_argument(
             "--api-key",
@@ -74,11 +77,20 @@ def _parser() -> argparse.ArgumentParser:
         )
         return c
 
-    ingest = client_command("ingest", "ingest files or directories (recursively)")
+    def client_command(name: str, help_: str) -> argparse.ArgumentParser:
+        c = client_flags(sub.add_parser(name, help=help_))
+        c.add_argument("--collection", "-c", required=True, help="collection name")
+        return c
+
+    ingest = client_command("ingest", "ingest files or directories (recursively) as a job, with a progress bar")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--metadata", help="JSON object added to every document's metadata")
-    ingest.add_argument("--embedder", help="embedding model of a collection this creates (default: the server's)")
-    ingest.set_defaults(func=client.ingest)
+    ingest.add_argument(
+        "--embedder", help="embedding model of a collection this creates (default: the server's); implies --sync"
+    )
+    ingest.add_argument("--sync", action="store_true", help="one synchronous request per file instead of a job")
+    ingest.set_defaults(func=lambda a: client.ingest(a) if a.sync or a.embedder else jobs.ingest(a))
+    jobs.add_parser(sub, client_flags)
 
     search = client_command("search", "search a collection")
     search.add_argument("query")

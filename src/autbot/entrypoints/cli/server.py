@@ -59,3 +59,12 @@ def config(args: argparse.Namespace) -> int:
     for key, value in shown.items():
         print(f"{f'{key} = {value}':<{width}}  # {sources[key]}")
     return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    """``autbot worker``: run job batches from Redis (see ``autbot.entrypoints.worker``)."""
+    from autbot.entrypoints.settings import load_settings
+    from autbot.entrypoints.worker import run
+
+    settings = load_settings(args.profile)
+    return run(settings, args.threads or max(settings.jobs.workers, 1))

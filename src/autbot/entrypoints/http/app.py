@@ -18,6 +18,7 @@ from autbot.domain.auth import Principal
 from autbot.domain.errors import ConfigurationError
 from autbot.entrypoints.bootstrap.container import USE_CASES, Container, build_container
 from autbot.entrypoints.bootstrap.instruments import instrument
+from autbot.entrypoints.bootstrap.job_runtime import JobRuntime
 from autbot.entrypoints.bootstrap.lifecycle import aclose, start, stop
 from autbot.entrypoints.bootstrap.secrets import check_required_secrets, refresh_on_sighup
 from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
@@ -32,6 +33,7 @@ from autbot.entrypoints.http.routes.audit import AuditController
 from autbot.entrypoints.http.routes.collections import CollectionController
 from autbot.entrypoints.http.routes.evaluations import EvaluationController
 from autbot.entrypoints.http.routes.health import HealthController
+from autbot.entrypoints.http.routes.jobs import JobController
 from autbot.entrypoints.http.routes.metrics import MetricsController
 from autbot.entrypoints.http.routes.openai import ChatController, EmbeddingsController, ModelsController
 from autbot.entrypoints.http.routes.sessions import SessionController
@@ -98,6 +100,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     telemetry: Telemetry = container.telemetry()
     instrument(container, telemetry)  # spans, stage timings, breakers and bulkheads around the adapters
     draining = Draining(delay_s=settings.server.shutdown_delay_s, grace_s=settings.server.shutdown_grace_s)
+    jobs = JobRuntime.for_server(settings, container)  # queue, stores, use cases; worker threads start below
     authenticate = container.authenticate()
     _check_keys(settings, authenticate)
 
@@ -111,6 +114,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         )
 
     def on_shutdown() -> None:
+        jobs.stop(settings.server.shutdown_grace_s)  # a batch cut short is delivered again after a restart
         stop(container)
 
     async def close_async_clients() -> None:
@@ -138,6 +142,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             HealthController,
             CollectionController,
             EvaluationController,
+            JobController,
             ChatController,  # the OpenAI-compatible routes and sessions answer errors in OpenAI's envelope
             ModelsController,
             EmbeddingsController,
@@ -150,6 +155,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         request_class=AutbotRequest,  # JSON bodies and forms decoded within limits (bodies.py)
         dependencies={
             **_bridge(container),
+            **{name: Provide(_constant(uc), use_cache=True, sync_to_thread=False) for name, uc in jobs.use_cases()},
             "principal": Provide(_principal, sync_to_thread=False),
             "telemetry": Provide(_constant(telemetry), use_cache=True, sync_to_thread=False),
             "draining": Provide(_constant(draining), use_cache=True, sync_to_thread=False),
@@ -166,7 +172,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             *(rate_limits if settings.limits.enabled else []),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[on_startup, watch_sighup, draining.install],
+        on_startup=[on_startup, watch_sighup, draining.install, jobs.start],
         on_shutdown=[draining.uninstall, unwatch_sighup, close_async_clients, on_shutdown, flush_telemetry],
         cors_config=cors,
         request_max_body_size=settings.server.max_request_bytes,

@@ -55,6 +55,18 @@ class Metrics:
         self.tokens = Counter("autbot_llm_tokens", "Tokens as the model counts them.", ["model", "kind"], registry=r)
         self.documents = Counter("autbot_ingested_documents", "Documents written (created or updated).", registry=r)
         self.chunks = Counter("autbot_ingested_chunks", "Chunks written to the vector store.", registry=r)
+        self.jobs_queued = Gauge(
+            "autbot_jobs_queued", "Job messages waiting in the queue (one per job with a batch to run).", registry=r,
+            multiprocess_mode="max",
+        )  # fmt: skip
+        self.jobs = Counter("autbot_jobs", "Jobs submitted (queued) and ended, by state.", ["state"], registry=r)
+        self.job_documents = Counter(
+            "autbot_job_documents", "Documents dealt with by jobs, by outcome.", ["outcome"], registry=r
+        )
+        self.job_duration = Histogram(
+            "autbot_job_duration_seconds", "Time from a job's submission to its end.", registry=r,
+            buckets=(1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600),
+        )  # fmt: skip
         self.upstream_errors = Counter(
             "autbot_upstream_errors", "Failed calls to a dependency, by error code.", ["dependency", "kind"], registry=r
         )

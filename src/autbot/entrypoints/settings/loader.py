@@ -248,6 +248,11 @@ def _check(s: Settings) -> None:
             "single-process. Run one worker, or use index.backend = 'weaviate' (profile 'production') to scale out.",
             key="server.workers",
         )
+    need(
+        s.server.workers == 1 or s.jobs.backend == "redis" or s.index.backend == "memory",
+        "jobs.backend",
+        "the embedded job queue belongs to one process; with server.workers > 1 use jobs.backend = 'redis'",
+    )
 
 
 def _is_rate(text: str) -> bool:

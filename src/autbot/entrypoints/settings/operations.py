@@ -27,7 +27,13 @@ class LoggingSettings(_Section):
     """One flat JSON object per line on stderr (``timestamp``, ``level``, ``message``, ``logger``,
     ``request_id``, ``trace_id`` and the event's own fields), for log shippers; else readable lines."""
     levels: dict[LoggerName, LogLevel] = msgspec.field(
-        default_factory=lambda: {"httpx": "WARNING", "httpcore": "WARNING", "chromadb": "WARNING", "urllib3": "WARNING"}
+        default_factory=lambda: {
+            "httpx": "WARNING",
+            "httpcore": "WARNING",
+            "chromadb": "WARNING",
+            "urllib3": "WARNING",
+            "persistqueue": "WARNING",
+        }
     )
     """Level per logger name (and its children), e.g. ``{"uvicorn.access" = "WARNING", "pypdf" = "ERROR"}``;
     other loggers use ``level``. Client libraries log every request at INFO, hence the defaults."""

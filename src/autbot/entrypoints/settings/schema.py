@@ -22,6 +22,7 @@ from autbot.entrypoints.settings.access import (
     SecretsSettings,
 )
 from autbot.entrypoints.settings.chat import OpenAIApiSettings, SessionsSettings
+from autbot.entrypoints.settings.jobs import JobsSettings
 from autbot.entrypoints.settings.llm import LlmSettings as LlmSettings  # re-exported
 from autbot.entrypoints.settings.llm import LocalLlmSettings as LocalLlmSettings  # re-exported
 from autbot.entrypoints.settings.llm import OpenAISettings as OpenAISettings  # re-exported
@@ -280,6 +281,8 @@ class Settings(Section):
     """The OpenAI-compatible routes (``/v1/chat/completions``, ``/v1/models``, ``/v1/embeddings``)."""
     sessions: SessionsSettings = msgspec.field(default_factory=SessionsSettings)
     """Server-side chat sessions (``/v1/sessions``)."""
+    jobs: JobsSettings = msgspec.field(default_factory=JobsSettings)
+    """Ingestion jobs (``/v1/jobs``): their queue, workers and limits."""
     logging: LoggingSettings = msgspec.field(default_factory=LoggingSettings)
     """Log output."""
     metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)

@@ -31,7 +31,19 @@ def onnx_catalogue(s: Settings) -> EmbedderCatalogue:
     return StaticEmbedderCatalogue(models, default=models[0].name)
 
 
-def _onnx_embedder(s: Settings, spec: EmbeddingModelSpec) -> tuple[Embedder, int]:
+def worker_catalogue(s: Settings, threads: int) -> EmbedderCatalogue:
+    """The catalogue of the job workers: the same models on ONNX sessions of their own, ``threads`` threads each
+    (one: the work runs in the calling worker thread, at its lower priority), never micro-batched."""
+    from autbot.adapters.embedders.catalogue import ServedModel, StaticEmbedderCatalogue, prefixed
+
+    models = []
+    for spec in served_models(s):
+        onnx, _ = _onnx_embedder(s, spec, threads=threads)
+        models.append(ServedModel(name=spec.name, passages=prefixed(onnx, spec.passage_prefix), queries=onnx))
+    return StaticEmbedderCatalogue(models, default=models[0].name)
+
+
+def _onnx_embedder(s: Settings, spec: EmbeddingModelSpec, *, threads: int | None = None) -> tuple[Embedder, int]:
     """The model, and the most texts it runs in one call."""
     from autbot.adapters.embedders.model_files import max_batch, require_files
     from autbot.adapters.embedders.onnx import OnnxEmbedder
@@ -46,7 +58,7 @@ def _onnx_embedder(s: Settings, spec: EmbeddingModelSpec) -> tuple[Embedder, int
         spec=spec,
         model_path=model,
         tokenizer_path=tokenizer,
-        threads=e.threads,
+        threads=e.threads if threads is None else threads,
         batch_size=batch,
         memory_arena=e.memory_arena,
     )

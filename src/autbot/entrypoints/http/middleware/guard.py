@@ -123,8 +123,17 @@ class RequestPolicy:
         )
 
 
-def declared_media_type(handler: Any) -> str | None:
-    """The body media type a route handler declares (``None``: it takes no body)."""
+BODY_MEDIA_TYPES = "body_media_types"
+"""Route ``opt`` key: the media types of a route that reads its body itself and takes more than one (the jobs
+route: JSON documents or multipart files); each is checked as if declared alone."""
+
+
+def declared_media_type(handler: Any, content_type: str | None = None) -> str | None:
+    """The body media type a route handler declares (``None``: it takes no body); of a route declaring several
+    in ``opt``, the one ``content_type`` matches, else the first."""
+    alternatives = (getattr(handler, "opt", None) or {}).get(BODY_MEDIA_TYPES)
+    if alternatives:
+        return str(next((m for m in alternatives if media_type_matches(content_type, m)), alternatives[0]))
     field = getattr(handler, "parsed_data_field", None)
     if field is None:
         return None
@@ -189,10 +198,12 @@ class RequestGuard:
                 "This server does not answer to that host name; add it to server.allowed_hosts.",
                 host=(host or "")[:255],
             )
-        declared = declared_media_type(scope.get("route_handler"))
+        handler = scope.get("route_handler")
+        declared = declared_media_type(handler, headers.get("content-type"))
         if declared is not None:
             if not media_type_matches(headers.get("content-type"), declared):
-                accepted = accepted_media_types(declared)
+                alternatives = (getattr(handler, "opt", None) or {}).get(BODY_MEDIA_TYPES) or [declared]
+                accepted = [a for m in alternatives for a in accepted_media_types(m)]
                 raise UnsupportedMediaType(
                     f"This route accepts {' or '.join(accepted)} bodies.",
                     accepted=accepted,

@@ -138,7 +138,7 @@ class CollectionController(Controller):
         files = tuple(
             [UploadedFile(data=await f.read(), filename=f.filename, media_type=f.content_type) for f in uploads]
         )
-        metadata = _form_metadata(data.get("metadata"))
+        metadata = form_metadata(data.get("metadata"))
         access = _form_access(data.get("access"))
         await gate_of(request)(ingest_cost(sum(len(f.data) for f in files)))
         ingest = IngestFilesRequest(
@@ -277,7 +277,7 @@ class CollectionController(Controller):
         )
 
 
-def _form_metadata(raw: Any) -> dict[str, Any]:
+def form_metadata(raw: Any) -> dict[str, Any]:
     if raw is None:
         return {}
     value = decode_json(raw, field="metadata") if isinstance(raw, str) else None

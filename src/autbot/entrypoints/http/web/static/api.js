@@ -70,11 +70,12 @@ export async function call(method, path, json) {
   return response.status === 204 ? null : response.json();
 }
 
-/** One file as multipart/form-data, reporting upload progress (0..1); resolves to the ingest response. */
+/** One file as an ingestion job (multipart/form-data), reporting upload progress (0..1); resolves to the
+ * queued job (``followJob`` follows it). */
 export function upload(collection, file, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/v1/collections/${encodeURIComponent(collection)}/files`);
+    xhr.open("POST", `/v1/collections/${encodeURIComponent(collection)}/jobs`);
     for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener("progress", (e) => e.lengthComputable && onProgress(e.loaded / e.total));
     xhr.addEventListener("load", () => {
@@ -88,6 +89,20 @@ export function upload(collection, file, onProgress) {
     xhr.send(form);
   });
 }
+
+const ENDED = new Set(["succeeded", "failed", "cancelled"]);
+
+/** Poll a job until it ends, calling ``onJob`` with each state; resolves to the last (with its first failures). */
+export async function followJob(id, onJob) {
+  for (;;) {
+    const job = await call("GET", `/v1/jobs/${encodeURIComponent(id)}?failures_limit=5`);
+    onJob(job);
+    if (ENDED.has(job.state)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export const jobEnded = (job) => ENDED.has(job.state);
 
 /** POST a JSON body and read the answer as server-sent events: ``onEvent(name, data)`` per event.
  * ``signal`` (an AbortController's) closes the stream; the server then stops generating. */

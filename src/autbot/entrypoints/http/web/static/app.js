@@ -1,6 +1,6 @@
 // The AutBot page: collections, documents, uploads, questions. Plain ES modules, no build step.
 // Text from the server is only ever set as textContent, never parsed as HTML.
-import { ApiError, apiKey, call, describe, stream, upload } from "./api.js";
+import { ApiError, apiKey, call, describe, followJob, jobEnded, stream, upload } from "./api.js";
 
 const $ = (selector) => document.querySelector(selector);
 const PAGE_SIZE = 20;
@@ -82,6 +82,7 @@ function openCollection(name) {
   notify("");
   loadDocuments().catch(fail);
   loadSessions().catch(() => {});
+  loadJobs().catch(() => {});
 }
 
 // --- documents ---------------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ function uploadAll(files) {
     for (let job = queue.shift(); job; job = queue.shift()) await job();
   };
   Promise.all(Array.from({ length: PARALLEL_UPLOADS }, worker)).then(() =>
-    Promise.all([loadDocuments(), loadCollections()]).catch(fail),
+    Promise.all([loadDocuments(), loadCollections(), loadJobs()]).catch(fail),
   );
 }
 
@@ -168,15 +169,64 @@ function uploadRow(file) {
   return async () => {
     outcome.textContent = "uploading";
     try {
-      const { documents } = await upload(collection, file, (share) => (bar.value = share));
+      const job = await upload(collection, file, (share) => (bar.value = share / 2));
+      loadJobs().catch(() => {});
+      const done = await followJob(job.id, (j) => {
+        bar.value = 0.5 + (j.counts.total ? j.counts.done / j.counts.total : 0) / 2;
+        const eta = j.eta_s == null ? "" : `, ${Math.ceil(j.eta_s)} s left`;
+        outcome.textContent = j.state === "running" ? `ingesting${eta}` : j.state;
+      });
       bar.value = 1;
-      outcome.className = "outcome ok";
-      outcome.textContent = documents.map((d) => `${d.status} (${d.id}, ${plural(d.chunks, "chunk")})`).join("; ");
+      const failure = done.failures?.[0];
+      const ok = done.state === "succeeded" && !failure;
+      outcome.className = ok ? "outcome ok" : "outcome bad";
+      outcome.textContent = ok ? jobOutcome(done, file.name) : failureText(done, failure);
     } catch (error) {
       outcome.className = "outcome bad";
       outcome.textContent = error instanceof ApiError ? `${error.title} ${error.detail}` : describe(error);
     }
   };
+}
+
+function jobOutcome(job, name) {
+  const c = job.counts;
+  const status = c.created ? "created" : c.updated ? "updated" : "unchanged";
+  return status === "unchanged" ? `unchanged (${name})` : `${status} (${name}, ${plural(c.chunks, "chunk")})`;
+}
+
+function failureText(job, failure) {
+  if (failure) return `${failure.code}: ${failure.message}`;
+  return job.error ? `${job.state}: ${job.error}` : job.state;
+}
+
+// --- the collection's jobs ---------------------------------------------------------------------------
+
+async function loadJobs() {
+  let jobs = [];
+  try {
+    ({ jobs } = await call("GET", `/v1/jobs?collection=${encodeURIComponent(state.collection)}&limit=10`));
+  } catch {
+    jobs = []; // a key without the ingest scope sees no jobs
+  }
+  $("#jobs").replaceChildren(
+    ...jobs.map((j) => {
+      const li = el(
+        "li",
+        {},
+        el("span", { className: "file" }, j.id),
+        el("span", { className: "muted" }, ` ${j.state}, ${j.counts.done}/${j.counts.total} documents`),
+      );
+      if (!jobEnded(j)) {
+        const cancel = el("button", { type: "button", className: "quiet danger" }, "Cancel");
+        cancel.addEventListener("click", () =>
+          call("DELETE", `/v1/jobs/${encodeURIComponent(j.id)}`).then(loadJobs).catch(fail),
+        );
+        li.append(" ", cancel);
+      }
+      return li;
+    }),
+  );
+  $("#jobs-card").hidden = jobs.length === 0;
 }
 
 $("#files").addEventListener("change", (e) => {

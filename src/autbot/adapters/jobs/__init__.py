@@ -1,0 +1,1 @@
+"""Job queues, job stores and input stores, one package per technology (independent of each other)."""
