@@ -12,7 +12,7 @@ import anyio
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, Parameter, QueryParameter
 from litestar.response import ServerSentEventMessage
 
 from autbot.domain import limits
@@ -84,8 +84,8 @@ class JobController(Controller):
         self,
         list_jobs: NamedDependency[ListJobs],
         principal: NamedDependency[Principal],
-        collection: str | None = None,
-        job_state: Annotated[str | None, Parameter(query="state", description="A job state.")] = None,
+        collection: Annotated[str | None, QueryParameter(description="Only this collection's jobs.")] = None,
+        job_state: Annotated[str | None, QueryParameter(query="state", description="Only jobs in this state.")] = None,
         limit: Page = limits.JOBS_LISTED,
     ) -> s.JobsOut:
         state = parse_state(job_state) if job_state else None
