@@ -12,10 +12,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, Parameter
 
 from autbot.domain import limits
-from autbot.domain.access import AccessList, parse_access
 from autbot.domain.audit import AuditAction
 from autbot.domain.auth import Principal
-from autbot.domain.errors import InvalidInput
 from autbot.domain.model import DocumentInput
 from autbot.domain.quotas import ingest_cost
 from autbot.entrypoints.http.errors.openapi import problem_responses
@@ -24,7 +22,8 @@ from autbot.entrypoints.http.middleware.audit import audited, note_audit
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, gate_of, limited
 from autbot.entrypoints.http.schemas import collections as s
-from autbot.entrypoints.http.schemas.bodies import decode_json, read_form
+from autbot.entrypoints.http.schemas.bodies import read_form
+from autbot.entrypoints.http.schemas.forms import file_parts, form_access, form_embedder, form_metadata
 from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, answer_stream
 from autbot.entrypoints.http.streaming.draining import Draining
@@ -134,12 +133,12 @@ class CollectionController(Controller):
         ingest_files: NamedDependency[IngestFiles],
         request: Request[Any, Any, Any],
     ) -> s.IngestResponse:
-        uploads = _uploads(data)
+        uploads = file_parts(data)
         files = tuple(
             [UploadedFile(data=await f.read(), filename=f.filename, media_type=f.content_type) for f in uploads]
         )
         metadata = form_metadata(data.get("metadata"))
-        access = _form_access(data.get("access"))
+        access = form_access(data.get("access"))
         await gate_of(request)(ingest_cost(sum(len(f.data) for f in files)))
         ingest = IngestFilesRequest(
             principal=principal_of(request),
@@ -147,7 +146,7 @@ class CollectionController(Controller):
             files=files,
             metadata=metadata,
             access=access,
-            embedder=_form_embedder(data.get("embedder")),
+            embedder=form_embedder(data.get("embedder")),
         )
         outcomes = await anyio.to_thread.run_sync(ingest_files.execute, ingest)
         note_audit(request, document_ids=tuple(o.document_id for o in outcomes))
@@ -275,42 +274,3 @@ class CollectionController(Controller):
             answer_stream(first, draining.until_drained(events), f"/v1/collections/{collection}/query"),
             headers=SSE_HEADERS,
         )
-
-
-def form_metadata(raw: Any) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    value = decode_json(raw, field="metadata") if isinstance(raw, str) else None
-    if not isinstance(value, dict):
-        raise InvalidInput("The 'metadata' part must be a JSON object.", field="metadata")
-    return value
-
-
-def _form_access(raw: Any) -> AccessList | None:
-    """The optional ``access`` part: a JSON object ``{"groups": [...], "subjects": [...]}``."""
-    if raw is None:
-        return None
-    value = decode_json(raw, field="access") if isinstance(raw, str) else None
-    if not isinstance(value, dict):
-        raise InvalidInput("The 'access' part must be a JSON object.", field="access")
-    return parse_access(value)
-
-
-def _form_embedder(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str) or not 1 <= len(raw) <= limits.MAX_MODEL_NAME_CHARS:
-        raise InvalidInput(
-            f"The 'embedder' part must be a model name of 1 to {limits.MAX_MODEL_NAME_CHARS} characters.",
-            field="embedder",
-        )
-    return raw
-
-
-def _uploads(data: dict[str, Any]) -> list[Any]:
-    """Every file part; a ``files`` part the form parser read as text (no file name, or one like ``\\`` that
-    names no file) is refused rather than dropped, so no file of an upload is silently lost."""
-    named = data.get("files")
-    if any(not hasattr(f, "filename") for f in (named if isinstance(named, list) else [named]) if f is not None):
-        raise InvalidInput("Every 'files' part must be a file with a file name.", field="files")
-    return [f for v in data.values() for f in (v if isinstance(v, list) else [v]) if hasattr(f, "filename")]

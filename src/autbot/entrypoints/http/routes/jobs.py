@@ -28,9 +28,10 @@ from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.audit import audited
 from autbot.entrypoints.http.middleware.guard import BODY_MEDIA_TYPES
 from autbot.entrypoints.http.middleware.rate_limits import limited
-from autbot.entrypoints.http.routes.collections import FILE_FIELDS_HELP, form_metadata
+from autbot.entrypoints.http.routes.collections import FILE_FIELDS_HELP
 from autbot.entrypoints.http.schemas import jobs as s
 from autbot.entrypoints.http.schemas.bodies import read_form
+from autbot.entrypoints.http.schemas.forms import form_metadata
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, event
 from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
