@@ -7,6 +7,7 @@ with the version bump, so a crash leaves the file at the old version or the new 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -101,3 +102,25 @@ class SqliteVersions:
 
 
 __all__ = ["SqliteStep", "SqliteVersions", "statements"]
+
+
+def open_database(
+    path: Path, *, what: str, error: type[DependencyUnavailable], private: bool = False, pragmas: Sequence[str] = ()
+) -> sqlite3.Connection:
+    """One SQLite file AutBot owns: autocommit (the adapter opens its own transactions), a WAL journal, up to 5 s of
+    waiting on another writer, then ``pragmas``. ``private``: created and kept readable by the owner only (0600).
+    A file that cannot be opened is ``error``, naming ``what``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if private and not path.exists():
+        path.touch(mode=0o600)
+    try:
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA busy_timeout=5000")
+        for pragma in pragmas:
+            db.execute(f"PRAGMA {pragma}")
+    except sqlite3.Error as e:
+        raise error(f"Could not open {what} at {path}: {e}") from e
+    if private:
+        os.chmod(path, 0o600)
+    return db

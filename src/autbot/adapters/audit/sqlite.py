@@ -7,14 +7,13 @@ changes a row. The file is created owner-only, its schema versioned like every A
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, open_database, statements
 from autbot.domain.audit import AuditAction, AuditPage, AuditQuery, AuditRecord
 from autbot.domain.errors import AuditLogUnavailable, AutbotError
 from autbot.domain.model import HealthStatus
@@ -48,16 +47,7 @@ def audit_file_versions(path: Path, *, read_only: bool = False) -> SqliteVersion
 class SqliteAuditLog:
     def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
         self._path = Path(path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        if not self._path.exists():
-            self._path.touch(mode=0o600)
-        try:
-            self._db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-        except sqlite3.Error as e:
-            raise AuditLogUnavailable(f"Could not open the audit log at {self._path}: {e}") from e
-        os.chmod(self._path, 0o600)
+        self._db = open_database(self._path, what="the audit log", error=AuditLogUnavailable, private=True)
         self._lock = threading.Lock()
         open_current(SqliteVersions(self._db, store="audit", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 

@@ -7,14 +7,13 @@ created with owner-only permissions. The CLI and the server may use it at the sa
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, open_database, statements
 from autbot.domain.auth import ApiKey, Scope
 from autbot.domain.errors import AutbotError, Conflict, KeyStoreUnavailable
 from autbot.domain.model import HealthStatus
@@ -52,16 +51,7 @@ def key_file_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
 class SqliteKeyStore:
     def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
         self._path = Path(path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        if not self._path.exists():
-            self._path.touch(mode=0o600)
-        try:
-            self._db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-        except sqlite3.Error as e:
-            raise KeyStoreUnavailable(f"Could not open the key store at {self._path}: {e}") from e
-        os.chmod(self._path, 0o600)
+        self._db = open_database(self._path, what="the key store", error=KeyStoreUnavailable, private=True)
         self._lock = threading.Lock()
         open_current(SqliteVersions(self._db, store="keys", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 

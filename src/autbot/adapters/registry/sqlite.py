@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, open_database, statements
 from autbot.domain.errors import AutbotError, CollectionNotFound, IndexUnavailable
 from autbot.domain.model import CollectionInfo, Document, HealthStatus
 from autbot.use_cases.migrations import open_current
@@ -58,14 +58,9 @@ def registry_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
 class SqliteDocumentRegistry:
     def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
         self._path = Path(path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-        except sqlite3.Error as e:
-            raise IndexUnavailable(f"Could not open the document registry at {self._path}: {e}") from e
+        self._db = open_database(
+            self._path, what="the document registry", error=IndexUnavailable, pragmas=("synchronous=FULL",)
+        )
         self._lock = threading.Lock()
         open_current(SqliteVersions(self._db, store="registry", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from autbot.adapters.golden_codec import evaluation_json, evaluation_of, golden_json, golden_of
 from autbot.adapters.registry.sqlite import MIGRATIONS
-from autbot.adapters.sqlite_versions import SqliteVersions
+from autbot.adapters.sqlite_versions import SqliteVersions, open_database
 from autbot.domain.errors import AutbotError, IndexUnavailable
 from autbot.domain.golden_sets import Evaluation, GoldenSet
 from autbot.use_cases.migrations import open_current
@@ -25,14 +25,9 @@ T = TypeVar("T")
 class SqliteGoldenSetStore:
     def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
         self._path = Path(path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-        except sqlite3.Error as e:
-            raise IndexUnavailable(f"Could not open the golden sets at {self._path}: {e}") from e
+        self._db = open_database(
+            self._path, what="the golden sets", error=IndexUnavailable, pragmas=("synchronous=FULL",)
+        )
         self._lock = threading.Lock()
         open_current(SqliteVersions(self._db, store="registry", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 

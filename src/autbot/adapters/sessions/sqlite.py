@@ -7,7 +7,6 @@ are invisible at once and deleted when the next session is created. The file is 
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 import threading
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from autbot.adapters.sessions.codec import dump_message, load_message
-from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, statements
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, open_database, statements
 from autbot.domain import limits
 from autbot.domain.errors import SessionStoreUnavailable
 from autbot.domain.model import HealthStatus
@@ -62,17 +61,13 @@ class SqliteSessionStore:
         self._max = max_messages
         self._clock = clock
         self._lock = threading.Lock()
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        if not self._path.exists():
-            self._path.touch(mode=0o600)
-        try:
-            self._db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.Error as e:
-            raise SessionStoreUnavailable(f"Could not open the session store at {self._path}: {e}") from e
-        os.chmod(self._path, 0o600)
+        self._db = open_database(
+            self._path,
+            what="the session store",
+            error=SessionStoreUnavailable,
+            private=True,
+            pragmas=("foreign_keys=ON",),
+        )
         open_current(SqliteVersions(self._db, store="sessions", steps=MIGRATIONS, lock=self._lock), migrate=migrate)
 
     def _oldest_live(self) -> float:
