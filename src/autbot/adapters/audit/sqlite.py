@@ -64,13 +64,14 @@ class SqliteAuditLog:
             record.client,
             record.issuer,
         )
-        sql = f"INSERT INTO audit_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        sql = f"INSERT INTO audit_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # nosec B608 - constant
         self._call(lambda: self._db.execute(sql, row))
 
     def query(self, query: AuditQuery) -> AuditPage:
         where, params = _where(query)
-        count_sql = f"SELECT COUNT(*) FROM audit_records{where}"
-        page_sql = f"SELECT {_COLUMNS} FROM audit_records{where} ORDER BY time DESC, seq DESC LIMIT ? OFFSET ?"
+        count_sql = f"SELECT COUNT(*) FROM audit_records{where}"  # nosec B608 - where: fixed clauses, ? values
+        order = " ORDER BY time DESC, seq DESC LIMIT ? OFFSET ?"
+        page_sql = f"SELECT {_COLUMNS} FROM audit_records{where}{order}"  # nosec B608 - fixed clauses, ? values
 
         def run() -> AuditPage:
             total = int(self._db.execute(count_sql, params).fetchone()[0])

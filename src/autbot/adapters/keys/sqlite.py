@@ -41,6 +41,7 @@ MIGRATIONS = (
 
 _COLUMNS = "key_id, name, scopes, collections, salt, secret_hash, created_at, revoked_at, groups"
 _MARKS = ", ".join("?" for _ in _COLUMNS.split(","))
+_SELECT = f"SELECT {_COLUMNS} FROM api_keys"  # nosec B608 - constant column names
 
 
 def key_file_versions(path: Path, *, read_only: bool = False) -> SqliteVersions:
@@ -68,22 +69,19 @@ class SqliteKeyStore:
             json.dumps(sorted(key.groups)),
         )
         try:
-            self._call(lambda: self._db.execute(f"INSERT INTO api_keys ({_COLUMNS}) VALUES ({_MARKS})", row))
+            sql = f"INSERT INTO api_keys ({_COLUMNS}) VALUES ({_MARKS})"  # nosec B608 - constant columns, ? values
+            self._call(lambda: self._db.execute(sql, row))
         except KeyStoreUnavailable as e:
             if isinstance(e.__cause__, sqlite3.IntegrityError):
                 raise Conflict(f"An active key named '{key.name}' exists; revoke it first.", name=key.name) from e
             raise
 
     def get(self, key_id: str) -> ApiKey | None:
-        row = self._call(
-            lambda: self._db.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
-        )
+        row = self._call(lambda: self._db.execute(_SELECT + " WHERE key_id = ?", (key_id,)).fetchone())
         return None if row is None else _key(row)
 
     def list(self) -> list[ApiKey]:
-        rows = self._call(
-            lambda: self._db.execute(f"SELECT {_COLUMNS} FROM api_keys ORDER BY created_at, name").fetchall()
-        )
+        rows = self._call(lambda: self._db.execute(_SELECT + " ORDER BY created_at, name").fetchall())
         return [_key(r) for r in rows]
 
     def revoke(self, name: str, *, now: float) -> bool:

@@ -77,7 +77,7 @@ class RedisJobStore:
         job = self._update(
             job_id,
             lambda j: with_batch(j, batch, result),
-            extra=lambda pipe: _push(pipe, self._p + "failures:" + job_id, failures),
+            also=lambda pipe: _push(pipe, self._p + "failures:" + job_id, failures),
         )
         assert job is not None
         return job
@@ -107,7 +107,7 @@ class RedisJobStore:
 
     # --- an optimistic transaction per change ------------------------------------------------------------
     def _update(
-        self, job_id: str, change: Callable[[Job], Job], extra: Callable[[Any], None] | None = None
+        self, job_id: str, change: Callable[[Job], Job], also: Callable[[Any], None] | None = None
     ) -> Job | None:
         import redis
 
@@ -125,8 +125,8 @@ class RedisJobStore:
             pipe.set(key, json.dumps(to_record(after)))
             if after.terminal:
                 pipe.srem(self._p + "unfinished", job_id)
-            if extra is not None:
-                extra(pipe)
+            if also is not None:
+                also(pipe)
             return after
 
         def run() -> Job | None:
