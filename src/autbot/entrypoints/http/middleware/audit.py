@@ -10,6 +10,7 @@ was created on). It never reads bodies: no text, question or key reaches a recor
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -62,17 +63,25 @@ class AuditedApp:
                 status[0] = message["status"]
             await send(message)
 
+        cancelled = False
         try:
             await self.app(scope, receive, send_watch)
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
         finally:
             action = _action(scope)
             if action is not None:
-                with anyio.CancelScope(shield=True):
-                    await self._write(_record(scope, action, status[0]))
+                record = _record(scope, action, status[0])
+                if cancelled:  # the server is stopping (or the client left): record now, without awaiting a thread
+                    self._write_now(record)
+                else:
+                    with anyio.CancelScope(shield=True):
+                        await anyio.to_thread.run_sync(self._write_now, record)
 
-    async def _write(self, record: AuditRecord) -> None:
+    def _write_now(self, record: AuditRecord) -> None:
         try:
-            await anyio.to_thread.run_sync(self._record.execute, record)
+            self._record.execute(record)
         except AutbotError as e:  # the response is already on its way: say so loudly, never hide the action
             logger.error("Audit record not written ({}): {} {} {}", e.code, record.action, record.actor, record.outcome)
 

@@ -125,6 +125,7 @@ class JobController(Controller):
     @get(
         "/jobs/{job_id:str}/events",
         summary="Follow a job: server-sent `progress` events as it advances, then one `done` with its final state.",
+        media_type="text/event-stream",
         opt=sec.ingest(),
         responses=problem_responses(404),
     )
