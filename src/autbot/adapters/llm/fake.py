@@ -19,7 +19,7 @@ from autbot.domain.errors import LanguageModelUnavailable
 from autbot.domain.model import HealthStatus
 from autbot.domain.prompting import CONTEXT_HEADER, NO_ANSWER, estimate_tokens
 
-_SOURCE = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
+_SOURCE = re.compile(r"^\[(\d+)\] ([^\n]+)", re.MULTILINE)
 
 
 class ScriptedLanguageModel:

@@ -148,7 +148,7 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
 
 
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`(?: - at `\$(?P<at>[^`]*)`)?")
-_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<at>[^`]*)`)?$", re.DOTALL)
+_AT = re.compile(r"(?P<msg>.*?)(?: - at `\$(?P<at>[^`]*)`)?", re.DOTALL)
 
 
 def settings_from_dict(data: Mapping[str, Any]) -> Settings:
@@ -166,7 +166,7 @@ def _configuration_error(text: str, data: Mapping[str, Any]) -> ConfigurationErr
     if unknown:
         key = _dotted(unknown.group("at"), unknown.group("field"))
         return ConfigurationError(f"Unknown setting '{key}'.", key=key)
-    m = _AT.match(text)
+    m = _AT.fullmatch(text)
     key = _dotted(m.group("at") if m else None, None)
     msg = m.group("msg") if m else text
     choices = _literal_choices(key)
