@@ -13,8 +13,11 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from autbot.domain.errors import DependencyUnavailable
+from autbot.domain.errors import AutbotError, DependencyUnavailable
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +127,15 @@ def open_database(
     if private:
         os.chmod(path, 0o600)
     return db
+
+
+def guarded(lock: threading.Lock, fn: Callable[[], T], *, error: type[DependencyUnavailable], what: str) -> T:
+    """``fn`` on a store's shared connection, one at a time; an SQLite error becomes ``error`` naming ``what``
+    (AutBot's own errors pass through)."""
+    with lock:
+        try:
+            return fn()
+        except AutbotError:
+            raise
+        except sqlite3.Error as e:
+            raise error(f"{what} failed: {type(e).__name__}: {e}") from e

@@ -7,15 +7,14 @@ changes a row. The file is created owner-only, its schema versioned like every A
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, open_database, statements
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, guarded, open_database, statements
 from autbot.domain.audit import AuditAction, AuditPage, AuditQuery, AuditRecord
-from autbot.domain.errors import AuditLogUnavailable, AutbotError
+from autbot.domain.errors import AuditLogUnavailable
 from autbot.domain.model import HealthStatus
 from autbot.use_cases.migrations import open_current
 
@@ -95,13 +94,7 @@ class SqliteAuditLog:
             self._db.close()
 
     def _call(self, fn: Callable[[], T]) -> T:
-        with self._lock:
-            try:
-                return fn()
-            except AutbotError:
-                raise
-            except sqlite3.Error as e:
-                raise AuditLogUnavailable(f"The audit log failed: {type(e).__name__}: {e}") from e
+        return guarded(self._lock, fn, error=AuditLogUnavailable, what="The audit log")
 
 
 def _where(q: AuditQuery) -> tuple[str, tuple[Any, ...]]:

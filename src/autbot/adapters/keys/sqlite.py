@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, open_database, statements
+from autbot.adapters.sqlite_versions import SqliteStep, SqliteVersions, guarded, open_database, statements
 from autbot.domain.auth import ApiKey, Scope
-from autbot.domain.errors import AutbotError, Conflict, KeyStoreUnavailable
+from autbot.domain.errors import Conflict, KeyStoreUnavailable
 from autbot.domain.model import HealthStatus
 from autbot.use_cases.migrations import open_current
 
@@ -110,13 +110,7 @@ class SqliteKeyStore:
             self._db.close()
 
     def _call(self, fn: Callable[[], T]) -> T:
-        with self._lock:
-            try:
-                return fn()
-            except AutbotError:
-                raise
-            except sqlite3.Error as e:
-                raise KeyStoreUnavailable(f"The key store failed: {type(e).__name__}: {e}") from e
+        return guarded(self._lock, fn, error=KeyStoreUnavailable, what="The key store")
 
 
 def _key(r: tuple[object, ...]) -> ApiKey:

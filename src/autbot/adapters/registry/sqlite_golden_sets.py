@@ -6,7 +6,6 @@ two opens the file first brings it to the current version.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +13,8 @@ from typing import TypeVar
 
 from autbot.adapters.golden_codec import evaluation_json, evaluation_of, golden_json, golden_of
 from autbot.adapters.registry.sqlite import MIGRATIONS
-from autbot.adapters.sqlite_versions import SqliteVersions, open_database
-from autbot.domain.errors import AutbotError, IndexUnavailable
+from autbot.adapters.sqlite_versions import SqliteVersions, guarded, open_database
+from autbot.domain.errors import IndexUnavailable
 from autbot.domain.golden_sets import Evaluation, GoldenSet
 from autbot.use_cases.migrations import open_current
 
@@ -85,10 +84,4 @@ class SqliteGoldenSetStore:
             self._db.close()
 
     def _call(self, fn: Callable[[], T]) -> T:
-        with self._lock:
-            try:
-                return fn()
-            except AutbotError:
-                raise
-            except sqlite3.Error as e:
-                raise IndexUnavailable(f"The golden set store failed: {type(e).__name__}: {e}") from e
+        return guarded(self._lock, fn, error=IndexUnavailable, what="The golden set store")
