@@ -12,7 +12,11 @@ Phases: ``idle`` (searches and askers), then for each mode ``<mode>-alone`` (ing
 (all three). Reported per mode: answers/s while ingesting ÷ idle answers/s, ``/search`` p99 while ingesting, and
 ingested documents/s while mixed ÷ alone. The load generator runs on the same machine (threads in this process).
 
-    uv run python -m bench.perf.job_fairness [--seconds 45] [--modes sync,jobs] [--quick]
+``--rounds R`` repeats the whole cycle of phases R times and pools each phase's counts and latencies over the
+rounds: on a machine whose other load drifts, interleaved short phases compare like with like better than one
+long phase of each.
+
+    uv run python -m bench.perf.job_fairness [--seconds 45] [--rounds 1] [--modes sync,jobs] [--quick]
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ class Phase:
         self.ids = itertools.count()
         self.lock = threading.Lock()
 
-    def run(self, tag: str) -> dict[str, Any]:
+    def run(self, tag: str) -> Phase:
         threads = []
         if self.search:
             threads.append(threading.Thread(target=self._searches))
@@ -78,14 +82,7 @@ class Phase:
             t.start()
         for t in threads:
             t.join()
-        return {
-            "answers_per_s": round(self.answers / self.seconds, 3),
-            "search_p50_ms": round(percentile(self.search_ms, 50), 1) if self.search_ms else None,
-            "search_p99_ms": round(percentile(self.search_ms, 99), 1) if self.search_ms else None,
-            "searches": len(self.search_ms),
-            "search_errors": self.search_errors,
-            "documents_per_s": round(self.documents / self.seconds, 2),
-        }
+        return self
 
     def _searches(self) -> None:
         qs = itertools.cycle(queries(50))
@@ -144,6 +141,22 @@ class Phase:
             time.sleep(0.1)
 
 
+def pooled(runs: list[Phase]) -> dict[str, Any]:
+    """One phase's figures over every round it ran: counts per second of the summed time, latency percentiles
+    of every sample together."""
+    seconds = sum(r.seconds for r in runs)
+    search_ms = [ms for r in runs for ms in r.search_ms]
+    return {
+        "rounds": len(runs),
+        "answers_per_s": round(sum(r.answers for r in runs) / seconds, 3),
+        "search_p50_ms": round(percentile(search_ms, 50), 1) if search_ms else None,
+        "search_p99_ms": round(percentile(search_ms, 99), 1) if search_ms else None,
+        "searches": len(search_ms),
+        "search_errors": sum(r.search_errors for r in runs),
+        "documents_per_s": round(sum(r.documents for r in runs) / seconds, 2),
+    }
+
+
 def seed(url: str, docs: int) -> None:
     texts = [d.text for d in corpus(docs)]
     with httpx.Client(base_url=url, timeout=600) as c:
@@ -167,7 +180,8 @@ def wait_idle(url: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seconds", type=float, default=45.0)
+    p.add_argument("--seconds", type=float, default=45.0, help="length of each phase in each round")
+    p.add_argument("--rounds", type=int, default=1, help="cycles of every phase, pooled")
     p.add_argument("--modes", default="sync,jobs")
     p.add_argument("--nice", type=int, default=None, help="jobs.nice of the server (default: the setting's)")
     p.add_argument("--embedder-threads", type=int, default=None, help="jobs.embedder_threads (default: the setting's)")
@@ -181,21 +195,25 @@ def main(argv: list[str] | None = None) -> int:
         env["AUTBOT_JOBS__NICE"] = str(args.nice)
     if args.embedder_threads is not None:
         env["AUTBOT_JOBS__EMBEDDER_THREADS"] = str(args.embedder_threads)
-    phases: dict[str, Any] = {}
+    runs: dict[str, list[Phase]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         server = AutbotServer(Path(tmp) / "data", env=env).start(timeout=600)
         try:
             seed(server.url, 50 if args.quick else args.seed_docs)
-            phases["idle"] = Phase(server.url, seconds, search=True, ask=True, ingest=None).run("idle")
-            print("idle", phases["idle"], flush=True)
-            for mode in args.modes.split(","):
-                for kind, load in (("alone", False), ("mixed", True)):
-                    name = f"{mode}-{kind}"
-                    phases[name] = Phase(server.url, seconds, search=load, ask=load, ingest=mode).run(name)
-                    print(name, phases[name], flush=True)
+            for round_ in range(args.rounds):
+                cycle = [("idle", None, True)] + [
+                    (f"{mode}-{kind}", mode, load)
+                    for mode in args.modes.split(",")
+                    for kind, load in (("alone", False), ("mixed", True))
+                ]
+                for name, mode, load in cycle:
+                    phase = Phase(server.url, seconds, search=load, ask=load, ingest=mode).run(f"{name}-r{round_}")
+                    runs.setdefault(name, []).append(phase)
+                    print(f"round {round_ + 1}", name, pooled([phase]), flush=True)
                     wait_idle(server.url)
         finally:
             server.stop()
+    phases = {name: pooled(each) for name, each in runs.items()}
     summary = {}
     for mode in args.modes.split(","):
         mixed, alone, idle = phases[f"{mode}-mixed"], phases[f"{mode}-alone"], phases["idle"]
@@ -212,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     for mode, s in summary.items():
         print(f"| {mode} | {s['answers_ratio']} | {s['search_p99_ms']} | {s['ingest_ratio']} |")
     settings = {"jobs.nice": args.nice, "jobs.embedder_threads": args.embedder_threads}
-    write_json(args.out, {**stamp(), "seconds": seconds, "settings": settings, "phases": phases, "summary": summary})
+    write_json(
+        args.out,
+        {**stamp(), "seconds": seconds, "rounds": args.rounds, "settings": settings}
+        | {"phases": phases, "summary": summary},
+    )
     return 0
 
 

@@ -2,9 +2,13 @@
 profile: ONNX embedder, embedded Chroma), against the raw embedder on the same chunk texts.
 
 The raw figure embeds exactly what the job embeds (each chunk with its document's title, split with the
-profile's splitter) with the embedder the server builds from the same settings, in this process while no server
-runs (the server's job workers use that embedder too: ``--embedder-threads 0``, the default here);
-the job figure is the job's own time from its first batch to its end (``started_at`` → ``finished_at``).
+profile's splitter) with the embedder the server builds from the same settings, in this process (the server's
+job workers use that embedder too: ``--embedder-threads 0``, the default here); the job figure is the job's own
+time from its first batch to its end (``started_at`` → ``finished_at``).
+
+The corpus is cut into ``--slices`` consecutive slices, and each slice is measured both ways back to back (raw,
+then its job, while the other side idles): on a machine whose other load drifts, the two sides of the ratio then
+see the same conditions. The figures are the sums over the slices.
 The corpus is read from ``~/.cache/autbot/datasets/nfcorpus/corpus.jsonl`` (BEIR layout; never copied here).
 
     uv run python -m bench.perf.job_ingest [--limit N] [--corpus PATH] [--quick]
@@ -40,37 +44,62 @@ def documents(path: Path, limit: int | None) -> list[dict[str, Any]]:
     return docs
 
 
-def raw_embedder_s(docs: list[dict[str, Any]]) -> tuple[float, int]:
-    from autbot.domain.chunking import embedding_text
-    from autbot.entrypoints.bootstrap.factories import _onnx_embedder, _splitter
-    from autbot.entrypoints.settings import load_settings
+class RawEmbedder:
+    """The server's splitter and embedder, built from the same settings, driven directly."""
 
-    settings = load_settings(env={})
-    splitter, embedder = _splitter(settings), _onnx_embedder(settings)
-    texts = [embedding_text(d["title"], c) for d in docs for c in splitter.split(d["text"]) if c.strip()]
-    embedder.embed(texts[:64])  # warm-up
-    started = time.perf_counter()
-    for start in range(0, len(texts), 512):
-        embedder.embed(texts[start : start + 512])
-    return time.perf_counter() - started, len(texts)
+    def __init__(self) -> None:
+        from autbot.domain.chunking import embedding_text
+        from autbot.entrypoints.bootstrap.factories.embedders import default_embedder, onnx_catalogue
+        from autbot.entrypoints.bootstrap.factories.ingestion import text_splitter
+        from autbot.entrypoints.settings import load_settings
+
+        settings = load_settings(env={})
+        self._text = embedding_text
+        self._splitter, self._embedder = text_splitter(settings), default_embedder(onnx_catalogue(settings))
+        self._embedder.embed(["warm-up"] * 64)
+
+    def seconds(self, docs: list[dict[str, Any]]) -> tuple[float, int]:
+        texts = [self._text(d["title"], c) for d in docs for c in self._splitter.split(d["text"]) if c.strip()]
+        started = time.perf_counter()
+        for start in range(0, len(texts), 512):
+            self._embedder.embed(texts[start : start + 512])
+        return time.perf_counter() - started, len(texts)
 
 
-def job_s(docs: list[dict[str, Any]], embedder_threads: int, nice: int | None) -> dict[str, Any]:
-    env = {**ENV, "AUTBOT_JOBS__EMBEDDER_THREADS": str(embedder_threads)}
-    if nice is not None:
-        env["AUTBOT_JOBS__NICE"] = str(nice)
+def run_job(c: httpx.Client, docs: list[dict[str, Any]], collection: str = "nfcorpus") -> dict[str, Any]:
+    r = c.post(f"/v1/collections/{collection}/jobs", json={"documents": docs})
+    r.raise_for_status()
+    job_id = r.json()["id"]
+    while (job := c.get(f"/v1/jobs/{job_id}").json())["state"] not in ("succeeded", "failed", "cancelled"):
+        time.sleep(0.5)
+    return dict(job)
+
+
+def measure(docs: list[dict[str, Any]], slices: int, env: dict[str, str]) -> dict[str, Any]:
+    raw = RawEmbedder()
+    size = -(-len(docs) // slices)
+    totals: dict[str, Any] = {"raw_s": 0.0, "raw_chunks": 0, "job_s": 0.0, "job_chunks": 0, "states": [], "counts": []}
     with tempfile.TemporaryDirectory() as tmp:
         server = AutbotServer(Path(tmp) / "data", env=env).start(timeout=600)
         try:
             with httpx.Client(base_url=server.url, timeout=600) as c:
-                r = c.post("/v1/collections/nfcorpus/jobs", json={"documents": docs})
-                r.raise_for_status()
-                job_id = r.json()["id"]
-                while (job := c.get(f"/v1/jobs/{job_id}").json())["state"] not in ("succeeded", "failed", "cancelled"):
-                    time.sleep(0.5)
+                run_job(c, docs[:2], collection="warm-up")  # the worker's first batch loads what it needs
+                for start in range(0, len(docs), size):
+                    part = docs[start : start + size]
+                    took, chunks = raw.seconds(part)
+                    job = run_job(c, part)
+                    totals["raw_s"] += took
+                    totals["raw_chunks"] += chunks
+                    totals["job_s"] += job["finished_at"] - job["started_at"]
+                    totals["job_chunks"] += job["counts"]["chunks"]
+                    totals["states"].append(job["state"])
+                    totals["counts"].append(job["counts"])
+                    print(
+                        f"slice {start // size + 1}: raw {took:.1f} s, job {totals['job_s']:.1f} s so far", flush=True
+                    )
         finally:
             server.stop()
-    return job
+    return totals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,24 +119,29 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="jobs.nice of the server (0: the raw figure's priority; default: the setting's)",
     )
+    p.add_argument("--slices", type=int, default=8, help="consecutive slices, each measured raw then as a job")
     add_out_argument(p, "job_ingest")
     args = p.parse_args(argv)
     docs = documents(args.corpus, 300 if args.quick else args.limit)
-    raw, chunks = raw_embedder_s(docs)
-    job = job_s(docs, args.embedder_threads, args.nice)
-    took = job["finished_at"] - job["started_at"]
+    env = {**ENV, "AUTBOT_JOBS__EMBEDDER_THREADS": str(args.embedder_threads)}
+    if args.nice is not None:
+        env["AUTBOT_JOBS__NICE"] = str(args.nice)
+    t = measure(docs, max(1, args.slices), env)
     result = {
         "documents": len(docs),
+        "slices": args.slices,
         "jobs_embedder_threads": args.embedder_threads,
         "jobs_nice": args.nice,
-        "chunks_embedded_raw": chunks,
-        "job_state": job["state"],
-        "job_counts": job["counts"],
-        "raw_embedder_s": round(raw, 2),
-        "raw_chunks_per_s": round(chunks / raw, 1),
-        "job_s": round(took, 2),
-        "job_chunks_per_s": round(job["counts"]["chunks"] / took, 1),
-        "ratio_job_vs_raw_embedder": round(raw / took, 3),
+        "chunks_embedded_raw": t["raw_chunks"],
+        "job_states": sorted(set(t["states"])),
+        "job_chunks": t["job_chunks"],
+        "job_documents_done": sum(c["done"] for c in t["counts"]),
+        "job_documents_failed": sum(c["failed"] for c in t["counts"]),
+        "raw_embedder_s": round(t["raw_s"], 2),
+        "raw_chunks_per_s": round(t["raw_chunks"] / t["raw_s"], 1),
+        "job_s": round(t["job_s"], 2),
+        "job_chunks_per_s": round(t["job_chunks"] / t["job_s"], 1),
+        "ratio_job_vs_raw_embedder": round(t["raw_s"] / t["job_s"], 3),
     }
     print(json.dumps(result, indent=2))
     write_json(args.out, {**stamp(), **result})
