@@ -4,7 +4,9 @@ One ``autbot serve`` on the default profile (ONNX embedder, embedded Chroma, the
 collection, and this load, each phase ``--seconds`` long:
 
 - searches paced at 10/s (open loop: a late answer never delays the next search), on the seeded collection;
-- 2 askers, each asking its next question (``/query``) when the last is answered;
+- 2 askers, each asking its next question (``/query``) when the last is answered: questions about seeded
+  fictional facts, so each one is answered by the language model from a cited chunk (an answer without a
+  citation is not counted);
 - 2 ingesters of 20 new documents at a time: ``sync`` posts them to ``/documents`` and waits for the answer;
   ``jobs`` submits them as a job and waits for the job to end.
 
@@ -33,7 +35,7 @@ from typing import Any
 import httpx
 from tests.support.processes import AutbotServer
 
-from bench._support.corpus import corpus, queries
+from bench._support.corpus import corpus, fictional_facts, queries
 from bench._support.measure import percentile
 from bench._support.results import add_out_argument, stamp, write_json
 
@@ -47,12 +49,8 @@ SEARCH_RATE = 10.0
 ASKERS = 2
 INGESTERS = 2
 BATCH = 20
-QUESTIONS = [
-    "What does the lighthouse of Varnholt do?",
-    "How old is the bell tower?",
-    "Who runs the ferry?",
-    "What is kept in the library?",
-]
+FACTS, QUESTIONS = fictional_facts(40)
+"""Seeded beside the random documents: every question finds its fact, so every answer runs the language model."""
 
 
 class Phase:
@@ -109,7 +107,7 @@ class Phase:
                 if time.monotonic() >= self.end:
                     return
                 r = c.post("/v1/collections/kb/query", json={"question": q, "max_tokens": 48})
-                if r.status_code == 200 and time.monotonic() <= self.end:
+                if r.status_code == 200 and r.json()["citations"] and time.monotonic() <= self.end:
                     with self.lock:
                         self.answers += 1
 
@@ -163,6 +161,7 @@ def seed(url: str, docs: int) -> None:
         for start in range(0, docs, 50):
             batch = [{"id": f"seed-{i}", "text": t} for i, t in enumerate(texts[start : start + 50], start)]
             c.post("/v1/collections/kb/documents", json={"documents": batch}).raise_for_status()
+        c.post("/v1/collections/kb/documents", json={"documents": FACTS}).raise_for_status()
         for q in QUESTIONS[:2]:  # warm the model
             c.post("/v1/collections/kb/query", json={"question": q, "max_tokens": 8})
 
