@@ -150,7 +150,11 @@ class RunBatch:
     def _read(self, data: bytes, f: StoredFile, inputs: BatchInput) -> DocumentInput:
         read = self._reader.read(data, media_type=f.media_type, filename=f.filename)
         return DocumentInput(
-            text=read.text, title=read.title, source=f.filename, metadata={**read.metadata, **inputs.metadata}
+            text=read.text,
+            title=read.title,
+            source=f.filename,
+            metadata={**read.metadata, **inputs.metadata},
+            access=inputs.access,
         )
 
     def _as_first_written(self, job: Job, outcomes: list[IngestOutcome]) -> list[IngestOutcome]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autbot.domain import limits
+from autbot.domain.access import AccessList
 from autbot.domain.auth import Principal, Scope
 from autbot.domain.errors import InvalidInput, JobLimitReached, JobNotFound
 from autbot.domain.jobs import (
@@ -47,6 +48,8 @@ class SubmitJobRequest:
     files: tuple[UploadedFile, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     """Added to every file's metadata (uploads only)."""
+    access: AccessList | None = None
+    """Every file's access list (uploads only; a JSON document carries its own ``access``)."""
     traceparent: str | None = None
 
 
@@ -55,6 +58,8 @@ class SubmitJob:
 
     Rules:
     - Inputs are stored durably, cut into batches, before the job is accepted: nothing accepted is lost.
+    - Each document's access list (``domain.access``; for uploads, the one ``access`` of every file) is stored
+      with the inputs and applied when its batch commits, as the synchronous routes do.
     - Each document is validated when its batch runs, on its own: a bad one is reported as failed and the job
       goes on (the synchronous routes refuse the whole request instead).
     - A caller may have at most ``jobs.max_queued_jobs_per_key`` unfinished jobs holding at most
@@ -128,7 +133,7 @@ class SubmitJob:
             self._blobs.put(file_key(job_id, i), upload.data)
             stored.append(StoredFile(key=file_key(job_id, i), filename=upload.filename, media_type=upload.media_type))
         for k in range(batch_count(len(stored), size)):
-            put_files(self._blobs, job_id, k, stored[k * size : (k + 1) * size], request.metadata)
+            put_files(self._blobs, job_id, k, stored[k * size : (k + 1) * size], request.metadata, request.access)
         return batch_count(len(stored), size)
 
 

@@ -31,7 +31,7 @@ from autbot.entrypoints.http.middleware.rate_limits import limited
 from autbot.entrypoints.http.routes.collections import FILE_FIELDS_HELP
 from autbot.entrypoints.http.schemas import jobs as s
 from autbot.entrypoints.http.schemas.bodies import read_form
-from autbot.entrypoints.http.schemas.forms import form_metadata
+from autbot.entrypoints.http.schemas.forms import form_access, form_metadata
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, event
 from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
@@ -157,13 +157,6 @@ class JobController(Controller):
         return s.job_out(cancel_job.execute(JobRef(job_id=job_id, principal=principal)), _now())
 
 
-_NO_ACCESS_LISTS = InvalidInput(
-    "Jobs do not carry document access lists yet: send documents with an 'access' list to the synchronous "
-    "routes (POST /v1/collections/{c}/documents or /files).",
-    field="access",
-)
-
-
 async def _submission(request: Request[Any, Any, Any], collection: str, principal: Principal) -> SubmitJobRequest:
     traceparent = _traceparent(request)
     if request.content_type[0] == "multipart/form-data":
@@ -174,23 +167,28 @@ async def _submission(request: Request[Any, Any, Any], collection: str, principa
         )
         if not files:
             raise InvalidInput("Send one or more files as multipart/form-data parts named 'files'.", field="files")
-        if form.get("access") is not None:
-            raise _NO_ACCESS_LISTS
         return SubmitJobRequest(
             collection=collection,
             principal=principal,
             files=files,
             metadata=form_metadata(form.get("metadata")),
+            access=form_access(form.get("access")),
             traceparent=traceparent,
         )
     try:
         body = msgspec.convert(await request.json(), s.JobBody)
     except msgspec.ValidationError as e:
         raise InvalidInput(f"The body is not a job: {e}", field="body") from e
-    if any(d.access is not None for d in body.documents):
-        raise _NO_ACCESS_LISTS
     docs = tuple(
-        DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata) for d in body.documents
+        DocumentInput(
+            id=d.id,
+            title=d.title,
+            source=d.source,
+            text=d.text,
+            metadata=d.metadata,
+            access=None if d.access is None else d.access.access(),
+        )
+        for d in body.documents
     )
     return SubmitJobRequest(collection=collection, principal=principal, documents=docs, traceparent=traceparent)
 

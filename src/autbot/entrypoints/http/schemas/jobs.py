@@ -24,6 +24,18 @@ class JobBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     documents: Annotated[list[DocumentIn], Meta(min_length=1, max_length=limits.MAX_JOB_DOCUMENTS)]
 
 
+_NAMES = Schema(
+    type=OpenAPIType.ARRAY,
+    items=Schema(type=OpenAPIType.STRING, min_length=1, max_length=limits.MAX_ACCESS_NAME_CHARS),
+    max_items=limits.MAX_ACCESS_ENTRIES,
+)
+_ACCESS = Schema(
+    type=OpenAPIType.OBJECT,
+    properties={"groups": _NAMES, "subjects": _NAMES},
+    description="Who, besides admins, may see the document (none: whoever may see the collection).",
+)
+
+
 def _request_body() -> RequestBody:
     """The submit route's two bodies, for the OpenAPI document (the route reads its body itself)."""
     document = Schema(
@@ -35,6 +47,7 @@ def _request_body() -> RequestBody:
             "title": Schema(type=OpenAPIType.STRING, max_length=limits.MAX_TITLE_CHARS),
             "source": Schema(type=OpenAPIType.STRING, max_length=limits.MAX_SOURCE_CHARS),
             "metadata": Schema(type=OpenAPIType.OBJECT, max_properties=limits.MAX_METADATA_KEYS),
+            "access": _ACCESS,
         },
     )
     json_body = Schema(
@@ -50,6 +63,10 @@ def _request_body() -> RequestBody:
         properties={
             "files": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)),
             "metadata": Schema(type=OpenAPIType.STRING, description="A JSON object added to every file's metadata."),
+            "access": Schema(
+                type=OpenAPIType.STRING,
+                description='A JSON object {"groups": [...], "subjects": [...]}: who may see the files.',
+            ),
         },
     )
     return RequestBody(
