@@ -122,7 +122,9 @@ class RunBatch:
             else:
                 good.append(checked)
         # the collection was the submitter's to use when the job was accepted (SubmitJob): the batch runs as the server
-        request = IngestRequest(principal=ANONYMOUS, collection=job.collection, documents=tuple(good))
+        request = IngestRequest(
+            principal=ANONYMOUS, collection=job.collection, documents=tuple(good), embedder=job.embedder
+        )
         outcomes = self._ingest.execute(request) if good else []
         if redo:
             outcomes = self._as_first_written(job, outcomes)

@@ -28,6 +28,7 @@ from autbot.domain.model import DocumentInput, validate_metadata
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
 from autbot.ports.job_store import JobStore
+from autbot.use_cases.collection_models import CollectionModels
 from autbot.use_cases.ingest_files import UploadedFile
 from autbot.use_cases.job_inputs import StoredFile, file_key, put_documents, put_files
 
@@ -50,6 +51,8 @@ class SubmitJobRequest:
     """Added to every file's metadata (uploads only)."""
     access: AccessList | None = None
     """Every file's access list (uploads only; a JSON document carries its own ``access``)."""
+    embedder: str | None = None
+    """As ``IngestRequest.embedder``: the model of a collection this job creates; for an existing one, its own."""
     traceparent: str | None = None
 
 
@@ -60,6 +63,9 @@ class SubmitJob:
     - Inputs are stored durably, cut into batches, before the job is accepted: nothing accepted is lost.
     - Each document's access list (``domain.access``; for uploads, the one ``access`` of every file) is stored
       with the inputs and applied when its batch commits, as the synchronous routes do.
+    - ``embedder`` names the model of a collection the job creates (one of the models served, else 404
+      ``model_not_found``); naming another model than an existing collection's is refused at submission (409
+      ``embedding_model_mismatch``), never later in the worker.
     - Each document is validated when its batch runs, on its own: a bad one is reported as failed and the job
       goes on (the synchronous routes refuse the whole request instead).
     - A caller may have at most ``jobs.max_queued_jobs_per_key`` unfinished jobs holding at most
@@ -74,16 +80,19 @@ class SubmitJob:
         store: JobStore,
         queue: JobQueue,
         blobs: BlobStore,
+        models: CollectionModels | None = None,
         limits: JobLimits | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store, self._queue, self._blobs = store, queue, blobs
+        self._models = models
         self._limits = limits or JobLimits()
         self._clock = clock
 
     def execute(self, request: SubmitJobRequest) -> Job:
         collection = request.principal.visible_collection(request.collection)
         total, kind = self._size(request)
+        embedder = self._embedder(collection, request.embedder)
         self._check_quota(request.principal.owner, total)
         job_id = new_job_id()
         batches = self._store_inputs(job_id, request)
@@ -97,6 +106,7 @@ class SubmitJob:
             batches=batches,
             created_at=self._clock(),
             traceparent=request.traceparent,
+            embedder=embedder,
         )
         self._store.create(job)
         self._queue.enqueue(JobMessage(job_id=job.id, batch=0, token=job.token, traceparent=job.traceparent))
@@ -110,6 +120,13 @@ class SubmitJob:
             raise InvalidInput(f"At most {self._limits.max_documents} documents per job.", field="documents")
         validate_metadata(dict(request.metadata))
         return total, ("documents" if request.documents else "files")
+
+    def _embedder(self, collection: str, requested: str | None) -> str | None:
+        if requested is None:
+            return None
+        if self._models is None:
+            raise InvalidInput("This server's jobs take no 'embedder'.", field="embedder")
+        return self._models.check(collection, requested)
 
     def _check_quota(self, owner: str, total: int) -> None:
         jobs, docs = self._store.unfinished(owner)

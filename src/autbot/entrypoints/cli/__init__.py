@@ -85,11 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest = client_command("ingest", "ingest files or directories (recursively) as a job, with a progress bar")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--metadata", help="JSON object added to every document's metadata")
-    ingest.add_argument(
-        "--embedder", help="embedding model of a collection this creates (default: the server's); implies --sync"
-    )
+    ingest.add_argument("--embedder", help="embedding model of a collection this creates (default: the server's)")
     ingest.add_argument("--sync", action="store_true", help="one synchronous request per file instead of a job")
-    ingest.set_defaults(func=lambda a: client.ingest(a) if a.sync or a.embedder else jobs.ingest(a))
+    ingest.set_defaults(func=lambda a: client.ingest(a) if a.sync else jobs.ingest(a))
     jobs.add_parser(sub, client_flags)
 
     search = client_command("search", "search a collection")

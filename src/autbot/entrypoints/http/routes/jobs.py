@@ -31,7 +31,7 @@ from autbot.entrypoints.http.middleware.rate_limits import limited
 from autbot.entrypoints.http.routes.collections import FILE_FIELDS_HELP
 from autbot.entrypoints.http.schemas import jobs as s
 from autbot.entrypoints.http.schemas.bodies import read_form
-from autbot.entrypoints.http.schemas.forms import form_access, form_metadata
+from autbot.entrypoints.http.schemas.forms import form_access, form_embedder, form_metadata
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, event
 from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
@@ -67,7 +67,7 @@ class JobController(Controller):
             **audited(AuditAction.JOB_SUBMIT),
             **{BODY_MEDIA_TYPES: ["application/json", "multipart/form-data"]},
         ),
-        responses=problem_responses(413, 429, body=True),
+        responses=problem_responses(404, 409, 413, 429, body=True),
     )
     async def submit_job(
         self,
@@ -173,6 +173,7 @@ async def _submission(request: Request[Any, Any, Any], collection: str, principa
             files=files,
             metadata=form_metadata(form.get("metadata")),
             access=form_access(form.get("access")),
+            embedder=form_embedder(form.get("embedder")),
             traceparent=traceparent,
         )
     try:
@@ -190,7 +191,9 @@ async def _submission(request: Request[Any, Any, Any], collection: str, principa
         )
         for d in body.documents
     )
-    return SubmitJobRequest(collection=collection, principal=principal, documents=docs, traceparent=traceparent)
+    return SubmitJobRequest(
+        collection=collection, principal=principal, documents=docs, embedder=body.embedder, traceparent=traceparent
+    )
 
 
 def _traceparent(request: Request[Any, Any, Any]) -> str | None:

@@ -22,6 +22,8 @@ class _Out(msgspec.Struct, kw_only=True, omit_defaults=False):
 
 class JobBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     documents: Annotated[list[DocumentIn], Meta(min_length=1, max_length=limits.MAX_JOB_DOCUMENTS)]
+    embedder: Annotated[str, Meta(min_length=1, max_length=limits.MAX_MODEL_NAME_CHARS)] | None = None
+    """As ``IngestBody.embedder``: the model of a collection the job creates; for an existing one, its own."""
 
 
 _NAMES = Schema(
@@ -33,6 +35,13 @@ _ACCESS = Schema(
     type=OpenAPIType.OBJECT,
     properties={"groups": _NAMES, "subjects": _NAMES},
     description="Who, besides admins, may see the document (none: whoever may see the collection).",
+)
+
+_EMBEDDER = Schema(
+    type=OpenAPIType.STRING,
+    min_length=1,
+    max_length=limits.MAX_MODEL_NAME_CHARS,
+    description="The embedding model of a collection the job creates (GET /v1/models); for an existing one, its own.",
 )
 
 
@@ -54,7 +63,10 @@ def _request_body() -> RequestBody:
         type=OpenAPIType.OBJECT,
         required=["documents"],
         properties={
-            "documents": Schema(type=OpenAPIType.ARRAY, items=document, min_items=1, max_items=limits.MAX_JOB_DOCUMENTS)
+            "documents": Schema(
+                type=OpenAPIType.ARRAY, items=document, min_items=1, max_items=limits.MAX_JOB_DOCUMENTS
+            ),
+            "embedder": _EMBEDDER,
         },
     )
     form = Schema(
@@ -67,6 +79,7 @@ def _request_body() -> RequestBody:
                 type=OpenAPIType.STRING,
                 description='A JSON object {"groups": [...], "subjects": [...]}: who may see the files.',
             ),
+            "embedder": _EMBEDDER,
         },
     )
     return RequestBody(
