@@ -25,9 +25,11 @@ from autbot.domain.jobs import (
     validate_job_id,
 )
 from autbot.domain.model import DocumentInput, validate_metadata
+from autbot.domain.quotas import ingest_cost
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
 from autbot.ports.job_store import JobStore
+from autbot.use_cases.admission import AdmitNow, admit_all_now
 from autbot.use_cases.collection_models import CollectionModels
 from autbot.use_cases.ingest_files import UploadedFile
 from autbot.use_cases.job_inputs import StoredFile, file_key, put_documents, put_files
@@ -54,6 +56,8 @@ class SubmitJobRequest:
     embedder: str | None = None
     """As ``IngestRequest.embedder``: the model of a collection this job creates; for an existing one, its own."""
     traceparent: str | None = None
+    admit: AdmitNow = admit_all_now
+    """Counts the job against the caller's ``limits.ingest`` at its cost (``domain.quotas.ingest_cost``)."""
 
 
 class SubmitJob:
@@ -68,6 +72,10 @@ class SubmitJob:
       ``embedding_model_mismatch``), never later in the worker.
     - Each document is validated when its batch runs, on its own: a bad one is reported as failed and the job
       goes on (the synchronous routes refuse the whole request instead).
+    - A job costs what the synchronous routes charge for the same input (``domain.quotas.ingest_cost``: the
+      characters of its documents' text and titles, or the bytes of its files), counted against ``limits.ingest``
+      once it is known to be allowed (the collection visible, the input and model valid, the caps below kept),
+      before anything is stored.
     - A caller may have at most ``jobs.max_queued_jobs_per_key`` unfinished jobs holding at most
       ``jobs.max_queued_documents_per_key`` documents; past either, 429 ``job_limit_reached``.
     - Batches of different jobs take turns, so a small job never waits behind a large one for more than one
@@ -94,6 +102,7 @@ class SubmitJob:
         total, kind = self._size(request)
         embedder = self._embedder(collection, request.embedder)
         self._check_quota(request.principal.owner, total)
+        request.admit(ingest_cost(_input_size(request)))
         job_id = new_job_id()
         batches = self._store_inputs(job_id, request)
         job = Job(
@@ -152,6 +161,12 @@ class SubmitJob:
         for k in range(batch_count(len(stored), size)):
             put_files(self._blobs, job_id, k, stored[k * size : (k + 1) * size], request.metadata, request.access)
         return batch_count(len(stored), size)
+
+
+def _input_size(request: SubmitJobRequest) -> int:
+    """What the synchronous routes weigh: text and title characters of documents, else bytes of files."""
+    docs = sum(len(d.text) + len(d.title or "") for d in request.documents)
+    return docs + sum(len(f.data) for f in request.files)
 
 
 # --- looking at jobs ----------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import anyio
@@ -27,7 +28,7 @@ from autbot.entrypoints.http.errors.transport import ShuttingDown
 from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.audit import audited
 from autbot.entrypoints.http.middleware.guard import BODY_MEDIA_TYPES
-from autbot.entrypoints.http.middleware.rate_limits import limited
+from autbot.entrypoints.http.middleware.rate_limits import gate_of, limited
 from autbot.entrypoints.http.routes.collections import FILE_FIELDS_HELP
 from autbot.entrypoints.http.schemas import jobs as s
 from autbot.entrypoints.http.schemas.bodies import read_form
@@ -63,7 +64,7 @@ class JobController(Controller):
         before_request=read_form,
         operation_class=s.SubmitOperation,
         opt=sec.ingest(
-            **limited("ingest"),
+            **limited("ingest", charged=True),  # by the use case: units of characters or bytes
             **audited(AuditAction.JOB_SUBMIT),
             **{BODY_MEDIA_TYPES: ["application/json", "multipart/form-data"]},
         ),
@@ -76,7 +77,7 @@ class JobController(Controller):
         submit_job: NamedDependency[SubmitJob],
         principal: NamedDependency[Principal],
     ) -> Response[s.JobOut]:
-        submit = await _submission(request, collection, principal)
+        submit = replace(await _submission(request, collection, principal), admit=_admit_from_thread(request))
         job = await anyio.to_thread.run_sync(submit_job.execute, submit)
         return Response(s.job_out(job, job.created_at), status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
 
@@ -194,6 +195,16 @@ async def _submission(request: Request[Any, Any, Any], collection: str, principa
     return SubmitJobRequest(
         collection=collection, principal=principal, documents=docs, embedder=body.embedder, traceparent=traceparent
     )
+
+
+def _admit_from_thread(request: Request[Any, Any, Any]) -> Callable[[int], None]:
+    """The request's rate gate, for a use case running in a worker thread."""
+    charge = gate_of(request)
+
+    async def admit(cost: int) -> None:
+        await charge(cost)
+
+    return lambda cost: anyio.from_thread.run(admit, cost)
 
 
 def _traceparent(request: Request[Any, Any, Any]) -> str | None:
