@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     work = sub.add_parser("worker", help="run ingestion job batches from Redis (jobs.backend = 'redis')")
     work.add_argument("--profile", help="bundled profile name or path to a .toml file (default: local)")
     work.add_argument("--threads", type=int, help="batches run at once (default: jobs.workers, at least 1)")
+    work.add_argument(
+        "--metrics-port", type=int, help="serve Prometheus /metrics on this port (default: metrics.port; 0: none)"
+    )
     work.set_defaults(func=server.worker)
 
     keys.add_parser(sub)
