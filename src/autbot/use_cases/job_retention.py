@@ -16,7 +16,8 @@ class ExpireJobs:
     Rules:
     - Only ended jobs (``succeeded``, ``failed``, ``cancelled``) expire, counted from when they ended; a queued
       or running job is never touched, however old.
-    - One call deletes at most ``limits.JOB_SWEEP_LIMIT`` jobs: the sweeper calls it again later.
+    - One call deletes at most ``limits.JOB_SWEEP_LIMIT`` jobs: the sweeper calls it again (at once while calls
+      come back full, so a backlog drains a bounded step at a time).
     - A job's inputs go first, then its record: a sweep cut short leaves a job that the next sweep finds again,
       never inputs that nothing names.
     """
@@ -32,6 +33,10 @@ class ExpireJobs:
     ) -> None:
         self._store, self._blobs = store, blobs
         self._retention_s, self._limit, self._clock = retention_s, limit, clock
+
+    @property
+    def limit(self) -> int:
+        return self._limit
 
     def execute(self) -> list[str]:
         """The ids of the jobs deleted."""

@@ -59,3 +59,20 @@ def test_one_sweep_is_bounded() -> None:
     sweeper = JobSweeper(ExpireJobs(store=store, blobs=InMemoryBlobStore(), retention_s=1.0, limit=2))
     assert sweeper.sweep() == 2
     assert sum(store.get(i) is None for i in ids) == 2
+
+
+def test_a_backlog_drains_in_bounded_sweeps_one_after_another() -> None:
+    store = InMemoryJobStore()
+    ids = [ended_job(store) for _ in range(5)]
+    expire = ExpireJobs(store=store, blobs=InMemoryBlobStore(), retention_s=1.0, limit=2)
+    sweeper = JobSweeper(expire, interval_s=3600)  # no second interval within the test: full sweeps repeat at once
+    sweeper.start()
+    try:
+        deadline = threading.Event()
+        for _ in range(200):
+            if all(store.get(i) is None for i in ids):
+                break
+            deadline.wait(0.05)
+        assert all(store.get(i) is None for i in ids)
+    finally:
+        sweeper.stop(5)

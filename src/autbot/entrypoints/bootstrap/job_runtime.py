@@ -63,8 +63,9 @@ class JobRuntime:
 
 
 class JobSweeper:
-    """A thread deleting expired jobs (``ExpireJobs``) at start, then every ``limits.JOB_SWEEP_INTERVAL_S``;
-    another sweeper (another replica or worker) racing on the same job is harmless: deleting is idempotent."""
+    """A thread deleting expired jobs (``ExpireJobs``) at start, then every ``limits.JOB_SWEEP_INTERVAL_S``; a
+    sweep that came back full is followed by another at once (each one bounded), so a backlog drains. Another
+    sweeper (another replica or worker) racing on the same job is harmless: deleting is idempotent."""
 
     def __init__(self, expire: ExpireJobs, interval_s: float = limits.JOB_SWEEP_INTERVAL_S) -> None:
         self._expire = expire
@@ -92,9 +93,11 @@ class JobSweeper:
         return len(expired)
 
     def _loop(self) -> None:
-        self.sweep()
-        while not self._stopping.wait(self._interval_s):
-            self.sweep()
+        while True:
+            while self.sweep() >= self._expire.limit and not self._stopping.is_set():
+                pass
+            if self._stopping.wait(self._interval_s):
+                return
 
 
 def _parts(settings: Settings, container: Any) -> Any:
