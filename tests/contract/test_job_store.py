@@ -161,3 +161,55 @@ def test_finish_ends_once_and_counts_the_rest_as_skipped(store: JobStore) -> Non
     )
     after = store.record_batch(j.id, 1, BatchResult(created=4))  # a late batch of an ended job changes nothing
     assert after.counts == done.counts
+
+
+def test_ended_jobs_past_retention_are_found_oldest_first_and_deleted_whole(store: JobStore) -> None:
+    old, newer, recent, running = job(at=10.0), job(at=20.0), job(at=30.0), job(at=5.0)
+    for j in (old, newer, recent, running):
+        store.create(j)
+    store.begin_batch(running.id, 0, 6.0)
+    store.begin_batch(old.id, 0, 11.0)
+    store.record_batch(old.id, 0, BatchResult(created=15, failures=(FAIL,)))
+    store.finish(old.id, JobState.FAILED, 50.0, "boom")
+    store.finish(newer.id, JobState.SUCCEEDED, 60.0)
+    store.request_cancel(recent.id, 200.0)  # queued: cancelled at once, at 200
+    assert store.ended_before(100.0, 10) == [old.id, newer.id]
+    assert store.ended_before(100.0, 1) == [old.id]
+    assert store.ended_before(55.0, 10) == [old.id]
+    store.delete(old.id)
+    store.delete(old.id)  # gone already: no error
+    assert store.get(old.id) is None
+    assert store.failures(old.id, offset=0, limit=10) == ([], 0)
+    assert [j.id for j in store.find(owner=None, collection=None, state=None, limit=10)] == [
+        recent.id,
+        newer.id,
+        running.id,
+    ]
+    assert store.ended_before(1000.0, 10) == [newer.id, recent.id]  # never the running one
+    assert store.unfinished("alice") == (1, 40)
+
+
+def test_expire_jobs_on_an_injected_clock_deletes_records_failures_and_inputs(store: JobStore) -> None:
+    from autbot.use_cases.job_retention import ExpireJobs
+    from tests.support.fakes import InMemoryBlobStore
+
+    now = [1000.0]
+    blobs = InMemoryBlobStore()
+    expire = ExpireJobs(store=store, blobs=blobs, retention_s=100.0, limit=2, clock=lambda: now[0])
+    jobs = [job(at=float(i)) for i in range(3)]
+    for i, j in enumerate(jobs):
+        store.create(j)
+        blobs.put(f"{j.id}/b0.json", b"{}")  # inputs a crash left behind
+        store.finish(j.id, JobState.SUCCEEDED, 1000.0 + i)
+    assert expire.execute() == []
+    now[0] = 1101.5  # the first two are past retention, the third (ended at 1002) not yet
+    assert expire.execute() == [jobs[0].id, jobs[1].id]
+    assert [store.get(j.id) is None for j in jobs] == [True, True, False]
+    assert [blobs.get(f"{j.id}/b0.json") is None for j in jobs] == [True, True, False]
+    now[0] = 5000.0
+    assert expire.execute() == [jobs[2].id]
+    assert expire.execute() == []
+    forever = ExpireJobs(store=store, blobs=blobs, retention_s=0, clock=lambda: 1e12)
+    store.create(j := job(at=1.0))
+    store.finish(j.id, JobState.SUCCEEDED, 2.0)
+    assert forever.execute() == []

@@ -1,9 +1,10 @@
 """A rolling restart under load: two AutBot replicas (the scale-out shape: vectors and documents in Weaviate;
 keys, limits and sessions in Redis) behind a real HAProxy running ``deploy/haproxy.cfg``, health checks on
-``/ready``. While a few clients search, stream answers (``/query``, chat completions, sessions) and ingest
-through the balancer, each replica in turn gets SIGTERM, exits, starts again and is marked up again. Every
-request gets its answer: no failure and no cut stream. The counts are printed and written to
-``rolling_restart.json`` in the test's directory.
+``/ready``. While a few clients search, stream answers (``/query``, chat completions, sessions), ingest and
+submit small ingestion jobs (on Redis, worked by one thread in each replica) through the balancer, each replica
+in turn gets SIGTERM, exits, starts again and is marked up again. Every request gets its answer: no failure
+and no cut stream; every accepted job ends ``succeeded`` and its document is found. The counts are printed and
+written to ``rolling_restart.json`` in the test's directory.
 
 The replicas use the production profile's ``server.shutdown_delay_s`` (the window in which the balancer takes a
 draining replica out while it still listens); the order is checked: HAProxy marks the replica down while it
@@ -26,7 +27,7 @@ import pytest
 
 from autbot.entrypoints.settings import load_settings
 from tests.support.haproxy import SERVERS, HAProxy
-from tests.support.load import SteadyLoad
+from tests.support.load import SteadyLoad, jobs_ended
 from tests.support.processes import ROOT, AutbotServer
 from tests.support.redis import RedisServer
 from tests.support.weaviate import WeaviateNodes
@@ -54,6 +55,11 @@ def replica_env(weaviate: WeaviateNodes, redis: RedisServer) -> dict[str, str]:
         "AUTBOT_LIMITS__STORAGE": "redis",
         **{f"AUTBOT_LIMITS__{name}": "1000000/hour" for name in ("QUERY", "SEARCH", "INGEST")},
         "AUTBOT_SESSIONS__BACKEND": "redis",
+        "AUTBOT_JOBS__BACKEND": "redis",  # one queue for both replicas: a job is seen and worked through either
+        "AUTBOT_JOBS__REDIS_PREFIX": f"rolling{uuid.uuid4().hex[:8]}:",
+        "AUTBOT_JOBS__WORKERS": "1",
+        "AUTBOT_JOBS__REDIS_HEARTBEAT_TIMEOUT_S": "3",  # a batch a restart cut short goes to the other replica soon
+        "AUTBOT_JOBS__MAX_QUEUED_JOBS_PER_KEY": "200",  # the load's bound, not the cap, limits its jobs
         "AUTBOT_SERVER__SHUTDOWN_DELAY_S": str(production_delay_s()),
     }
 
@@ -126,7 +132,9 @@ def test_a_rolling_restart_under_load_fails_no_request(
         frontend_5xx = lb.frontend()["hrsp_5xx"]
 
         with httpx.Client(base_url=lb.url, headers=headers, timeout=60) as c:
+            jobs = jobs_ended(c, list(tally.jobs))
             total = c.get(f"/v1/collections/{collection}/documents", params={"limit": 1}).json()["total"]
+            unfound = [m for m in tally.jobs.values() if not _found(c, collection, m)]
         report = {
             "requests": tally.requests,
             "answered": dict(tally.answered),
@@ -135,21 +143,36 @@ def test_a_rolling_restart_under_load_fails_no_request(
             "restarts": restarts,
             "balancer": {n: {k: stats[n][k] for k in ("stot", "wretr", "wredis", "chkdown")} for n in SERVERS},
             "balancer_5xx": frontend_5xx,
-            "documents": {"acknowledged": len(tally.documents), "found": total - len(seed)},
+            "documents": {"acknowledged": len(tally.documents), "found": total - len(seed) - len(tally.jobs)},
+            "jobs": {
+                "accepted": len(tally.jobs),
+                "succeeded": sum(j["state"] == "succeeded" for j in jobs),
+                "documents_unfound": len(unfound),
+            },
         }
         print(f"rolling restart: {json.dumps(report)}")
         (tmp_path / "rolling_restart.json").write_text(json.dumps(report, indent=2) + "\n")
 
         assert tally.failures == [], tally.failures[:10]
         assert tally.cut_streams == [], tally.cut_streams[:10]
-        assert set(tally.answered) >= {"search", "query_stream", "chat_stream", "ingest", "session_stream"}
+        kinds = {"search", "query_stream", "chat_stream", "ingest", "session_stream", "submit_job"}
+        assert set(tally.answered) >= kinds
+        assert [(j["id"], j["state"]) for j in jobs if j["state"] != "succeeded"] == []
+        assert all((j["counts"]["created"], j["counts"]["failed"]) == (1, 0) for j in jobs), jobs
+        assert unfound == []
         assert frontend_5xx == "0"
         for name in SERVERS:
             assert restarts[name]["in_flight_at_sigterm"] != 0  # the restart met requests and streams under way
             assert restarts[name]["answered_after_down"] == 200  # out of the balancer before it stopped listening
             assert int(stats[name]["stot"]) > int(restarts[name]["served_before_up"])  # served again after it
-        assert total == len(seed) + len(tally.documents)  # every acknowledged ingest is there
+        assert total == len(seed) + len(tally.documents) + len(tally.jobs)  # every acknowledged ingest is there
     finally:
         lb.stop()
         for replica in replicas:
             replica.stop()
+
+
+def _found(c: httpx.Client, collection: str, marker: str) -> bool:
+    body = {"query": marker, "mode": "keyword", "top_k": 3}
+    hits = c.post(f"/v1/collections/{collection}/search", json=body).json()["results"]
+    return any(marker in h["text"] for h in hits)

@@ -239,6 +239,17 @@ class InMemoryJobStore:
         items = self._failures.get(job_id, [])
         return items[offset : offset + limit], len(items)
 
+    def ended_before(self, before: float, limit: int) -> list[str]:
+        ended = [j for j in self._jobs.values() if j.terminal and (j.finished_at or 0.0) < before]
+        return [j.id for j in sorted(ended, key=lambda j: j.created_at)[:limit]]
+
+    def delete(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs.pop(job_id, None)
+            self._failures.pop(job_id, None)
+            for key in [k for k in self._starts if k[0] == job_id]:
+                del self._starts[key]
+
     def health(self) -> HealthStatus:
         return HealthStatus(ok=True)
 

@@ -1,13 +1,12 @@
 """A steady, bounded load through one URL, every outcome counted: a few clients, each doing in turn a search,
-a streamed answer (the collection's ``/query``), an OpenAI chat completions stream, a session's streamed answer
-and an ingest of a new document.
+a streamed answer (the collection's ``/query``), an OpenAI chat completions stream, a session's streamed answer,
+an ingest of a new document and the submission of a small ingestion job (one document).
 
 A request fails when it gets no answer or not the status it expects; a stream is cut when it does not end
-with its done event (``done``; ``data: [DONE]`` after a finished choice), an ``error`` event included.
-
-Job submissions join the load here once ``POST /v1/collections/{c}/jobs`` (ingestion as durable jobs) is in
-main: a ``submit_job`` kind in ``KINDS`` that expects 202 and records the job's ``Location``, and a check in the
-test that every recorded job finished (``Tally.jobs``).
+with its done event (``done``; ``data: [DONE]`` after a finished choice), an ``error`` event included. A job
+submission is answered when it gets its 202 with a ``Location``; the job and the marker word its document
+carries are recorded (``Tally.jobs``) for the test to check that each job ended ``succeeded`` and its document
+is found (``jobs_ended``).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -32,7 +32,8 @@ class Tally:
     failures: list[str] = field(default_factory=list)
     cut_streams: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
-    jobs: list[str] = field(default_factory=list)
+    jobs: dict[str, str] = field(default_factory=dict)
+    """Accepted jobs: job id -> the marker word of its one document."""
     spans: list[tuple[float, float]] = field(default_factory=list)  # each request's start and end (monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,6 +81,31 @@ def ingest(r: Request) -> None:
             r.tally.documents.append(doc["id"])
 
 
+def submit_job(r: Request) -> None:
+    marker = "jobmark" + r.tag.replace("-", "x") + "z"
+    doc = {"id": f"job-{r.tag}", "text": f"Job document {r.tag} carries {marker} about pond number {r.n % 20}."}
+    resp = r.client.post(f"/v1/collections/{r.collection}/jobs", json={"documents": [doc]})
+    location = resp.headers.get("location", "")
+    if resp.status_code == 202 and not location.startswith("/v1/jobs/"):
+        r.tally.failed("submit_job", f"202 without a job Location: {location!r}")
+    elif _expect(r, "submit_job", resp, 202):
+        with r.tally.lock:
+            r.tally.jobs[location.rsplit("/", 1)[1]] = marker
+
+
+def jobs_ended(client: httpx.Client, job_ids: list[str], *, timeout_s: float = 120.0) -> list[dict[str, Any]]:
+    """Each job's record once every one of them ended (or the deadline passed: then as they are)."""
+    deadline = time.monotonic() + timeout_s
+    records = {i: client.get(f"/v1/jobs/{i}").json() for i in job_ids}
+    while time.monotonic() < deadline:
+        waiting = [i for i, j in records.items() if j.get("state") not in ("succeeded", "failed", "cancelled")]
+        if not waiting:
+            break
+        time.sleep(0.2)
+        records.update({i: client.get(f"/v1/jobs/{i}").json() for i in waiting})
+    return [records[i] for i in job_ids]
+
+
 def query_stream(r: Request) -> None:
     body = {"question": f"What does river number {r.n % 20} hold?", "stream": True}
     _stream(r, "query_stream", f"/v1/collections/{r.collection}/query", body, _answer_complete)
@@ -99,8 +125,8 @@ def session_stream(r: Request) -> None:
     _stream(r, "session_stream", f"/v1/sessions/{created.json()['id']}/messages", body, _answer_complete)
 
 
-KINDS: tuple[Callable[[Request], None], ...] = (search, query_stream, chat_stream, ingest, session_stream)
-"""One round of each client; job submissions join here (module docstring)."""
+KINDS: tuple[Callable[[Request], None], ...] = (search, query_stream, chat_stream, ingest, session_stream, submit_job)
+"""One round of each client."""
 
 
 def _expect(r: Request, kind: str, resp: httpx.Response, status: int) -> bool:

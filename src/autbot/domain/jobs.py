@@ -129,6 +129,8 @@ class Job:
     cancel_requested: bool = False
     traceparent: str | None = None
     """The W3C trace context of the request that submitted it, carried to the worker's spans."""
+    embedder: str | None = None
+    """The embedding model the submission named (checked against the collection then); None: the collection's."""
 
     @property
     def terminal(self) -> bool:

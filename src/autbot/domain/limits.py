@@ -250,3 +250,9 @@ JOB_FAILURES_LISTED = 100
 """Per-document failures shown with a job when the request does not say (at most ``MAX_PAGE_SIZE``)."""
 JOB_EVENTS_POLL_S = 0.5
 """How often ``GET /v1/jobs/{id}/events`` looks at the job for progress to send."""
+JOB_RETENTION_S = 7 * 24 * 3600
+"""``jobs.retention_s``: how long an ended job's record and failures are kept after it ended (0: for ever)."""
+JOB_SWEEP_INTERVAL_S = 300.0
+"""How often the server and each worker look for ended jobs past ``jobs.retention_s`` to delete."""
+JOB_SWEEP_LIMIT = 500
+"""Ended jobs one sweep deletes at most (the rest wait for the next sweep)."""

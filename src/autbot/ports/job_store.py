@@ -51,4 +51,13 @@ class JobStore(Protocol):
         """A page of the job's per-document failures in the order they happened, and how many there are."""
         ...
 
+    def ended_before(self, before: float, limit: int) -> list[str]:
+        """Ids of at most ``limit`` ended jobs that ended before ``before``, oldest first (a bounded look: a job
+        may wait for a later call)."""
+        ...
+
+    def delete(self, job_id: str) -> None:
+        """Forget a job: its record, failures and batch bookkeeping (no error if it is gone)."""
+        ...
+
     def health(self) -> HealthStatus: ...

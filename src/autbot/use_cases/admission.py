@@ -14,5 +14,13 @@ Admit = Callable[[int], Awaitable[None]]
 """Count a request of this cost against its caller; raises ``RateLimited`` when the limit is spent."""
 
 
+AdmitNow = Callable[[int], None]
+"""``Admit`` for a use case that runs in a worker thread (the edge bridges it to its event loop)."""
+
+
 async def admit_all(cost: int) -> None:
     """Count nothing: no rate limit applies."""
+
+
+def admit_all_now(cost: int) -> None:
+    """Count nothing (``AdmitNow``)."""

@@ -10,6 +10,7 @@ from typing import Literal
 
 from autbot.domain.errors import EmbeddingModelMismatch, ModelNotFound
 from autbot.domain.model import CollectionInfo
+from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder, EmbedderCatalogue
 
 Role = Literal["passages", "queries"]
@@ -41,6 +42,22 @@ def check_requested(info: CollectionInfo, requested: Embedder) -> None:
             collection_model=info.embedding_model,
             embedder_model=requested.model_id,
         )
+
+
+class CollectionModels:
+    """The check a request naming a model passes before any work is queued (a job's submission)."""
+
+    def __init__(self, *, embedders: EmbedderCatalogue, registry: DocumentRegistry) -> None:
+        self._embedders, self._registry = embedders, registry
+
+    def check(self, collection: str, requested: str) -> str:
+        """The model id ``requested`` names (``model_not_found`` if not served); for an existing collection it
+        must be the collection's own (``embedding_model_mismatch``). A new collection takes it when created."""
+        wanted = requested_embedder(self._embedders, requested)
+        stored = self._registry.get_collection(collection)
+        if stored is not None:
+            check_requested(stored, wanted)
+        return wanted.model_id
 
 
 def _lookup(embedders: EmbedderCatalogue, model: str, role: Role) -> Embedder:

@@ -121,7 +121,7 @@ class IngestDocuments:
                 out.append(e)
                 continue
             seen.add(p.doc_id)
-            out.append(p.doc)
+            out.append(replace(doc, id=p.doc_id))  # as given: ``execute`` validates it again
         return out
 
     def _ensure_collection(self, collection: str, requested: str | None) -> Embedder:

@@ -122,7 +122,9 @@ class RunBatch:
             else:
                 good.append(checked)
         # the collection was the submitter's to use when the job was accepted (SubmitJob): the batch runs as the server
-        request = IngestRequest(principal=ANONYMOUS, collection=job.collection, documents=tuple(good))
+        request = IngestRequest(
+            principal=ANONYMOUS, collection=job.collection, documents=tuple(good), embedder=job.embedder
+        )
         outcomes = self._ingest.execute(request) if good else []
         if redo:
             outcomes = self._as_first_written(job, outcomes)
@@ -150,7 +152,11 @@ class RunBatch:
     def _read(self, data: bytes, f: StoredFile, inputs: BatchInput) -> DocumentInput:
         read = self._reader.read(data, media_type=f.media_type, filename=f.filename)
         return DocumentInput(
-            text=read.text, title=read.title, source=f.filename, metadata={**read.metadata, **inputs.metadata}
+            text=read.text,
+            title=read.title,
+            source=f.filename,
+            metadata={**read.metadata, **inputs.metadata},
+            access=inputs.access,
         )
 
     def _as_first_written(self, job: Job, outcomes: list[IngestOutcome]) -> list[IngestOutcome]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autbot.domain import limits
+from autbot.domain.access import AccessList
 from autbot.domain.auth import Principal, Scope
 from autbot.domain.errors import InvalidInput, JobLimitReached, JobNotFound
 from autbot.domain.jobs import (
@@ -24,9 +25,12 @@ from autbot.domain.jobs import (
     validate_job_id,
 )
 from autbot.domain.model import DocumentInput, validate_metadata
+from autbot.domain.quotas import ingest_cost
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
 from autbot.ports.job_store import JobStore
+from autbot.use_cases.admission import AdmitNow, admit_all_now
+from autbot.use_cases.collection_models import CollectionModels
 from autbot.use_cases.ingest_files import UploadedFile
 from autbot.use_cases.job_inputs import StoredFile, file_key, put_documents, put_files
 
@@ -47,7 +51,13 @@ class SubmitJobRequest:
     files: tuple[UploadedFile, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     """Added to every file's metadata (uploads only)."""
+    access: AccessList | None = None
+    """Every file's access list (uploads only; a JSON document carries its own ``access``)."""
+    embedder: str | None = None
+    """As ``IngestRequest.embedder``: the model of a collection this job creates; for an existing one, its own."""
     traceparent: str | None = None
+    admit: AdmitNow = admit_all_now
+    """Counts the job against the caller's ``limits.ingest`` at its cost (``domain.quotas.ingest_cost``)."""
 
 
 class SubmitJob:
@@ -55,8 +65,17 @@ class SubmitJob:
 
     Rules:
     - Inputs are stored durably, cut into batches, before the job is accepted: nothing accepted is lost.
+    - Each document's access list (``domain.access``; for uploads, the one ``access`` of every file) is stored
+      with the inputs and applied when its batch commits, as the synchronous routes do.
+    - ``embedder`` names the model of a collection the job creates (one of the models served, else 404
+      ``model_not_found``); naming another model than an existing collection's is refused at submission (409
+      ``embedding_model_mismatch``), never later in the worker.
     - Each document is validated when its batch runs, on its own: a bad one is reported as failed and the job
       goes on (the synchronous routes refuse the whole request instead).
+    - A job costs what the synchronous routes charge for the same input (``domain.quotas.ingest_cost``: the
+      characters of its documents' text and titles, or the bytes of its files), counted against ``limits.ingest``
+      once it is known to be allowed (the collection visible, the input and model valid, the caps below kept),
+      before anything is stored.
     - A caller may have at most ``jobs.max_queued_jobs_per_key`` unfinished jobs holding at most
       ``jobs.max_queued_documents_per_key`` documents; past either, 429 ``job_limit_reached``.
     - Batches of different jobs take turns, so a small job never waits behind a large one for more than one
@@ -69,17 +88,21 @@ class SubmitJob:
         store: JobStore,
         queue: JobQueue,
         blobs: BlobStore,
+        models: CollectionModels | None = None,
         limits: JobLimits | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store, self._queue, self._blobs = store, queue, blobs
+        self._models = models
         self._limits = limits or JobLimits()
         self._clock = clock
 
     def execute(self, request: SubmitJobRequest) -> Job:
         collection = request.principal.visible_collection(request.collection)
         total, kind = self._size(request)
+        embedder = self._embedder(collection, request.embedder)
         self._check_quota(request.principal.owner, total)
+        request.admit(ingest_cost(_input_size(request)))
         job_id = new_job_id()
         batches = self._store_inputs(job_id, request)
         job = Job(
@@ -92,6 +115,7 @@ class SubmitJob:
             batches=batches,
             created_at=self._clock(),
             traceparent=request.traceparent,
+            embedder=embedder,
         )
         self._store.create(job)
         self._queue.enqueue(JobMessage(job_id=job.id, batch=0, token=job.token, traceparent=job.traceparent))
@@ -105,6 +129,13 @@ class SubmitJob:
             raise InvalidInput(f"At most {self._limits.max_documents} documents per job.", field="documents")
         validate_metadata(dict(request.metadata))
         return total, ("documents" if request.documents else "files")
+
+    def _embedder(self, collection: str, requested: str | None) -> str | None:
+        if requested is None:
+            return None
+        if self._models is None:
+            raise InvalidInput("This server's jobs take no 'embedder'.", field="embedder")
+        return self._models.check(collection, requested)
 
     def _check_quota(self, owner: str, total: int) -> None:
         jobs, docs = self._store.unfinished(owner)
@@ -128,8 +159,14 @@ class SubmitJob:
             self._blobs.put(file_key(job_id, i), upload.data)
             stored.append(StoredFile(key=file_key(job_id, i), filename=upload.filename, media_type=upload.media_type))
         for k in range(batch_count(len(stored), size)):
-            put_files(self._blobs, job_id, k, stored[k * size : (k + 1) * size], request.metadata)
+            put_files(self._blobs, job_id, k, stored[k * size : (k + 1) * size], request.metadata, request.access)
         return batch_count(len(stored), size)
+
+
+def _input_size(request: SubmitJobRequest) -> int:
+    """What the synchronous routes weigh: text and title characters of documents, else bytes of files."""
+    docs = sum(len(d.text) + len(d.title or "") for d in request.documents)
+    return docs + sum(len(f.data) for f in request.files)
 
 
 # --- looking at jobs ----------------------------------------------------------------------------------------

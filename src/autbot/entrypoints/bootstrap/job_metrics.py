@@ -76,6 +76,12 @@ class MeteredJobStore:
     def failures(self, job_id: str, *, offset: int, limit: int) -> tuple[list[DocumentFailure], int]:
         return self._inner.failures(job_id, offset=offset, limit=limit)
 
+    def ended_before(self, before: float, limit: int) -> list[str]:
+        return self._inner.ended_before(before, limit)
+
+    def delete(self, job_id: str) -> None:
+        self._inner.delete(job_id)
+
     def health(self) -> HealthStatus:
         return self._inner.health()
 

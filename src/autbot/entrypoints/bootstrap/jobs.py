@@ -29,6 +29,7 @@ from autbot.entrypoints.settings import Settings
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
 from autbot.ports.job_store import JobStore
+from autbot.use_cases.collection_models import CollectionModels
 from autbot.use_cases.job_batches import RetryPolicy, RunBatch
 from autbot.use_cases.jobs import CancelJob, GetJob, JobLimits, ListJobs, SubmitJob
 
@@ -103,7 +104,7 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         queue=queue,
         store=store,
         blobs=blobs,
-        submit_job=SubmitJob(store=store, queue=queue, blobs=blobs, limits=limits),
+        submit_job=SubmitJob(store=store, queue=queue, blobs=blobs, models=_models(container), limits=limits),
         get_job=GetJob(store=store),
         list_jobs=ListJobs(store=store),
         cancel_job=CancelJob(store=store),
@@ -111,6 +112,10 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         tracer=container.telemetry().tracer,
         closers=closers,
     )
+
+
+def _models(container: Any) -> CollectionModels:
+    return CollectionModels(embedders=container.embedders(), registry=container.registry())
 
 
 def job_ingest(settings: Settings, container: Any) -> Any:

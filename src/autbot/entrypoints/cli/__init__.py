@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     work = sub.add_parser("worker", help="run ingestion job batches from Redis (jobs.backend = 'redis')")
     work.add_argument("--profile", help="bundled profile name or path to a .toml file (default: local)")
     work.add_argument("--threads", type=int, help="batches run at once (default: jobs.workers, at least 1)")
+    work.add_argument(
+        "--metrics-port", type=int, help="serve Prometheus /metrics on this port (default: metrics.port; 0: none)"
+    )
     work.set_defaults(func=server.worker)
 
     keys.add_parser(sub)
@@ -85,11 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest = client_command("ingest", "ingest files or directories (recursively) as a job, with a progress bar")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.add_argument("--metadata", help="JSON object added to every document's metadata")
-    ingest.add_argument(
-        "--embedder", help="embedding model of a collection this creates (default: the server's); implies --sync"
-    )
+    ingest.add_argument("--embedder", help="embedding model of a collection this creates (default: the server's)")
     ingest.add_argument("--sync", action="store_true", help="one synchronous request per file instead of a job")
-    ingest.set_defaults(func=lambda a: client.ingest(a) if a.sync or a.embedder else jobs.ingest(a))
+    ingest.set_defaults(func=lambda a: client.ingest(a) if a.sync else jobs.ingest(a))
     jobs.add_parser(sub, client_flags)
 
     search = client_command("search", "search a collection")

@@ -31,6 +31,8 @@ def ingest(args: argparse.Namespace) -> int:
         print("autbot: no supported files found", file=sys.stderr)
         return 1
     extra = {"metadata": args.metadata} if args.metadata else {}
+    if args.embedder:
+        extra["embedder"] = args.embedder
     base = args.url.rstrip("/")
     with httpx.Client(base_url=base, timeout=args.timeout, headers=_auth(args)) as http:
         job_ids: list[str] = []

@@ -66,5 +66,6 @@ def worker(args: argparse.Namespace) -> int:
     from autbot.entrypoints.settings import load_settings
     from autbot.entrypoints.worker import run
 
-    settings = load_settings(args.profile)
+    port = getattr(args, "metrics_port", None)
+    settings = load_settings(args.profile, overrides={"metrics": {"port": port}} if port is not None else None)
     return run(settings, args.threads or max(settings.jobs.workers, 1))

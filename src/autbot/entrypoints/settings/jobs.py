@@ -39,6 +39,9 @@ class JobsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Tries of a batch whose dependencies fail before its job ends ``failed``."""
     retry_base_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = limits.JOB_RETRY_BASE_S
     """Wait before the second try of a batch; each further try waits twice as long (at most 30 s)."""
+    retention_s: Annotated[float, msgspec.Meta(ge=0)] = limits.JOB_RETENTION_S
+    """How long an ended job (its record, failures and any inputs left) is kept after it ended; 0: for ever. The
+    server and each worker delete expired ones every few minutes, a bounded number at a time."""
     redis_heartbeat_timeout_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] = 30.0
     """``redis`` backend: a worker silent this long is taken for dead, and the batch it held is delivered to
     another (a live worker beats every quarter of it, also while it works)."""

@@ -46,7 +46,8 @@ class MetricsSettings(_Section):
     """Serve Prometheus metrics (``GET /metrics``, admin key; open on an open loopback server)."""
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 0
     """0: ``/metrics`` on the API port. Else a separate plain listener on this port (same host, no key:
-    keep it off the public network), and not on the API port."""
+    keep it off the public network), and not on the API port. ``autbot worker`` serves its metrics on this port
+    only (0: none; ``--metrics-port`` overrides it)."""
 
 
 class TracingSettings(_Section):

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at REAL NOT NULL, total INTEGER NOT NULL, record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, created_at);
+CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (state, created_at);
 CREATE TABLE IF NOT EXISTS job_batches (job_id TEXT NOT NULL, batch INTEGER NOT NULL, starts INTEGER NOT NULL,
     PRIMARY KEY (job_id, batch));
 CREATE TABLE IF NOT EXISTS job_failures (job_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
@@ -139,6 +140,24 @@ class SqliteJobStore:
             return [failure_from_record(json.loads(r[0])) for r in rows], int(total)
 
         return self._tx(run)
+
+    def ended_before(self, before: float, limit: int) -> list[str]:
+        ended = tuple(s.value for s in JobState if s.terminal)
+        rows = self._tx(
+            lambda: self._db.execute(
+                "SELECT record FROM jobs WHERE state IN (?, ?, ?) AND created_at < ? ORDER BY created_at LIMIT ?",
+                (*ended, before, limit),
+            ).fetchall()
+        )
+        jobs = [from_record(json.loads(r[0])) for r in rows]
+        return [j.id for j in jobs if j.finished_at is not None and j.finished_at < before]
+
+    def delete(self, job_id: str) -> None:
+        def run() -> None:
+            for table, column in (("job_failures", "job_id"), ("job_batches", "job_id"), ("jobs", "id")):
+                self._db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_id,))  # nosec B608 - constants
+
+        self._tx(run)
 
     def health(self) -> HealthStatus:
         try:

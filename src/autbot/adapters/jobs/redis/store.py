@@ -27,7 +27,7 @@ from autbot.domain.jobs import (
 from autbot.domain.model import HealthStatus
 
 _SCAN_LIMIT = 10_000
-"""Newest jobs looked at by ``find`` (its filters are applied to these)."""
+"""Newest jobs looked at by ``find`` (its filters are applied to these), oldest by ``ended_before``."""
 
 
 class RedisJobStore:
@@ -97,6 +97,27 @@ class RedisJobStore:
         rows = self._run(lambda: self._r.lrange(key, offset, offset + limit - 1))
         total = self._run(lambda: self._r.llen(key))
         return [failure_from_record(json.loads(r)) for r in rows], int(total)
+
+    def ended_before(self, before: float, limit: int) -> list[str]:
+        """Looks at the oldest ``_SCAN_LIMIT`` jobs created before ``before`` (a job ends after it is created)."""
+        ids = _strs(self._run(lambda: self._r.zrangebyscore(self._p + "index", "-inf", f"({before}", 0, _SCAN_LIMIT)))
+        out: list[str] = []
+        for start in range(0, len(ids), 200):
+            found = self._many(ids[start : start + 200])
+            out += [j.id for j in found if j.terminal and j.finished_at is not None and j.finished_at < before]
+            if len(out) >= limit:
+                break
+        return out[:limit]
+
+    def delete(self, job_id: str) -> None:
+        def run() -> None:
+            pipe = self._r.pipeline(transaction=True)
+            pipe.delete(self._key(job_id), self._p + "failures:" + job_id, self._p + "starts:" + job_id)
+            pipe.zrem(self._p + "index", job_id)
+            pipe.srem(self._p + "unfinished", job_id)
+            pipe.execute()
+
+        self._run(run)
 
     def health(self) -> HealthStatus:
         try:

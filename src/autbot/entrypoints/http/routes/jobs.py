@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 import anyio
@@ -27,11 +28,11 @@ from autbot.entrypoints.http.errors.transport import ShuttingDown
 from autbot.entrypoints.http.middleware import auth as sec
 from autbot.entrypoints.http.middleware.audit import audited
 from autbot.entrypoints.http.middleware.guard import BODY_MEDIA_TYPES
-from autbot.entrypoints.http.middleware.rate_limits import limited
+from autbot.entrypoints.http.middleware.rate_limits import gate_of, limited
 from autbot.entrypoints.http.routes.collections import FILE_FIELDS_HELP
 from autbot.entrypoints.http.schemas import jobs as s
 from autbot.entrypoints.http.schemas.bodies import read_form
-from autbot.entrypoints.http.schemas.forms import form_metadata
+from autbot.entrypoints.http.schemas.forms import form_access, form_embedder, form_metadata
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, event
 from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
@@ -63,11 +64,11 @@ class JobController(Controller):
         before_request=read_form,
         operation_class=s.SubmitOperation,
         opt=sec.ingest(
-            **limited("ingest"),
+            **limited("ingest", charged=True),  # by the use case: units of characters or bytes
             **audited(AuditAction.JOB_SUBMIT),
             **{BODY_MEDIA_TYPES: ["application/json", "multipart/form-data"]},
         ),
-        responses=problem_responses(413, 429, body=True),
+        responses=problem_responses(404, 409, 413, 429, body=True),
     )
     async def submit_job(
         self,
@@ -76,7 +77,7 @@ class JobController(Controller):
         submit_job: NamedDependency[SubmitJob],
         principal: NamedDependency[Principal],
     ) -> Response[s.JobOut]:
-        submit = await _submission(request, collection, principal)
+        submit = replace(await _submission(request, collection, principal), admit=_admit_from_thread(request))
         job = await anyio.to_thread.run_sync(submit_job.execute, submit)
         return Response(s.job_out(job, job.created_at), status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
 
@@ -157,13 +158,6 @@ class JobController(Controller):
         return s.job_out(cancel_job.execute(JobRef(job_id=job_id, principal=principal)), _now())
 
 
-_NO_ACCESS_LISTS = InvalidInput(
-    "Jobs do not carry document access lists yet: send documents with an 'access' list to the synchronous "
-    "routes (POST /v1/collections/{c}/documents or /files).",
-    field="access",
-)
-
-
 async def _submission(request: Request[Any, Any, Any], collection: str, principal: Principal) -> SubmitJobRequest:
     traceparent = _traceparent(request)
     if request.content_type[0] == "multipart/form-data":
@@ -174,25 +168,43 @@ async def _submission(request: Request[Any, Any, Any], collection: str, principa
         )
         if not files:
             raise InvalidInput("Send one or more files as multipart/form-data parts named 'files'.", field="files")
-        if form.get("access") is not None:
-            raise _NO_ACCESS_LISTS
         return SubmitJobRequest(
             collection=collection,
             principal=principal,
             files=files,
             metadata=form_metadata(form.get("metadata")),
+            access=form_access(form.get("access")),
+            embedder=form_embedder(form.get("embedder")),
             traceparent=traceparent,
         )
     try:
         body = msgspec.convert(await request.json(), s.JobBody)
     except msgspec.ValidationError as e:
         raise InvalidInput(f"The body is not a job: {e}", field="body") from e
-    if any(d.access is not None for d in body.documents):
-        raise _NO_ACCESS_LISTS
     docs = tuple(
-        DocumentInput(id=d.id, title=d.title, source=d.source, text=d.text, metadata=d.metadata) for d in body.documents
+        DocumentInput(
+            id=d.id,
+            title=d.title,
+            source=d.source,
+            text=d.text,
+            metadata=d.metadata,
+            access=None if d.access is None else d.access.access(),
+        )
+        for d in body.documents
     )
-    return SubmitJobRequest(collection=collection, principal=principal, documents=docs, traceparent=traceparent)
+    return SubmitJobRequest(
+        collection=collection, principal=principal, documents=docs, embedder=body.embedder, traceparent=traceparent
+    )
+
+
+def _admit_from_thread(request: Request[Any, Any, Any]) -> Callable[[int], None]:
+    """The request's rate gate, for a use case running in a worker thread."""
+    charge = gate_of(request)
+
+    async def admit(cost: int) -> None:
+        await charge(cost)
+
+    return lambda cost: anyio.from_thread.run(admit, cost)
 
 
 def _traceparent(request: Request[Any, Any, Any]) -> str | None:

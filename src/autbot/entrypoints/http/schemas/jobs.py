@@ -22,6 +22,27 @@ class _Out(msgspec.Struct, kw_only=True, omit_defaults=False):
 
 class JobBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     documents: Annotated[list[DocumentIn], Meta(min_length=1, max_length=limits.MAX_JOB_DOCUMENTS)]
+    embedder: Annotated[str, Meta(min_length=1, max_length=limits.MAX_MODEL_NAME_CHARS)] | None = None
+    """As ``IngestBody.embedder``: the model of a collection the job creates; for an existing one, its own."""
+
+
+_NAMES = Schema(
+    type=OpenAPIType.ARRAY,
+    items=Schema(type=OpenAPIType.STRING, min_length=1, max_length=limits.MAX_ACCESS_NAME_CHARS),
+    max_items=limits.MAX_ACCESS_ENTRIES,
+)
+_ACCESS = Schema(
+    type=OpenAPIType.OBJECT,
+    properties={"groups": _NAMES, "subjects": _NAMES},
+    description="Who, besides admins, may see the document (none: whoever may see the collection).",
+)
+
+_EMBEDDER = Schema(
+    type=OpenAPIType.STRING,
+    min_length=1,
+    max_length=limits.MAX_MODEL_NAME_CHARS,
+    description="The embedding model of a collection the job creates (GET /v1/models); for an existing one, its own.",
+)
 
 
 def _request_body() -> RequestBody:
@@ -35,13 +56,17 @@ def _request_body() -> RequestBody:
             "title": Schema(type=OpenAPIType.STRING, max_length=limits.MAX_TITLE_CHARS),
             "source": Schema(type=OpenAPIType.STRING, max_length=limits.MAX_SOURCE_CHARS),
             "metadata": Schema(type=OpenAPIType.OBJECT, max_properties=limits.MAX_METADATA_KEYS),
+            "access": _ACCESS,
         },
     )
     json_body = Schema(
         type=OpenAPIType.OBJECT,
         required=["documents"],
         properties={
-            "documents": Schema(type=OpenAPIType.ARRAY, items=document, min_items=1, max_items=limits.MAX_JOB_DOCUMENTS)
+            "documents": Schema(
+                type=OpenAPIType.ARRAY, items=document, min_items=1, max_items=limits.MAX_JOB_DOCUMENTS
+            ),
+            "embedder": _EMBEDDER,
         },
     )
     form = Schema(
@@ -50,6 +75,11 @@ def _request_body() -> RequestBody:
         properties={
             "files": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)),
             "metadata": Schema(type=OpenAPIType.STRING, description="A JSON object added to every file's metadata."),
+            "access": Schema(
+                type=OpenAPIType.STRING,
+                description='A JSON object {"groups": [...], "subjects": [...]}: who may see the files.',
+            ),
+            "embedder": _EMBEDDER,
         },
     )
     return RequestBody(
