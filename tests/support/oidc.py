@@ -34,6 +34,8 @@ class LocalIssuer:
         self.down = False
         """While True, its documents cannot be fetched."""
         self.fetches = 0
+        self.discovery_extra: dict[str, Any] = {}
+        """Added to (or replacing fields of) its discovery document."""
 
     def rotate(self) -> None:
         self.key = new_key()
@@ -105,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(503)
             return
         if self.path == "/.well-known/openid-configuration":
-            body: dict[str, Any] = {"issuer": local.issuer, "jwks_uri": f"{local.issuer}/jwks"}
+            body: dict[str, Any] = {"issuer": local.issuer, "jwks_uri": f"{local.issuer}/jwks", **local.discovery_extra}
         elif self.path == "/jwks":
             body = local.jwks()
         else:
