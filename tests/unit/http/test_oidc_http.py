@@ -76,6 +76,9 @@ def test_an_unreachable_provider_is_503(world: World) -> None:
     world.issuer.down = True
     res = world.call("GET", "/v1/collections", world.issuer.token(groups=["writers"]))
     assert (res.status_code, res.json()["code"]) == (503, "identity_provider_unavailable")
+    assert "retry-after" in res.headers
+    probe = world.call("GET", "/ready", world.issuer.token(groups=["writers"]))
+    assert probe.status_code == 200  # probes answer whatever the provider does
 
 
 def without_ids(body: dict[str, Any]) -> dict[str, Any]:
