@@ -10,13 +10,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.keycloak import AUDIENCE, Keycloak, keycloak_home, running_keycloak
-from tests.support.processes import ROOT, AutbotServer, running
+from tests.support.processes import ROOT, AutbotServer, free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -57,10 +58,14 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sso]:
             f'[{{issuer="{keycloak.issuer}", audience="{AUDIENCE}", subject_claim="email", '
             'scopes={finance=["query", "ingest"], legal=["query"]}}]'
         )
+        web_client = f'{{issuer="{keycloak.issuer}", client_id="autbot-web", scope="openid email"}}'
+        port = free_port()
+        keycloak.add_web_client("autbot-web", origin=f"http://127.0.0.1:{port}")
         env = {
             **FAKES,
             "AUTBOT_STORAGE__DATA_DIR": str(root / "data"),
             "AUTBOT_AUTH__OIDC__ISSUERS": issuer,
+            "AUTBOT_AUTH__OIDC__WEB_CLIENT": web_client,
             "AUTBOT_AUTH__OIDC__CLOCK_SKEW_S": "0",
             "AUTBOT_AUTH__OIDC__JWKS_MIN_REFETCH_S": "0",
         }
@@ -74,7 +79,7 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sso]:
         )
         assert made.returncode == 0, made.stderr
         admin_key = made.stdout.strip().splitlines()[-1]
-        with running(AutbotServer(root / "data", env=env)) as server:
+        with running(AutbotServer(root / "data", env=env, port=port)) as server:
             world = Sso(keycloak, server, admin_key)
             ingested = world.http.post("/v1/collections/kb/documents", json={"documents": DOCS}, headers=world.admin)
             assert ingested.status_code == 201, ingested.text
@@ -133,3 +138,44 @@ def without_ids(body: dict[str, Any]) -> dict[str, Any]:
 def test_keys_work_beside_tokens(sso: Sso) -> None:
     assert sso.http.get("/v1/collections", headers=sso.admin).status_code == 200  # keys work beside tokens
     assert sso.http.get("/v1/collections").status_code == 401  # nothing presented: refused
+
+
+CHROMIUM = Path(os.environ.get("AUTBOT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.mark.browser
+def test_the_web_page_signs_in_through_the_provider_login_form(sso: Sso, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        context.set_default_timeout(30_000)
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.goto(sso.server.url)
+            expect(page.locator("#key-state")).to_have_text("No key.")
+            page.click("#sign-in")
+            page.wait_for_url(f"{sso.keycloak.issuer}/**")  # the provider's own login form
+            page.fill("#username", "alice")
+            page.fill("#password", "alice-password")
+            page.click("#kc-login")
+            page.wait_for_url(f"{sso.server.url}/")  # back, the code exchanged, the address cleaned
+            expect(page.locator("#key-state")).to_have_text("Signed in for this tab.")
+            expect(page.locator("#collections")).to_contain_text("kb")
+            page.screenshot(path=str(tmp_path / "signed-in.png"))
+        finally:
+            context.close()

@@ -98,6 +98,36 @@ class Keycloak:
             client["attributes"] = {"access.token.lifespan": str(lifespan_s)}
         self.admin("POST", f"/realms/{REALM}/clients", json=client)
 
+    def add_web_client(self, client_id: str, *, origin: str) -> None:
+        """A public client for a browser page at ``origin``: authorization code with PKCE (S256) only."""
+        self.admin(
+            "POST",
+            f"/realms/{REALM}/clients",
+            json={
+                "clientId": client_id,
+                "publicClient": True,
+                "standardFlowEnabled": True,
+                "directAccessGrantsEnabled": False,
+                "redirectUris": [f"{origin}/*"],
+                "webOrigins": [origin],
+                "attributes": {"pkce.code.challenge.method": "S256"},
+                "protocolMappers": [
+                    {
+                        "name": "groups",
+                        "protocol": "openid-connect",
+                        "protocolMapper": "oidc-group-membership-mapper",
+                        "config": {"claim.name": "groups", "full.path": "false", "access.token.claim": "true"},
+                    },
+                    {
+                        "name": "audience",
+                        "protocol": "openid-connect",
+                        "protocolMapper": "oidc-audience-mapper",
+                        "config": {"included.custom.audience": AUDIENCE, "access.token.claim": "true"},
+                    },
+                ],
+            },
+        )
+
     def token(self, user: str, *, client_id: str = "autbot-cli") -> str:
         """An access token by the password grant (the user's real login at the provider)."""
         response = self.http.post(

@@ -83,3 +83,15 @@ def test_an_unreachable_provider_is_503(world: World) -> None:
 
 def without_ids(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in ("instance", "request_id")}
+
+
+def test_the_page_reads_how_to_sign_in_and_may_reach_the_provider_only_then() -> None:
+    with app_client() as plain:
+        assert plain.get("/auth/web-client.json").status_code == 404
+        assert "connect-src 'self';" in plain.get("/").headers["content-security-policy"]
+    web = {"issuer": ISSUER, "client_id": "autbot-web"}
+    settings = fake_settings(auth={"oidc": {"issuers": [{"issuer": ISSUER, "audience": "autbot"}], "web_client": web}})
+    with app_client(settings) as client:
+        config = client.get("/auth/web-client.json")
+        assert config.json() == {"issuer": ISSUER, "client_id": "autbot-web", "scope": "openid"}
+        assert "connect-src 'self' https://idp.example;" in client.get("/").headers["content-security-policy"]

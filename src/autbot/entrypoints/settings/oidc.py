@@ -37,6 +37,16 @@ class OidcIssuerSettings(Section):
     """The collections this issuer's subjects may see (others answer 404); unset: every collection."""
 
 
+class OidcWebClientSettings(Section):
+    issuer: HttpUrl
+    """The issuer the web page signs in through (one of ``issuers``)."""
+    client_id: NonEmpty
+    """A public client of that issuer allowing the authorization code flow with PKCE (S256), with this server's
+    page (``<scheme>://<host>/``) among its redirect URIs and its origin among its web origins (CORS)."""
+    scope: NonEmpty = "openid"
+    """The scopes the page asks for (space-separated)."""
+
+
 class OidcSettings(Section):
     issuers: list[OidcIssuerSettings] = []
     """The issuers whose tokens are accepted (``Authorization: Bearer <JWT>``). Any issuer makes credentials
@@ -57,3 +67,5 @@ class OidcSettings(Section):
     """How long an issuer's keys are used before they are fetched again."""
     jwks_min_refetch_s: Annotated[float, msgspec.Meta(ge=0, le=3600)] = limits.OIDC_JWKS_MIN_REFETCH_S
     """A token signed by a key id the issuer's known keys lack makes them be fetched again, at most this often."""
+    web_client: OidcWebClientSettings | None = None
+    """Where set, the web page offers "Sign in" through this issuer (authorization code + PKCE) beside API keys."""
