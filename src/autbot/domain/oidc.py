@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,12 +68,13 @@ def claims_problem(claims: Mapping[str, object], *, policy: IssuerPolicy, now: f
     audience = claims.get("aud")
     if not (audience == policy.audience or (isinstance(audience, list) and policy.audience in audience)):
         return "audience"
-    expires = claims.get("exp")
-    if not _is_number(expires) or now >= float(expires) + skew_s:  # type: ignore[arg-type]
+    expires = seconds(claims.get("exp"))
+    if expires is None or now >= expires + skew_s:
         return "expired"
-    not_before = claims.get("nbf")
-    if not_before is not None and (not _is_number(not_before) or now < float(not_before) - skew_s):  # type: ignore[arg-type]
-        return "not yet valid"
+    if "nbf" in claims:
+        not_before = seconds(claims["nbf"])
+        if not_before is None or now < not_before - skew_s:
+            return "not yet valid"
     return None
 
 
@@ -118,5 +120,12 @@ def groups_of(claims: Mapping[str, object], path: str) -> frozenset[str]:
     return frozenset(g for g in items if g)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def seconds(value: object) -> float | None:
+    """A NumericDate claim (``exp``, ``nbf``) as finite seconds since the epoch, else None."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None

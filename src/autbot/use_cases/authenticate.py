@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from autbot.domain.auth import ANONYMOUS, Principal, secret_matches, split_key
 from autbot.domain.errors import Unauthorized
 from autbot.domain.limits import OIDC_VERIFIED_TOKEN_TTL_S
-from autbot.domain.oidc import IssuerPolicy, looks_like_jwt, principal_from_claims
+from autbot.domain.oidc import IssuerPolicy, looks_like_jwt, principal_from_claims, seconds
 from autbot.ports.key_store import KeyStore
 from autbot.ports.token_verifier import TokenVerifier
 
@@ -98,8 +98,8 @@ class Authenticate:
         if policy is None:
             raise Unauthorized()
         principal = principal_from_claims(claims, policy)
-        expires = claims.get("exp")
-        left = float(expires) - self._wall_clock() if isinstance(expires, int | float) else 0.0
+        expires = seconds(claims.get("exp"))
+        left = 0.0 if expires is None else expires - self._wall_clock()
         self._remember(token, min(OIDC_VERIFIED_TOKEN_TTL_S, left), principal)
         return principal
 

@@ -60,6 +60,10 @@ def test_jwt_shape_and_unverified_payload() -> None:
         ({"nbf": NOW + 29}, None),
         ({"nbf": NOW + 31}, "not yet valid"),
         ({"nbf": "now"}, "not yet valid"),
+        ({"nbf": None}, "not yet valid"),
+        ({"exp": 10**400}, "expired"),  # not a finite number of seconds
+        ({"exp": float("inf")}, "expired"),
+        ({"nbf": float("nan")}, "not yet valid"),
     ],
 )
 def test_claims_problem(extra: dict[str, object], problem: str | None) -> None:
