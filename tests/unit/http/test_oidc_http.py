@@ -95,3 +95,10 @@ def test_the_page_reads_how_to_sign_in_and_may_reach_the_provider_only_then() ->
         config = client.get("/auth/web-client.json")
         assert config.json() == {"issuer": ISSUER, "client_id": "autbot-web", "scope": "openid"}
         assert "connect-src 'self' https://idp.example;" in client.get("/").headers["content-security-policy"]
+
+
+def test_issuers_are_credentials_for_a_profile_that_refuses_to_start_keyless() -> None:
+    oidc = {"issuers": [{"issuer": ISSUER, "audience": "autbot"}]}
+    settings = fake_settings(auth={"refuse_start_without_keys": True, "oidc": oidc})
+    with app_client(settings) as client:  # no key exists, yet it starts: tokens are required instead
+        assert client.get("/v1/collections").status_code == 401
