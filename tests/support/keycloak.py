@@ -180,7 +180,12 @@ KEY_PROVIDER = "org.keycloak.keys.KeyProvider"
 def running_keycloak(home: Path, log: Path) -> Iterator[Keycloak]:
     """Keycloak (built for this by ``scripts/keycloak.sh install``) on a free loopback port, the test realm set up."""
     port = free_port()
-    env = {**os.environ, "KC_BOOTSTRAP_ADMIN_USERNAME": "admin", "KC_BOOTSTRAP_ADMIN_PASSWORD": "admin"}
+    env = {
+        **os.environ,
+        "KC_BOOTSTRAP_ADMIN_USERNAME": "admin",
+        "KC_BOOTSTRAP_ADMIN_PASSWORD": "admin",
+        "JAVA_OPTS_KC_HEAP": "-Xms64m -Xmx768m",  # a bounded heap on a shared machine (the default grows with RAM)
+    }
     command = [
         str(home / "bin" / "kc.sh"),
         "start",
@@ -195,7 +200,8 @@ def running_keycloak(home: Path, log: Path) -> Iterator[Keycloak]:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/realms/master/.well-known/openid-configuration", timeout=240, proc=proc, log=log)
+        # a busy 2-core machine: Keycloak starts in about 30 s when idle, much later under load
+        wait_http(f"{url}/realms/master/.well-known/openid-configuration", timeout=420, proc=proc, log=log)
         keycloak = Keycloak(url)
         keycloak.set_up_realm()
         yield keycloak
