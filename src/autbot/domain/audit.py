@@ -51,9 +51,12 @@ def parse_action(raw: str) -> AuditAction:
 
 
 def actor_of(principal: Principal | None) -> str:
-    """Who a record names: ``key:<key id>`` for a key, else the principal's name (``anonymous`` on an open
-    server); ``unauthenticated`` when no caller was resolved (a wrong key)."""
-    return "unauthenticated" if principal is None else principal.owner
+    """Who a record names: ``key:<key id>`` for a key, ``oidc:<subject>`` for an OIDC token (its issuer goes in
+    the record's ``issuer``), else the principal's name (``anonymous`` on an open server); ``unauthenticated``
+    when no caller was resolved (a wrong key)."""
+    if principal is None:
+        return "unauthenticated"
+    return f"oidc:{principal.name}" if principal.issuer is not None else principal.owner
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

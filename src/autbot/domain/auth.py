@@ -107,6 +107,12 @@ def key_owner(key_id: str) -> str:
     return f"key:{key_id}"
 
 
+def oidc_owner(issuer: str, subject: str) -> str:
+    """What an OIDC subject's records are kept under: the issuer and the subject, so that two issuers' equal
+    subjects never share sessions or quotas."""
+    return f"oidc:{issuer}#{subject}"
+
+
 def split_key(presented: str) -> tuple[str, str] | None:
     """``(key id, secret)`` of a well-formed key, else None."""
     m = _KEY_RE.fullmatch(presented)
@@ -130,11 +136,13 @@ class Principal:
     """The id of the key presented; None for a principal without a key (``anonymous``)."""
     groups: frozenset[str] = frozenset()
     """The groups it belongs to: documents whose access list names one are visible to it."""
+    issuer: str | None = None
+    """The OIDC issuer that vouched for it (its name is then the token's subject); None for keys."""
 
     @property
     def subject(self) -> str:
         """Who it is in documents' access lists (``access.subjects``): its name (a key's name, so a key
-        rotated under the same name keeps what the old one could see; an OIDC subject later)."""
+        rotated under the same name keeps what the old one could see; an OIDC token's subject claim)."""
         return self.name
 
     def access_filter(self) -> AccessFilter | None:
@@ -151,8 +159,11 @@ class Principal:
 
     @property
     def owner(self) -> str:
-        """Who the principal's sessions and quotas belong to: ``key_owner(key_id)``, else its name."""
-        return key_owner(self.key_id) if self.key_id is not None else self.name
+        """Who the principal's sessions and quotas belong to: ``key_owner(key_id)``, ``oidc_owner`` for an OIDC
+        subject, else its name."""
+        if self.key_id is not None:
+            return key_owner(self.key_id)
+        return oidc_owner(self.issuer, self.name) if self.issuer is not None else self.name
 
     def require(self, scope: Scope) -> None:
         """Raise ``Forbidden`` (403) unless the principal holds ``scope`` (admin implies every scope)."""

@@ -256,3 +256,24 @@ JOB_SWEEP_INTERVAL_S = 300.0
 """How often the server and each worker look for ended jobs past ``jobs.retention_s`` to delete."""
 JOB_SWEEP_LIMIT = 500
 """Ended jobs one sweep deletes at most (the rest wait for the next sweep)."""
+
+# --- single sign-on (OIDC bearer tokens) ----------------------------------------------------------------
+OIDC_CLOCK_SKEW_S = 30
+"""``auth.oidc.clock_skew_s``: seconds a token's ``exp`` and ``nbf`` may be off by (the two clocks disagree)."""
+OIDC_MAX_CLOCK_SKEW_S = 300
+"""The largest ``auth.oidc.clock_skew_s`` accepted."""
+OIDC_MAX_TOKEN_BYTES = 16 * 1024
+"""``auth.oidc.max_token_bytes``: a longer bearer token is refused (401) before it is decoded."""
+OIDC_MAX_DOCUMENT_BYTES = 512 * 1024
+"""``auth.oidc.max_document_bytes``: the largest discovery document or JWKS read from a provider."""
+OIDC_FETCH_TIMEOUT_S = 5.0
+"""``auth.oidc.fetch_timeout_s``: connect and read timeout of one discovery or JWKS request."""
+OIDC_JWKS_CACHE_S = 300.0
+"""``auth.oidc.jwks_cache_s``: how long a provider's keys are used before they are fetched again."""
+OIDC_JWKS_MIN_REFETCH_S = 10.0
+"""``auth.oidc.jwks_min_refetch_s``: a token signed by an unknown key id makes the keys be fetched again, at most
+this often per issuer (a flood of forged key ids costs one fetch per interval)."""
+OIDC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+"""The asymmetric signature algorithms ``auth.oidc.algorithms`` may allow (never ``none``, never HMAC)."""
+OIDC_VERIFIED_TOKEN_TTL_S = 60.0
+"""How long a verified token is trusted without checking it again (never past its ``exp``)."""

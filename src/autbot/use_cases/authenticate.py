@@ -3,12 +3,15 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from autbot.domain.auth import ANONYMOUS, Principal, secret_matches, split_key
 from autbot.domain.errors import Unauthorized
+from autbot.domain.limits import OIDC_VERIFIED_TOKEN_TTL_S
+from autbot.domain.oidc import IssuerPolicy, looks_like_jwt, principal_from_claims, seconds
 from autbot.ports.key_store import KeyStore
+from autbot.ports.token_verifier import TokenVerifier
 
 KEYS_EXIST_TTL_S = 2.0
 """How long "are there any keys?" is cached: a key created by the CLI is enforced within this delay."""
@@ -38,12 +41,28 @@ class Authenticate:
     - A key that checked out is trusted for ``VERIFIED_KEY_TTL_S`` without asking the store again (the
       per-request cost of a keyed request is then a hash, not a store round trip); revocation takes
       effect within that delay, like key creation does through ``KEYS_EXIST_TTL_S``.
+    - With ``tokens`` (OIDC issuers configured), credentials are always required, and a bearer token that is a
+      JWT is checked by the verifier instead of the key store, then mapped to a principal by its issuer's
+      policy (``domain.oidc``). A refused token is ``Unauthorized`` exactly like a wrong key. A verified token
+      is trusted for ``OIDC_VERIFIED_TOKEN_TTL_S``, never past its ``exp``.
     """
 
-    def __init__(self, *, keys: KeyStore, always_required: bool, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        keys: KeyStore,
+        always_required: bool,
+        clock: Callable[[], float] = time.monotonic,
+        tokens: TokenVerifier | None = None,
+        policies: Sequence[IssuerPolicy] = (),
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self._keys = keys
-        self._always_required = always_required
+        self._always_required = always_required or tokens is not None
         self._clock = clock
+        self._tokens = tokens
+        self._policies = {p.issuer: p for p in policies}
+        self._wall_clock = wall_clock
         self._lock = threading.Lock()
         self._keys_exist: tuple[float, bool] | None = None
         self._verified: dict[bytes, tuple[float, Principal]] = {}
@@ -57,6 +76,8 @@ class Authenticate:
         if decided is not None:
             return decided
         assert request.key is not None
+        if self._tokens is not None and looks_like_jwt(request.key):
+            return self._from_token(request.key, self._tokens)
         parts = split_key(request.key)
         record = self._keys.get(parts[0]) if parts else None
         if parts is None or record is None or record.revoked or not secret_matches(record, parts[1]):
@@ -68,11 +89,27 @@ class Authenticate:
             key_id=record.key_id,
             groups=record.groups,
         )
+        self._remember(request.key, VERIFIED_KEY_TTL_S, principal)
+        return principal
+
+    def _from_token(self, token: str, tokens: TokenVerifier) -> Principal:
+        claims = tokens.verify(token)
+        policy = self._policies.get(str(claims.get("iss")))
+        if policy is None:
+            raise Unauthorized()
+        principal = principal_from_claims(claims, policy)
+        expires = seconds(claims.get("exp"))
+        left = 0.0 if expires is None else expires - self._wall_clock()
+        self._remember(token, min(OIDC_VERIFIED_TOKEN_TTL_S, left), principal)
+        return principal
+
+    def _remember(self, key: str, ttl_s: float, principal: Principal) -> None:
+        if ttl_s <= 0:
+            return
         with self._lock:
             if len(self._verified) >= VERIFIED_KEYS_MAX:
                 self._verified.clear()
-            self._verified[_digest(request.key)] = (self._clock() + VERIFIED_KEY_TTL_S, principal)
-        return principal
+            self._verified[_digest(key)] = (self._clock() + ttl_s, principal)
 
     def without_store(self, request: AuthenticateRequest) -> Principal | None:
         """The answer when it needs no key-store lookup (cheap enough for an event loop), else None.

@@ -26,6 +26,14 @@ class KeyStoreUnavailable(DependencyUnavailable):
     default_message = "The API key store is unavailable."
 
 
+class IdentityProviderUnavailable(DependencyUnavailable):
+    """An OIDC provider's discovery document or keys (JWKS) could not be fetched, so a token it signed could
+    not be checked (its signature is neither accepted nor refused)."""
+
+    code = "identity_provider_unavailable"
+    default_message = "The identity provider is unavailable."
+
+
 class AuditLogUnavailable(DependencyUnavailable):
     code = "audit_log_unavailable"
     default_message = "The audit log is unavailable."

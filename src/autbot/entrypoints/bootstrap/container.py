@@ -24,6 +24,7 @@ from autbot.entrypoints.bootstrap.factories import (
     quotas,
     secret_stores,
     sessions,
+    tokens,
 )
 from autbot.entrypoints.bootstrap.factories import embedders as embedder_factories
 from autbot.entrypoints.bootstrap.injection import containers, providers
@@ -176,8 +177,13 @@ class Container(containers.DeclarativeContainer):
         EvaluateCollection, registry=registry, store=golden_set_store, search=search_chunks
     )
     list_evaluations = providers.Singleton(ListEvaluations, registry=registry, store=golden_set_store)
+    token_verifier = providers.Resource(tokens.token_verifier, settings)
     authenticate = providers.Singleton(
-        Authenticate, keys=key_store, always_required=providers.Callable(keys.keys_always_required, settings)
+        Authenticate,
+        keys=key_store,
+        always_required=providers.Callable(keys.keys_always_required, settings),
+        tokens=token_verifier,
+        policies=providers.Callable(tokens.issuer_policies, settings),
     )
     create_key = providers.Singleton(CreateKey, keys=key_store)
     list_keys = providers.Singleton(ListKeys, keys=key_store)

@@ -39,7 +39,7 @@ from autbot.entrypoints.http.routes.openai import ChatController, EmbeddingsCont
 from autbot.entrypoints.http.routes.sessions import SessionController
 from autbot.entrypoints.http.schemas.bodies import AutbotRequest
 from autbot.entrypoints.http.streaming.draining import Draining
-from autbot.entrypoints.http.web.routes import docs_assets, docs_plugins, page_routes
+from autbot.entrypoints.http.web.routes import WebSignIn, docs_assets, docs_plugins, page_routes
 from autbot.entrypoints.observability.logs import configure_logging
 from autbot.entrypoints.observability.middleware import ObservedApp
 from autbot.entrypoints.observability.telemetry import Telemetry
@@ -69,6 +69,11 @@ def _constant(value: Any) -> Any:
 
 def _principal(request: Request[Any, Any, Any]) -> Principal:
     return principal_of(request)
+
+
+def _web_sign_in(settings: Settings) -> WebSignIn | None:
+    client = settings.auth.oidc.web_client
+    return None if client is None else WebSignIn(issuer=client.issuer, client_id=client.client_id, scope=client.scope)
 
 
 def _check_keys(settings: Settings, authenticate: Authenticate) -> None:
@@ -148,7 +153,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             EmbeddingsController,
             SessionController,
             AuditController,
-            *page_routes(),  # the web page at / and its files (web.py)
+            *page_routes(_web_sign_in(settings)),  # the web page at / and its files (web/routes.py)
             docs_assets(),
             *([MetricsController] if settings.metrics.enabled and not settings.metrics.port else []),
         ],

@@ -12,6 +12,7 @@ import msgspec
 
 from autbot.domain import limits
 from autbot.domain.quotas import LIMIT_NAMES
+from autbot.entrypoints.settings.oidc import OidcSettings
 from autbot.entrypoints.settings.types import (
     AuditBackend,
     KeysBackend,
@@ -105,6 +106,8 @@ class AuthSettings(Section):
     or ``memory`` (tests)."""
     refuse_start_without_keys: bool = False
     """Stop at start-up when no active key exists (the ``production`` profile sets it)."""
+    oidc: OidcSettings = msgspec.field(default_factory=OidcSettings)
+    """Single sign-on: bearer tokens of OIDC issuers accepted beside API keys (docs/sso.md)."""
 
 
 class AuditSettings(Section):

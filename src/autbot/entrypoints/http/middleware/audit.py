@@ -107,12 +107,13 @@ def _record(scope: Scope, action: AuditAction, status: int) -> AuditRecord:
     params: dict[str, Any] = scope.get("path_params") or {}
     notes: dict[str, Any] = state.get(STATE_NOTES) or {}
     principal = state.get("principal")
+    caller = principal if isinstance(principal, Principal) else None
     document_id = params.get("document_id")
     session_id = params.get("session_id")
     client = scope.get("client")
     return AuditRecord(
         time=time.time(),
-        actor=actor_of(principal if isinstance(principal, Principal) else None),
+        actor=actor_of(caller),
         action=action,
         outcome=_outcome(status, state),
         collection=notes.get("collection") or params.get("collection"),
@@ -120,6 +121,7 @@ def _record(scope: Scope, action: AuditAction, status: int) -> AuditRecord:
         target=None if session_id is None else f"session:{session_id}",
         request_id=state.get("request_id"),
         client=str(client[0]) if client else None,
+        issuer=caller.issuer if caller is not None else None,
     )
 
 

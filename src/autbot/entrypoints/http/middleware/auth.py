@@ -20,7 +20,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from autbot.domain.auth import ANONYMOUS, Principal
 from autbot.domain.auth import Scope as KeyScope
-from autbot.domain.errors import Unauthorized
+from autbot.domain.errors import IdentityProviderUnavailable, Unauthorized
 from autbot.domain.quotas import AUTH_FAILURES, too_many_failed_keys
 from autbot.entrypoints.http.middleware.headers import request_headers
 from autbot.entrypoints.observability.middleware import STATE_LIMIT
@@ -97,6 +97,10 @@ class AuthMiddleware:
                     await self._count_failure(scope)
                 raise
             principal = PUBLIC_ANONYMOUS
+        except IdentityProviderUnavailable:
+            if not opt.get("public"):
+                raise
+            principal = PUBLIC_ANONYMOUS  # probes answer whatever the identity provider does
         scope.setdefault("state", {})["principal"] = principal
         authorize(principal, opt)
         await self.app(scope, receive, send)

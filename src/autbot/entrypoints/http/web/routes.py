@@ -35,33 +35,66 @@ VENDOR = f"{DOCS_ASSETS}/vendor"
 """The npm bundles, one folder each, with their licences (``web/docs/vendor/VERSIONS`` pins them)."""
 SPEC_URL = "/schema/openapi.json"
 
-PAGE_CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-    ]
-)
-"""The page at ``/``: its own scripts, styles and API only."""
+SIGN_IN_PATH = "/auth/web-client.json"
+"""Where the page reads how to sign in through an OIDC provider (404: no provider configured)."""
 
 
-def page_routes() -> list[ControllerRouterHandler]:
-    """``GET /`` (the page, read once here) and ``/web/*`` (its files). Public: the page asks for a key itself."""
+def page_csp(sign_in_origin: str | None = None) -> str:
+    """The page at ``/``: its own scripts, styles and API only; plus, where the page signs in through an OIDC
+    provider, that provider's origin for its discovery document and token endpoint (``connect-src``)."""
+    connect = f"connect-src 'self' {sign_in_origin}" if sign_in_origin else "connect-src 'self'"
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            connect,
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
+PAGE_CSP = page_csp()
+
+
+@dataclass(frozen=True, slots=True)
+class WebSignIn:
+    """An OIDC public client the page signs in with (authorization code + PKCE)."""
+
+    issuer: str
+    client_id: str
+    scope: str
+
+    @property
+    def origin(self) -> str:
+        scheme, _, rest = self.issuer.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def page_routes(sign_in: WebSignIn | None = None) -> list[ControllerRouterHandler]:
+    """``GET /`` (the page, read once here), ``/web/*`` (its files) and ``SIGN_IN_PATH``. Public: the page asks
+    for a key, or signs in, itself."""
     page = (WEB_DIR / "index.html").read_bytes()
+    csp = page_csp(sign_in.origin if sign_in else None)
 
     @get("/", opt=sec.public(), include_in_schema=False, sync_to_thread=False, name="web-page")
     def index() -> Response[bytes]:
-        return Response(page, media_type=MediaType.HTML, headers={"Content-Security-Policy": PAGE_CSP})
+        return Response(page, media_type=MediaType.HTML, headers={"Content-Security-Policy": csp})
+
+    @get(SIGN_IN_PATH, opt=sec.public(), include_in_schema=False, sync_to_thread=False, name="web-sign-in")
+    def web_client() -> Response[dict[str, str]]:
+        if sign_in is None:
+            return Response({"code": "not_found"}, status_code=404)
+        body = {"issuer": sign_in.issuer, "client_id": sign_in.client_id, "scope": sign_in.scope}
+        return Response(body, headers={"Cache-Control": "no-store"})
 
     files = create_static_files_router(
         path="/web", directories=[WEB_DIR], opt=sec.public(), name="web-files", include_in_schema=False
     )
-    return [index, files]
+    return [index, web_client, files]
 
 
 def docs_assets() -> Router:

@@ -1,6 +1,7 @@
 // The AutBot page: collections, documents, uploads, questions. Plain ES modules, no build step.
 // Text from the server is only ever set as textContent, never parsed as HTML.
 import { ApiError, apiKey, call, describe, followJob, jobEnded, stream, upload } from "./api.js";
+import { completeSignIn, signIn, signInConfig } from "./sso.js";
 
 const $ = (selector) => document.querySelector(selector);
 const PAGE_SIZE = 20;
@@ -32,7 +33,9 @@ function fail(error) {
 // --- the API key -------------------------------------------------------------------------------------
 
 function showKeyState() {
-  $("#key-state").textContent = apiKey.get() ? "A key is in use for this tab." : "No key.";
+  const key = apiKey.get();
+  const signedIn = key.split(".").length === 3; // a provider's token, not an abk_ key
+  $("#key-state").textContent = !key ? "No key." : signedIn ? "Signed in for this tab." : "A key is in use for this tab.";
 }
 
 $("#key-form").addEventListener("submit", (e) => {
@@ -413,5 +416,21 @@ function refresh() {
     .catch(fail);
 }
 
-showKeyState();
-refresh();
+// signing in through an OIDC provider, where the server names one
+async function start() {
+  const config = await signInConfig().catch(() => null);
+  if (config) {
+    $("#sign-in").hidden = false;
+    $("#sign-in").addEventListener("click", () => signIn(config).catch(fail));
+    try {
+      const token = await completeSignIn(config);
+      if (token) apiKey.set(token);
+    } catch (error) {
+      notify(error.message);
+    }
+  }
+  showKeyState();
+  refresh();
+}
+
+start();
