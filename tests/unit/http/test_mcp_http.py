@@ -202,6 +202,24 @@ async def test_a_body_past_the_server_bound_is_413_before_the_sdk_reads_it() -> 
     assert res.json()["code"] == "request_too_large"
 
 
+@pytest.mark.parametrize(
+    ("method", "headers", "status", "code"),
+    [
+        ("GET", {"accept": "text/event-stream"}, 405, "method_not_allowed"),  # no stream without sessions
+        ("DELETE", {}, 405, "method_not_allowed"),
+        ("POST", {"content-type": "text/plain"}, 415, "unsupported_media_type"),
+    ],
+)
+async def test_what_the_stateless_endpoint_does_not_take_is_a_problem(
+    method: str, headers: dict[str, str], status: int, code: str
+) -> None:
+    async with started() as world:
+        res = await world.http(method, "/mcp", "plain", headers=headers, content=b"{}" if method == "POST" else None)
+    assert (res.status_code, res.json()["code"]) == (status, code)
+    if status == 405:
+        assert res.headers["allow"] == "POST"
+
+
 async def test_search_and_ask_spend_the_rest_rate_limits_and_are_counted() -> None:
     async with started(fake_settings(limits={"search": "1/hour", "query": "1/hour"})) as world:
         async with world.client("plain") as client:

@@ -3,17 +3,21 @@
 Stateless: every POST carries one JSON-RPC message and is served on its own (no ``Mcp-Session-Id``, nothing kept
 between requests), so any replica can answer any request, as for the REST routes. Responses are SSE streams when
 the client accepts them, which is how progress notifications (``ask``'s tokens) reach the client before the
-result; clients of the 2026-07-28 protocol (no handshake) and of the earlier handshake protocols both work.
+result; clients of the 2026-07-28 protocol (no handshake) and of the earlier handshake protocols both work. Any
+other method is 405 ``method_not_allowed`` (``Allow: POST``): the transport's ``GET`` stream would never carry a
+message without sessions (the protocol's answer for a server that offers none), and there is no session to
+``DELETE``.
 
 The route is an ordinary Litestar route, so the app's middleware applies to it as to any other: the request guard
 (``Host``), the authentication middleware (the caller's ``Principal``; 401 for a missing or bad key, the
 failed-key limit), the request id, metrics and the access log. Its body is read here first, within
 ``server.max_request_bytes`` (413 ``request_too_large``) and ``server.body_timeout_s`` (408 ``request_timeout``),
-answered as problem+json, and only then handed to the SDK.
+after its media type (JSON, else 415 ``unsupported_media_type``), answered as problem+json, and only then handed
+to the SDK.
 
-The SDK (with pydantic) takes about a second to import: it is imported, and its server built, on the first
-``/mcp`` request of a process, in a worker thread, so the app starts as fast as without it. A task group that
-lives as long as the app (``lifespan``) runs the session manager from then until the app stops.
+The SDK (with pydantic) is slow to import next to the app's own start-up: it is imported, and its server built,
+on the first ``/mcp`` request of a process, in a worker thread, so the app starts as fast as without it. A task
+group that lives as long as the app (``lifespan``) runs the session manager from then until the app stops.
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup
 from litestar import Litestar, asgi
+from litestar.exceptions import MethodNotAllowedException
 from litestar.handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 
-from autbot.domain.errors import DependencyUnavailable, RequestTooLarge
+from autbot.domain.errors import DependencyUnavailable, RequestTooLarge, UnsupportedMediaType
 from autbot.entrypoints.http.mcp.parts import McpParts
-from autbot.entrypoints.http.middleware.guard import timed_receive
+from autbot.entrypoints.http.middleware.guard import media_type_matches, timed_receive
 from autbot.entrypoints.http.middleware.headers import request_headers
 
 PATH = "/mcp"
@@ -58,13 +63,21 @@ class McpEndpoint:
                 tasks.cancel_scope.cancel()
 
     async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") != "POST":
+            # stateless: no stream a GET could open would ever carry anything, and no session to DELETE
+            raise MethodNotAllowedException("The MCP endpoint takes POST only (stateless).", headers={"Allow": "POST"})
+        content_type = request_headers(scope).get("content-type")
+        if not media_type_matches(content_type, "application/json"):
+            raise UnsupportedMediaType(
+                "The MCP endpoint accepts application/json bodies (JSON-RPC messages).",
+                accepted=["application/json"],
+                content_type=(content_type or "")[:255],
+            )
         manager = await self._running()
-        if scope.get("method") == "POST":
-            body = await read_body(scope, receive, self._parts.max_body_bytes, self._parts.body_timeout_s)
-            if body is None:
-                return  # the client left: the access line says 499
-            receive = replay(body, receive)
-        await manager.handle_request(scope, receive, send)
+        body = await read_body(scope, receive, self._parts.max_body_bytes, self._parts.body_timeout_s)
+        if body is None:
+            return  # the client left: the access line says 499
+        await manager.handle_request(scope, replay(body, receive), send)
 
     async def _running(self) -> Any:
         """The session manager, started by the first request (the SDK imported in a worker thread)."""
