@@ -1,7 +1,8 @@
 """An MCP ``search`` tool call against the same search through REST, on one ``autbot serve`` (fake adapters), in one
 run: the official MCP client SDK (2026-07-28 protocol: one POST per call; and the handshake protocol, stateless)
 and ``POST /v1/collections/kb/search`` from a kept-alive httpx client, in interleaved rounds, one call at a time.
-Also the first MCP call of the process (it imports the SDK) and the process's start to ready.
+Also the server's own time per request on each route (the access log's durations: the client's work left out),
+the first MCP call of the process (it imports the SDK) and the process's start to ready.
 
     uv run python -m bench.perf.mcp_overhead [--rounds 5] [--calls 100] [--documents 50]
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -51,6 +53,13 @@ async def _mcp(url: str, mode: str, calls: int) -> list[float]:
     return out
 
 
+def _server_ms(log: str, line: str) -> dict[str, float]:
+    """The server's own time for the requests whose access line starts with ``line`` (the client's work left
+    out): median and count."""
+    found = [float(ms) for ms in re.findall(re.escape(line) + r" ([0-9.]+) ms", log)]
+    return {"p50_ms": round(statistics.median(found), 2), "requests": len(found)} if found else {}
+
+
 def _summary(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     return {
@@ -85,18 +94,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, **FAKE_ADAPTERS_ENV, "AUTBOT_STORAGE__DATA_DIR": str(Path(tmp) / "data")}
-        env |= {"AUTBOT_LIMITS__ENABLED": "false", "AUTBOT_LOGGING__ACCESS_LOG": "false"}
+        env |= {"AUTBOT_LIMITS__ENABLED": "false"}
         started = time.perf_counter()
-        proc = start(serve_argv(port), env, Path(tmp) / "serve.log")
+        log = Path(tmp) / "serve.log"
+        proc = start(serve_argv(port), env, log)
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_http(f"{url}/ready", timeout=120, proc=proc, log=Path(tmp) / "serve.log")
+            wait_http(f"{url}/ready", timeout=120, proc=proc, log=log)
             ready_s = round(time.perf_counter() - started, 2)
             docs = {"documents": penguin_docs(args.documents)}
             assert httpx.post(f"{url}/v1/collections/kb/documents", json=docs, timeout=120).status_code == 201
             result = asyncio.run(_measure(url, args.rounds, args.calls))
         finally:
             stop(proc)
+        text = log.read_text()
+        result["server"] = {  # the access log's durations: the same calls as the server timed them
+            "rest": _server_ms(text, "POST /v1/collections/{collection}/search 200"),
+            "mcp_post": _server_ms(text, "POST /mcp 200"),
+            "mcp_tool": _server_ms(text, "MCP tool search ok"),
+        }
     result = {**stamp(), "start_to_ready_s": ready_s, "documents": args.documents, **result}
     print(result, flush=True)
     write_json(args.out, result)
