@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,7 +17,9 @@ from litestar import Litestar
 from mcp.shared.exceptions import MCPError
 
 from autbot.adapters.keys.memory import InMemoryKeyStore
+from autbot.adapters.llm.fake import ScriptedLanguageModel
 from autbot.domain import limits
+from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.settings import Settings
 from autbot.use_cases.keys import CreateKey, CreateKeyRequest
 from tests.support.app_client import LOOPBACK_BASE_URL, fake_app, fake_settings
@@ -34,7 +37,7 @@ class World:
 
     transport: httpx2.ASGITransport
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, **overrides: object) -> None:
         store = InMemoryKeyStore()
         create = CreateKey(keys=store).execute
         self.keys = {
@@ -44,7 +47,7 @@ class World:
             "writer": create(CreateKeyRequest(name="writer", scopes=("ingest",))).key,
             "other": create(CreateKeyRequest(name="other", scopes=("query",), collections=("other",))).key,
         }
-        self.app: Litestar = fake_app(settings, overrides={"key_store": store})
+        self.app: Litestar = fake_app(settings, overrides={"key_store": store, **overrides})
 
     def client(self, who: str | None, **kw: Any) -> Any:
         return mcp_client(self.keys[who] if who else None, transport=self.transport, **kw)
@@ -56,8 +59,8 @@ class World:
 
 
 @asynccontextmanager
-async def started(settings: Settings | None = None) -> AsyncIterator[World]:
-    world = World(settings)
+async def started(settings: Settings | None = None, **overrides: object) -> AsyncIterator[World]:
+    world = World(settings, **overrides)
     async with in_process(world.app) as transport:
         world.transport = transport
         res = await world.http("POST", "/v1/collections/kb/documents", json={"documents": DOCS})
@@ -110,6 +113,23 @@ async def test_ask_streams_its_tokens_as_progress_then_answers_with_citations() 
     assert {c["document_id"] for c in streamed["citations"]} == {"open"}  # never the finance-only document
     assert streamed["citations"] == whole["citations"]
     assert streamed["usage"]["completion_tokens"] > 0
+
+
+async def test_a_streamed_answer_still_running_when_the_grace_ends_is_shutting_down() -> None:
+    """As a REST answer stream: SIGTERM's grace ends it at once (the model waits 30 s per token), with the code."""
+    async with started(llm=ScriptedLanguageModel(token_delay_s=30.0)) as world, world.client("plain") as client:
+        draining: Draining = world.app.dependencies["draining"].dependency()
+        draining.begin()
+        timer = threading.Timer(0.5, draining.end_streams)  # from another thread, as the grace timer would
+        timer.start()
+
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            raise AssertionError("no token comes before the end")
+
+        question = {"collection": "kb", "question": "What about the quarterly budget?"}
+        result = await client.call_tool("ask", question, progress_callback=progress)
+        timer.join()
+    assert (structured(result)["code"], structured(result)["status"]) == ("shutting_down", 503)
 
 
 async def test_list_collections_and_get_document_follow_the_key() -> None:

@@ -89,7 +89,7 @@ def _check_keys(settings: Settings, authenticate: Authenticate) -> None:
     )
 
 
-def _mcp(container: Container, settings: Settings, telemetry: Telemetry) -> McpEndpoint:
+def _mcp(container: Container, settings: Settings, telemetry: Telemetry, draining: Draining) -> McpEndpoint:
     """``/mcp``'s tools and resources, over the same use cases (and rate limiter) as the REST routes."""
     use_cases = ToolUseCases(
         search_chunks=container.search_chunks(),
@@ -106,6 +106,7 @@ def _mcp(container: Container, settings: Settings, telemetry: Telemetry) -> McpE
             access_log=settings.logging.access_log,
             max_body_bytes=settings.server.max_request_bytes,
             body_timeout_s=settings.server.body_timeout_s,
+            draining=draining,
         )
     )
 
@@ -159,7 +160,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     # after authentication: rate limits count the caller it resolved
     rate_limits = [DefineMiddleware(RateLimitMiddleware, limiter=container.rate_limiter())]
 
-    mcp = _mcp(container, settings, telemetry)
+    mcp = _mcp(container, settings, telemetry, draining)
     cors = CORSConfig(allow_origins=settings.server.cors_origins) if settings.server.cors_origins else None
     app = LeanLitestar(  # no Pydantic/attrs plugins: AutBot has none of their models (lean.py)
         route_handlers=[

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.observability.telemetry import Metrics
 from autbot.ports.rate_limiter import RateLimiter
 from autbot.use_cases.answer import AnswerQuestion, StreamAnswer
@@ -37,3 +38,5 @@ class McpParts:
     """``server.max_request_bytes``."""
     body_timeout_s: float
     """``server.body_timeout_s``."""
+    draining: Draining | None = None
+    """The app's SIGTERM draining: a streamed ``ask`` still running at the grace's end ends ``shutting_down``."""

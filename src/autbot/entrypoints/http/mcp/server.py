@@ -23,7 +23,13 @@ INSTRUCTIONS = (
 
 
 def build_server(parts: McpParts) -> Server[Any]:
-    tools = McpTools(parts.use_cases, metrics=parts.metrics, limiter=parts.limiter, access_log=parts.access_log)
+    tools = McpTools(
+        parts.use_cases,
+        metrics=parts.metrics,
+        limiter=parts.limiter,
+        access_log=parts.access_log,
+        draining=parts.draining,
+    )
     resources = CollectionResources(parts.use_cases.list_collections)
 
     async def list_tools(ctx: Context, params: PaginatedRequestParams | None) -> ListToolsResult:

@@ -28,6 +28,7 @@ from autbot.domain.answers import CitationsEvent, DoneEvent, TokenEvent, Usage
 from autbot.domain.auth import Principal
 from autbot.domain.auth import Scope as KeyScope
 from autbot.domain.errors import RateLimited
+from autbot.entrypoints.http.errors.transport import ShuttingDown
 from autbot.entrypoints.http.mcp import arguments as a
 from autbot.entrypoints.http.mcp.parts import ToolUseCases
 from autbot.entrypoints.http.mcp.results import error_result, problem_of, tool_result, unknown_tool
@@ -35,6 +36,7 @@ from autbot.entrypoints.http.middleware.auth import PUBLIC_ANONYMOUS
 from autbot.entrypoints.http.middleware.rate_limits import RateGate, caller_of
 from autbot.entrypoints.http.schemas import collections as s
 from autbot.entrypoints.http.schemas.openapi_text import described
+from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.observability.logs import access_line
 from autbot.entrypoints.observability.telemetry import Metrics
 from autbot.ports.rate_limiter import RateLimiter
@@ -86,9 +88,16 @@ class ToolSpec:
 
 class McpTools:
     def __init__(
-        self, use_cases: ToolUseCases, *, metrics: Metrics, limiter: RateLimiter | None, access_log: bool
+        self,
+        use_cases: ToolUseCases,
+        *,
+        metrics: Metrics,
+        limiter: RateLimiter | None,
+        access_log: bool,
+        draining: Draining | None = None,
     ) -> None:
         self._uc = use_cases
+        self._draining = draining
         self._metrics = metrics
         self._limiter = limiter
         self._access_log = access_log
@@ -174,13 +183,17 @@ class McpTools:
 
     async def _streamed(self, request: AnswerRequest, ctx: Context) -> s.QueryResponse:
         """The answer generated as a stream: each token a progress notification (``progress`` counts them,
-        ``message`` is the token's text), then the whole answer as the result."""
+        ``message`` is the token's text), then the whole answer as the result; ``shutting_down`` if the server's
+        SIGTERM grace ends first, as for a REST answer stream."""
         citations: list[s.CitationOut] = []
         said: list[str] = []
         usage, model = Usage(), ""
-        events = self._uc.stream_answer.execute(request)
+        answer = self._uc.stream_answer.execute(request)
+        events = answer if self._draining is None else self._draining.until_drained(answer)
         try:
             async for event in events:
+                if event is None:  # SIGTERM's grace is ending: the client learns why the answer stops
+                    raise ShuttingDown()
                 if isinstance(event, CitationsEvent):
                     citations = [s.citation_out(c) for c in event.citations]
                 elif isinstance(event, TokenEvent):
