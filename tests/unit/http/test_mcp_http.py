@@ -14,6 +14,7 @@ from typing import Any
 import httpx2
 import pytest
 from litestar import Litestar
+from litestar.di import Provide
 from mcp.shared.exceptions import MCPError
 
 from autbot.adapters.keys.memory import InMemoryKeyStore
@@ -118,7 +119,9 @@ async def test_ask_streams_its_tokens_as_progress_then_answers_with_citations() 
 async def test_a_streamed_answer_still_running_when_the_grace_ends_is_shutting_down() -> None:
     """As a REST answer stream: SIGTERM's grace ends it at once (the model waits 30 s per token), with the code."""
     async with started(llm=ScriptedLanguageModel(token_delay_s=30.0)) as world, world.client("plain") as client:
-        draining: Draining = world.app.dependencies["draining"].dependency()
+        provide = world.app.dependencies["draining"]
+        assert isinstance(provide, Provide)
+        draining: Draining = provide.dependency()
         draining.begin()
         timer = threading.Timer(0.5, draining.end_streams)  # from another thread, as the grace timer would
         timer.start()
