@@ -6,8 +6,8 @@ scopes, collection list and groups (documents' access lists) apply as they do in
 count against the ``search`` and ``query`` rate limits (the REST routes' names) once the collection is known
 to be visible to the caller; ``ask`` spends the caller's daily token budget like ``/query``.
 
-Each call is counted in ``autbot_mcp_tool_calls_total{tool,outcome}`` (outcome ``ok`` or the error's stable
-code) and, with the access log on, written as one ``autbot.access`` line.
+Each call is counted in ``autbot_mcp_tool_calls_total{tool,outcome}`` (outcome ``ok``, the error's stable code,
+or ``client_closed``) and, with the access log on, written as one ``autbot.access`` line.
 """
 
 from __future__ import annotations
@@ -114,13 +114,13 @@ class McpTools:
         )  # fmt: skip
         self._specs = {spec.name: spec for spec in specs}
         self._tools = [spec.tool() for spec in specs]
+        self._schemas = {tool.name: tool.input_schema for tool in self._tools}
 
     def tools(self) -> list[Tool]:
         return list(self._tools)
 
     def input_schema(self, name: str) -> dict[str, Any] | None:
-        spec = self._specs.get(name)
-        return None if spec is None else a.input_schema(spec.arguments)
+        return self._schemas.get(name)
 
     async def call(self, ctx: Context, params: CallToolRequestParams) -> CallToolResult:
         spec = self._specs.get(params.name)
@@ -128,10 +128,12 @@ class McpTools:
             raise unknown_tool(params.name)
         call = call_of(ctx)
         started = time.perf_counter()
-        outcome = "ok"
+        outcome = "client_closed"  # unless it ends: the client went away, or the server stopped
         try:
             call.principal.require(KeyScope.QUERY)
-            return tool_result(await spec.run(a.parse_arguments(spec.arguments, params.arguments), call))
+            body = await spec.run(a.parse_arguments(spec.arguments, params.arguments), call)
+            outcome = "ok"
+            return tool_result(body)
         except Exception as e:
             problem = problem_of(e, spec.name)
             outcome = str(problem["code"])
