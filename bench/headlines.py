@@ -170,6 +170,13 @@ def _weaviate_tenancy(r: dict[str, Any]) -> list[Row]:
     return [("Weaviate search p50, tenants / collections", _fmt(ratio, ".2f"), "one node, same data and queries")]
 
 
+def _mcp_overhead(r: dict[str, Any]) -> list[Row]:
+    rest = _fmt(_get(r, "rest", "p50_ms"), ".2f", " ms")
+    rows = [(f"MCP search p50 ({label})", _fmt(_get(r, key, "p50_ms"), ".2f", " ms"), f"REST: {rest}")
+            for key, label in (("mcp", "2026-07-28"), ("mcp_legacy", "handshake"))]  # fmt: skip
+    return [*rows, ("first MCP call (SDK import)", _fmt(_get(r, "first_mcp_call_ms"), ".0f", " ms"), "once a process")]
+
+
 def _acl_filter(r: dict[str, Any]) -> list[Row]:
     rows = []
     for backend, label in (("chroma", "embedded store"), ("memory", "fake")):
@@ -190,6 +197,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "search_overhead_http": _search_overhead_http,
     "query_overhead": _query_overhead,
     "acl_filter": _acl_filter,
+    "mcp_overhead": _mcp_overhead,
     "stream_first_token": _stream_first_token,
     "embed_batching": _embed_batching,
     "startup_memory": _startup_memory,

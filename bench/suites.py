@@ -95,6 +95,14 @@ SUITES: tuple[Suite, ...] = (
         (),
         (300, 1200),
     ),
+    Suite(
+        "mcp_overhead",
+        "perf",
+        "an MCP search tool call (official client SDK) vs the same REST search, one server, same run",
+        ("--rounds", "1", "--calls", "10"),
+        (),
+        (180, 600),
+    ),
     Suite("embed_batching", "perf", "query embeddings, 16 callers: raw ONNX vs micro-batching", QUICK, (), (180, 600)),
     Suite(
         "startup_memory",

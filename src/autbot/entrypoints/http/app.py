@@ -23,6 +23,8 @@ from autbot.entrypoints.bootstrap.lifecycle import aclose, start, stop
 from autbot.entrypoints.bootstrap.secrets import check_required_secrets, refresh_on_sighup
 from autbot.entrypoints.http.errors.problems import EXCEPTION_HANDLERS
 from autbot.entrypoints.http.lean import LeanLitestar
+from autbot.entrypoints.http.mcp.endpoint import McpEndpoint, mcp_route
+from autbot.entrypoints.http.mcp.parts import McpParts, ToolUseCases
 from autbot.entrypoints.http.middleware.audit import AuditedApp, on_signal
 from autbot.entrypoints.http.middleware.auth import AuthMiddleware, principal_of
 from autbot.entrypoints.http.middleware.draining import CloseWhenDraining
@@ -93,6 +95,28 @@ def _check_keys(settings: Settings, authenticate: Authenticate) -> None:
     )
 
 
+def _mcp(container: Container, settings: Settings, telemetry: Telemetry, draining: Draining) -> McpEndpoint:
+    """``/mcp``'s tools and resources, over the same use cases (and rate limiter) as the REST routes."""
+    use_cases = ToolUseCases(
+        search_chunks=container.search_chunks(),
+        answer_question=container.answer_question(),
+        stream_answer=container.stream_answer(),
+        list_collections=container.list_collections(),
+        get_document=container.get_document(),
+    )
+    return McpEndpoint(
+        McpParts(
+            use_cases=use_cases,
+            metrics=telemetry.metrics,
+            limiter=container.rate_limiter() if settings.limits.enabled else None,
+            access_log=settings.logging.access_log,
+            max_body_bytes=settings.server.max_request_bytes,
+            body_timeout_s=settings.server.body_timeout_s,
+            draining=draining,
+        )
+    )
+
+
 def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> Litestar:
     """Build the container (adapters from settings, ``overrides`` by provider name) and the app.
 
@@ -143,6 +167,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     # after authentication: rate limits count the caller it resolved
     rate_limits = [DefineMiddleware(RateLimitMiddleware, limiter=container.rate_limiter())]
 
+    mcp = _mcp(container, settings, telemetry, draining)
     cors = CORSConfig(allow_origins=settings.server.cors_origins) if settings.server.cors_origins else None
     app = LeanLitestar(  # no Pydantic/attrs plugins: AutBot has none of their models (lean.py)
         route_handlers=[
@@ -157,6 +182,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             AuditController,
             *page_routes(_web_sign_in(settings)),  # the web page at / and its files (web/routes.py)
             docs_assets(),
+            mcp_route(mcp),  # the Model Context Protocol: the same use cases as tools (http/mcp/)
             *([MetricsController] if settings.metrics.enabled and not settings.metrics.port else []),
         ],
         request_class=AutbotRequest,  # JSON bodies and forms decoded within limits (bodies.py)
@@ -180,6 +206,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[on_startup, watch_sighup, draining.install, jobs.start],
+        lifespan=[mcp.lifespan],  # the MCP session manager runs while the app does
         on_shutdown=[draining.uninstall, unwatch_sighup, close_async_clients, on_shutdown, flush_telemetry],
         cors_config=cors,
         request_max_body_size=settings.server.max_request_bytes,

@@ -71,6 +71,10 @@ class Metrics:
             "autbot_upstream_errors", "Failed calls to a dependency, by error code.", ["dependency", "kind"], registry=r
         )
         self.rate_limited = Counter("autbot_rate_limited", "Requests refused with 429.", ["limit"], registry=r)
+        self.mcp_tool_calls = Counter(
+            "autbot_mcp_tool_calls", "MCP tool calls, by tool and outcome (ok or the error's code).",
+            ["tool", "outcome"], registry=r,
+        )  # fmt: skip
         self.circuit = Gauge(
             "autbot_circuit_breaker_state", "0 closed, 1 half-open, 2 open.", ["dependency"], registry=r,
             multiprocess_mode="max",

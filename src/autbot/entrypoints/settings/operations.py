@@ -33,6 +33,8 @@ class LoggingSettings(_Section):
             "chromadb": "WARNING",
             "urllib3": "WARNING",
             "persistqueue": "WARNING",
+            "httpx2": "WARNING",
+            "mcp": "WARNING",
         }
     )
     """Level per logger name (and its children), e.g. ``{"uvicorn.access" = "WARNING", "pypdf" = "ERROR"}``;
