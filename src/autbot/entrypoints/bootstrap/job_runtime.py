@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from loguru import logger
@@ -20,16 +20,13 @@ class JobRuntime:
         self._requeue = requeue
 
     @classmethod
-    def for_server(cls, settings: Settings, container: Any, *, busy: Callable[[], bool] | None = None) -> JobRuntime:
-        """The server's jobs; its workers yield to the interactive work ``busy()`` reports."""
-        return cls.build(settings, container, threads=settings.jobs.workers, busy=busy)
+    def for_server(cls, settings: Settings, container: Any) -> JobRuntime:
+        return cls.build(settings, container, threads=settings.jobs.workers)
 
     @classmethod
-    def build(
-        cls, settings: Settings, container: Any, *, threads: int, busy: Callable[[], bool] | None = None
-    ) -> JobRuntime:
+    def build(cls, settings: Settings, container: Any, *, threads: int) -> JobRuntime:
         j = settings.jobs
-        system = build_jobs(settings, container, _parts(settings, container), busy)
+        system = build_jobs(settings, container, _parts(settings, container))
         workers = JobWorkers(system, threads=threads, nice=j.nice) if threads else None
         return cls(system, workers, requeue=j.backend == "embedded")  # one host: no other worker to race
 

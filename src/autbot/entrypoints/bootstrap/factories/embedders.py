@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from autbot.domain.embedding_models import MINILM, EmbeddingModelSpec, known_model
 from autbot.domain.errors import ConfigurationError, ModelNotFound
-from autbot.domain.limits import JOB_EMBED_SLICE
 from autbot.entrypoints.settings import Settings
 from autbot.ports.embedder import Embedder, EmbedderCatalogue
 
@@ -34,21 +31,15 @@ def onnx_catalogue(s: Settings) -> EmbedderCatalogue:
     return StaticEmbedderCatalogue(models, default=models[0].name)
 
 
-def worker_catalogue(s: Settings, threads: int, *, busy: Callable[[], bool] | None = None) -> EmbedderCatalogue:
+def worker_catalogue(s: Settings, threads: int) -> EmbedderCatalogue:
     """The catalogue of the job workers: the same models on ONNX sessions of their own, ``threads`` threads each
-    (one: the work runs in the calling worker thread, at its lower priority), never micro-batched; with ``busy``
-    (interactive work in flight in this process), passages are embedded in slices, pausing to keep at most
-    ``jobs.busy_share`` of the time while it is true."""
+    (one: the work runs in the calling worker thread, at its lower priority), never micro-batched."""
     from autbot.adapters.embedders.catalogue import ServedModel, StaticEmbedderCatalogue, prefixed
-    from autbot.adapters.embedders.yielding import YieldingEmbedder
 
     models = []
     for spec in served_models(s):
         onnx, _ = _onnx_embedder(s, spec, threads=threads)
-        passages = prefixed(onnx, spec.passage_prefix)
-        if busy is not None and s.jobs.busy_share < 1:
-            passages = YieldingEmbedder(passages, busy=busy, busy_share=s.jobs.busy_share, slice_texts=JOB_EMBED_SLICE)
-        models.append(ServedModel(name=spec.name, passages=passages, queries=onnx))
+        models.append(ServedModel(name=spec.name, passages=prefixed(onnx, spec.passage_prefix), queries=onnx))
     return StaticEmbedderCatalogue(models, default=models[0].name)
 
 
