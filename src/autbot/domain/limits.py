@@ -222,6 +222,8 @@ MAX_ACCESS_NAME_CHARS = 256
 """Longest group or subject name in an access list."""
 
 # --- ingestion jobs ------------------------------------------------------------------------------------
+EMBEDDER_QUERY_THREADS = 1
+"""``embedder.query_threads``: intra-op threads of the ONNX sessions that embed queries (0: share the passages')."""
 JOB_BATCH_SIZE = 16
 """``jobs.batch_size``: documents (or files) a job's worker ingests and commits at a time; a job waits for at most
 one batch of each other running job (its batches take turns in the queue)."""

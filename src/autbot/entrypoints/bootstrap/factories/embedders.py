@@ -19,6 +19,8 @@ def served_models(s: Settings) -> list[EmbeddingModelSpec]:
 
 
 def onnx_catalogue(s: Settings) -> EmbedderCatalogue:
+    """Each served model on a passage session (``embedder.threads``) and, unless ``embedder.query_threads`` is 0, a
+    query session of its own with that many threads, micro-batched."""
     from autbot.adapters.embedders.batching import micro_batched
     from autbot.adapters.embedders.catalogue import ServedModel, StaticEmbedderCatalogue, prefixed
 
@@ -26,7 +28,8 @@ def onnx_catalogue(s: Settings) -> EmbedderCatalogue:
     for spec in served_models(s):
         onnx, batch = _onnx_embedder(s, spec)
         window_ms = s.embedder.micro_batch_ms if batch > 1 else 0  # one text a call: nothing to share
-        queries = micro_batched(prefixed(onnx, spec.query_prefix), window_ms=window_ms)
+        query_onnx = _onnx_embedder(s, spec, threads=s.embedder.query_threads)[0] if s.embedder.query_threads else onnx
+        queries = micro_batched(prefixed(query_onnx, spec.query_prefix), window_ms=window_ms)
         models.append(ServedModel(name=spec.name, passages=prefixed(onnx, spec.passage_prefix), queries=queries))
     return StaticEmbedderCatalogue(models, default=models[0].name)
 
