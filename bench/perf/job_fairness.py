@@ -185,7 +185,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nice", type=int, default=None, help="jobs.nice of the server (default: the setting's)")
     p.add_argument("--embedder-threads", type=int, default=None, help="jobs.embedder_threads (default: the setting's)")
     p.add_argument("--seed-docs", type=int, default=200)
-    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="another server setting")
     p.add_argument("--quick", action="store_true", help="10 s phases, 50 seeded documents")
     add_out_argument(p, "job_fairness")
     args = p.parse_args(argv)
@@ -195,7 +194,6 @@ def main(argv: list[str] | None = None) -> int:
         env["AUTBOT_JOBS__NICE"] = str(args.nice)
     if args.embedder_threads is not None:
         env["AUTBOT_JOBS__EMBEDDER_THREADS"] = str(args.embedder_threads)
-    env.update(item.split("=", 1) for item in args.env)
     runs: dict[str, list[Phase]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         server = AutbotServer(Path(tmp) / "data", env=env).start(timeout=600)
@@ -230,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|")
     for mode, s in summary.items():
         print(f"| {mode} | {s['answers_ratio']} | {s['search_p99_ms']} | {s['ingest_ratio']} |")
-    settings = {"jobs.nice": args.nice, "jobs.embedder_threads": args.embedder_threads, "env": args.env}
+    settings = {"jobs.nice": args.nice, "jobs.embedder_threads": args.embedder_threads}
     write_json(
         args.out,
         {**stamp(), "seconds": seconds, "rounds": args.rounds, "settings": settings}

@@ -222,6 +222,8 @@ MAX_ACCESS_NAME_CHARS = 256
 """Longest group or subject name in an access list."""
 
 # --- ingestion jobs ------------------------------------------------------------------------------------
+EMBEDDER_QUERY_THREADS = 1
+"""``embedder.query_threads``: intra-op threads of the ONNX sessions that embed queries (0: share the passages')."""
 JOB_BATCH_SIZE = 16
 """``jobs.batch_size``: documents (or files) a job's worker ingests and commits at a time; a job waits for at most
 one batch of each other running job (its batches take turns in the queue)."""
@@ -244,11 +246,6 @@ JOB_WORKER_NICE = 10
 """``jobs.nice``: how much lower a worker thread's CPU priority is than the server's (Linux ``nice`` steps)."""
 JOB_EMBEDDER_THREADS = 1
 """``jobs.embedder_threads``: threads of the job workers' own ONNX session (0: share the server's embedder)."""
-JOB_BUSY_SHARE = 0.5
-"""``jobs.busy_share``: the most of the time the server's job workers embed while searches or answers are in
-flight (they pause between slices for the rest); 1 never pauses."""
-JOB_EMBED_SLICE = 8
-"""Texts a job worker embeds between two looks at interactive work (a slice takes a fraction of a second)."""
 JOBS_LISTED = 50
 """Jobs listed by ``GET /v1/jobs`` when the request does not say (at most ``MAX_PAGE_SIZE``)."""
 JOB_FAILURES_LISTED = 100

@@ -33,6 +33,10 @@ from autbot.use_cases.migrations import open_current
 T = TypeVar("T")
 
 
+WRITE_GROUP = 32
+"""Chunks written under one hold of the write lock: a long batch lets waiting searches in between its groups."""
+
+
 class ChromaChunkIndex:
     """Vector search in Chroma, keyword (BM25) search in SQLite FTS5, hybrid fused by ``domain.fusion``."""
 
@@ -110,25 +114,30 @@ class ChromaChunkIndex:
             raise CollectionNotFound(f"Collection '{collection}' has no chunk storage.", collection=collection)
         if not chunks:
             return
+        for start in range(0, len(chunks), WRITE_GROUP):  # searches wait for one group at most, not a whole batch
+            try:
+                self._write(col, collection, chunks[start : start + WRITE_GROUP], vectors[start : start + WRITE_GROUP])
+            except Exception as e:  # Chroma refuses a group whole; the keyword index writes it in one transaction
+                _log_failure(e)
+                raise IndexWriteFailed(
+                    f"The embedded store rejected chunks {start}-{len(chunks)} of a batch of {len(chunks)} "
+                    f"({type(e).__name__}).",
+                    failed_ids=[c.id for c in chunks[start:]],
+                ) from e
+
+    def _write(self, col: Any, collection: str, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         metadatas: list[Any] = [
             {**c.metadata, "document_id": c.document_id, "document_version": c.document_version, "position": c.position}
             for c in chunks
         ]
-        try:
-            with self._pause.writing(), self._rw.writing():
-                col.upsert(
-                    ids=[c.id for c in chunks],
-                    embeddings=[list(v) for v in vectors],
-                    documents=[c.text for c in chunks],
-                    metadatas=metadatas,
-                )
-                self._keywords.upsert(collection, chunks)
-        except Exception as e:  # Chroma refuses a batch whole; the keyword index writes it in one transaction
-            _log_failure(e)
-            raise IndexWriteFailed(
-                f"The embedded store rejected a batch of {len(chunks)} chunks ({type(e).__name__}).",
-                failed_ids=[c.id for c in chunks],
-            ) from e
+        with self._pause.writing(), self._rw.writing():
+            col.upsert(
+                ids=[c.id for c in chunks],
+                embeddings=[list(v) for v in vectors],
+                documents=[c.text for c in chunks],
+                metadatas=metadatas,
+            )
+            self._keywords.upsert(collection, chunks)
 
     def delete(self, collection: str, document_id: str, *, keep_version: str | None = None) -> None:
         col = self._collection(collection)

@@ -4,7 +4,7 @@ stopped with it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from loguru import logger
@@ -27,16 +27,13 @@ class JobRuntime:
         self._sweeper = sweeper
 
     @classmethod
-    def for_server(cls, settings: Settings, container: Any, *, busy: Callable[[], bool] | None = None) -> JobRuntime:
-        """The server's jobs; its workers yield to the interactive work ``busy()`` reports."""
-        return cls.build(settings, container, threads=settings.jobs.workers, busy=busy)
+    def for_server(cls, settings: Settings, container: Any) -> JobRuntime:
+        return cls.build(settings, container, threads=settings.jobs.workers)
 
     @classmethod
-    def build(
-        cls, settings: Settings, container: Any, *, threads: int, busy: Callable[[], bool] | None = None
-    ) -> JobRuntime:
+    def build(cls, settings: Settings, container: Any, *, threads: int) -> JobRuntime:
         j = settings.jobs
-        system = build_jobs(settings, container, _parts(settings, container), busy)
+        system = build_jobs(settings, container, _parts(settings, container))
         workers = JobWorkers(system, threads=threads, nice=j.nice) if threads else None
         expire = ExpireJobs(store=system.store, blobs=system.blobs, retention_s=j.retention_s)
         sweeper = JobSweeper(expire) if j.retention_s > 0 else None

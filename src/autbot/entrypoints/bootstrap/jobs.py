@@ -13,7 +13,7 @@ import contextlib
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,14 +78,8 @@ def embedded_parts(settings: Settings) -> tuple[JobQueue, JobStore, BlobStore, l
     return queue, store, FileBlobStore(root / "inputs"), [queue.close, store.close]
 
 
-def build_jobs(
-    settings: Settings,
-    container: Any,
-    parts: tuple[JobQueue, JobStore, BlobStore, list[Any]],
-    busy: Callable[[], bool] | None = None,
-) -> JobSystem:
-    """The jobs' use cases over ``parts`` (queue, store, blobs, closers) and the container's ingestion; the workers
-    yield to interactive work while ``busy()``."""
+def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobStore, BlobStore, list[Any]]) -> JobSystem:
+    """The jobs' use cases over ``parts`` (queue, store, blobs, closers) and the container's ingestion."""
     queue, store, blobs, closers = parts
     metrics = container.telemetry().metrics
     store = MeteredJobStore(store, metrics)
@@ -101,7 +95,7 @@ def build_jobs(
         store=store,
         queue=queue,
         blobs=blobs,
-        ingest=job_ingest(settings, container, busy),
+        ingest=job_ingest(settings, container),
         reader=container.reader(),
         registry=container.registry(),
         retry=RetryPolicy(attempts=j.attempts, base_s=j.retry_base_s),
@@ -124,11 +118,10 @@ def _models(container: Any) -> CollectionModels:
     return CollectionModels(embedders=container.embedders(), registry=container.registry())
 
 
-def job_ingest(settings: Settings, container: Any, busy: Callable[[], bool] | None = None) -> Any:
+def job_ingest(settings: Settings, container: Any) -> Any:
     """The workers' ingestion: with the ONNX embedder and ``jobs.embedder_threads`` > 0, over an embedding session
     of their own with that many threads (one: the work runs in the calling worker thread, at its lower priority,
-    instead of the server's thread pool), yielding to interactive work while ``busy()`` (``jobs.busy_share``);
-    else the server's ``IngestDocuments``."""
+    instead of the server's thread pool); else the server's ``IngestDocuments``."""
     threads = settings.jobs.embedder_threads
     if settings.embedder.backend != "onnx" or threads == 0:
         return container.ingest_documents()
@@ -136,7 +129,7 @@ def job_ingest(settings: Settings, container: Any, busy: Callable[[], bool] | No
 
     return releasing_memory(
         IngestDocuments(
-            embedders=worker_catalogue(settings, threads, busy=busy),
+            embedders=worker_catalogue(settings, threads),
             chunks=container.chunk_index(),
             registry=container.registry(),
             splitter=container.splitter(),

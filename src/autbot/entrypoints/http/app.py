@@ -42,7 +42,6 @@ from autbot.entrypoints.http.routes.sessions import SessionController
 from autbot.entrypoints.http.schemas.bodies import AutbotRequest
 from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.web.routes import WebSignIn, docs_assets, docs_plugins, page_routes
-from autbot.entrypoints.observability.activity import CountInteractive, InteractiveWork
 from autbot.entrypoints.observability.logs import configure_logging
 from autbot.entrypoints.observability.middleware import ObservedApp
 from autbot.entrypoints.observability.telemetry import Telemetry
@@ -130,8 +129,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     telemetry: Telemetry = container.telemetry()
     instrument(container, telemetry)  # spans, stage timings, breakers and bulkheads around the adapters
     draining = Draining(delay_s=settings.server.shutdown_delay_s, grace_s=settings.server.shutdown_grace_s)
-    interactive = InteractiveWork()  # searches and answers in flight: the job workers yield to them
-    jobs = JobRuntime.for_server(settings, container, busy=interactive.busy)  # worker threads start below
+    jobs = JobRuntime.for_server(settings, container)  # queue, stores, use cases; worker threads start below
     authenticate = container.authenticate()
     _check_keys(settings, authenticate)
 
@@ -219,7 +217,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
     # outermost: security headers on every response (handlers, problems, router 404/405, preflights); inside the
     # request id, one audit record per audited route, whatever its outcome; Connection: close from SIGTERM on
     audited = AuditedApp(app.asgi_handler, record_audit)
-    observed = CountInteractive(ObservedApp(audited, telemetry, access_log=settings.logging.access_log), interactive)
+    observed = ObservedApp(audited, telemetry, access_log=settings.logging.access_log)
     app.asgi_handler = SecurityHeaders(CloseWhenDraining(observed, lambda: draining.started))
     return app
 

@@ -27,9 +27,6 @@ class JobsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """With the ONNX embedder: the workers' own embedding session with this many threads (1: it computes in the
     worker's own, lower-priority thread, so ingestion takes at most one core from answers). 0: the workers share
     the server's embedder (all cores, at the server's priority)."""
-    busy_share: Annotated[float, msgspec.Meta(gt=0, le=1)] = limits.JOB_BUSY_SHARE
-    """With the workers' own embedding session: the most of the time they embed while searches or answers are in
-    flight in this process (they pause between slices of texts for the rest); 1: never pause."""
     batch_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = limits.JOB_BATCH_SIZE
     """Documents (or files) ingested and committed at a time; other jobs' batches take turns in between."""
     max_documents: Annotated[int, msgspec.Meta(ge=1)] = limits.MAX_JOB_DOCUMENTS

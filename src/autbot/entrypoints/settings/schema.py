@@ -136,7 +136,10 @@ class EmbedderSettings(Section):
     models_repository: NonEmpty = limits.EMBEDDING_MODELS_REPOSITORY
     """The Maven repository ``autbot models pull`` downloads from (standard layout, http or https)."""
     threads: NonNegative = 0
-    """onnxruntime intra-op threads; 0 lets onnxruntime choose."""
+    """onnxruntime intra-op threads of the passage sessions (synchronous ingestion); 0 lets onnxruntime choose."""
+    query_threads: NonNegative = limits.EMBEDDER_QUERY_THREADS
+    """Intra-op threads of the query sessions (searches, answers): a query is one short text, and several threads
+    that wait for each other on a busy machine only add latency; 0: the passage sessions serve queries too."""
     batch_size: Positive = 8
     """Texts per inference batch: a larger batch peaks higher in memory (its activations), at about the same
     speed on CPU (docs/benchmarks.md, "Start-up and memory")."""

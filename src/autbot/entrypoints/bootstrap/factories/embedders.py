@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from autbot.domain.embedding_models import MINILM, EmbeddingModelSpec, known_model
 from autbot.domain.errors import ConfigurationError, ModelNotFound
-from autbot.domain.limits import JOB_EMBED_SLICE
 from autbot.entrypoints.settings import Settings
 from autbot.ports.embedder import Embedder, EmbedderCatalogue
 
@@ -22,6 +19,8 @@ def served_models(s: Settings) -> list[EmbeddingModelSpec]:
 
 
 def onnx_catalogue(s: Settings) -> EmbedderCatalogue:
+    """Each served model on a passage session (``embedder.threads``) and, unless ``embedder.query_threads`` is 0, a
+    query session of its own with that many threads, micro-batched."""
     from autbot.adapters.embedders.batching import micro_batched
     from autbot.adapters.embedders.catalogue import ServedModel, StaticEmbedderCatalogue, prefixed
 
@@ -29,26 +28,21 @@ def onnx_catalogue(s: Settings) -> EmbedderCatalogue:
     for spec in served_models(s):
         onnx, batch = _onnx_embedder(s, spec)
         window_ms = s.embedder.micro_batch_ms if batch > 1 else 0  # one text a call: nothing to share
-        queries = micro_batched(prefixed(onnx, spec.query_prefix), window_ms=window_ms)
+        query_onnx = _onnx_embedder(s, spec, threads=s.embedder.query_threads)[0] if s.embedder.query_threads else onnx
+        queries = micro_batched(prefixed(query_onnx, spec.query_prefix), window_ms=window_ms)
         models.append(ServedModel(name=spec.name, passages=prefixed(onnx, spec.passage_prefix), queries=queries))
     return StaticEmbedderCatalogue(models, default=models[0].name)
 
 
-def worker_catalogue(s: Settings, threads: int, *, busy: Callable[[], bool] | None = None) -> EmbedderCatalogue:
+def worker_catalogue(s: Settings, threads: int) -> EmbedderCatalogue:
     """The catalogue of the job workers: the same models on ONNX sessions of their own, ``threads`` threads each
-    (one: the work runs in the calling worker thread, at its lower priority), never micro-batched; with ``busy``
-    (interactive work in flight in this process), passages are embedded in slices, pausing to keep at most
-    ``jobs.busy_share`` of the time while it is true."""
+    (one: the work runs in the calling worker thread, at its lower priority), never micro-batched."""
     from autbot.adapters.embedders.catalogue import ServedModel, StaticEmbedderCatalogue, prefixed
-    from autbot.adapters.embedders.yielding import YieldingEmbedder
 
     models = []
     for spec in served_models(s):
         onnx, _ = _onnx_embedder(s, spec, threads=threads)
-        passages = prefixed(onnx, spec.passage_prefix)
-        if busy is not None and s.jobs.busy_share < 1:
-            passages = YieldingEmbedder(passages, busy=busy, busy_share=s.jobs.busy_share, slice_texts=JOB_EMBED_SLICE)
-        models.append(ServedModel(name=spec.name, passages=passages, queries=onnx))
+        models.append(ServedModel(name=spec.name, passages=prefixed(onnx, spec.passage_prefix), queries=onnx))
     return StaticEmbedderCatalogue(models, default=models[0].name)
 
 

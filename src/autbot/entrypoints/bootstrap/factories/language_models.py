@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from autbot.entrypoints.bootstrap.factories import closing
 from autbot.entrypoints.settings import Settings
 from autbot.ports.language_model import LanguageModel
 from autbot.ports.secret_store import SecretStore
+
+
+def llm_threads(s: Settings, cpus: int | None = None) -> int:
+    """``llm.local.threads``, or when 0: the CPUs this process may use less the cores its own job workers embed
+    on (``jobs.workers`` × ``jobs.embedder_threads``), at least one. llama.cpp's threads wait for each other at
+    every step, so one of them sharing its core with ingestion slows every answer far more than the core's share;
+    with a core of its own, ingestion does not touch answers."""
+    if s.llm.local.threads:
+        return s.llm.local.threads
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    own_embedding = s.embedder.backend == "onnx" and s.jobs.embedder_threads > 0
+    reserved = s.jobs.workers * s.jobs.embedder_threads if own_embedding else 0
+    return max(1, cpus - reserved)
 
 
 def local_language_model(s: Settings) -> Iterator[LanguageModel]:
@@ -17,7 +32,7 @@ def local_language_model(s: Settings) -> Iterator[LanguageModel]:
     yield from closing(
         LlamaCppLanguageModel(
             model_path=c.model_path,
-            threads=c.threads,
+            threads=llm_threads(s),
             context_tokens=c.context_tokens,
             parallel=c.parallel,
             kv_cache=c.kv_cache,
