@@ -250,3 +250,15 @@ JOB_FAILURES_LISTED = 100
 """Per-document failures shown with a job when the request does not say (at most ``MAX_PAGE_SIZE``)."""
 JOB_EVENTS_POLL_S = 0.5
 """How often ``GET /v1/jobs/{id}/events`` looks at the job for progress to send."""
+
+# --- re-indexing ---------------------------------------------------------------------------------------
+REINDEX_MAX_DROP = 0.01
+"""``jobs.reindex_max_drop``: how much lower a new generation's NDCG@10 may be than the live one's for the gate to
+switch to it (a request's ``max_drop`` overrides it)."""
+GENERATION_RETENTION_S = 86_400.0
+"""``jobs.reindex_retention_s``: how long a replaced (``previous``) or held generation is kept before the sweeper
+drops its chunks and record."""
+REINDEX_BATCH_SIZE = 64
+"""``jobs.reindex_batch_size``: documents a re-index job builds per batch."""
+GENERATION_SWEEP_EVERY_S = 300.0
+"""How often an idle job worker looks for generations past their retention (and drops them)."""

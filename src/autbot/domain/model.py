@@ -181,6 +181,7 @@ class CollectionInfo:
     dimension: int
     document_count: int | None = None  # None when not counted (expensive on a cluster, or hidden from the caller)
     chunk_count: int | None = None
+    generation: int = 0  # the live generation (domain.generations), whose chunks the chunk index holds
 
 
 IngestStatus = Literal["created", "updated", "unchanged"]

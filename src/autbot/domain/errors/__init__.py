@@ -43,6 +43,13 @@ from autbot.domain.errors.client import (
     UnsupportedSearchMode,
     UpstreamRejected,
 )
+from autbot.domain.errors.generations import (
+    GenerationNotActivatable,
+    GenerationNotFound,
+    ReindexInProgress,
+    RollbackUnavailable,
+    SourceTextMissing,
+)
 from autbot.domain.errors.service import (
     AuditLogUnavailable,
     BudgetUnavailable,
@@ -83,6 +90,8 @@ __all__ = [
     "EmptyDocument",
     "Forbidden",
     "FormTooLarge",
+    "GenerationNotActivatable",
+    "GenerationNotFound",
     "GoldenSetNotFound",
     "IndexTimeout",
     "IndexUnavailable",
@@ -105,11 +114,14 @@ __all__ = [
     "ParseBudgetExceeded",
     "RateLimited",
     "RateLimiterUnavailable",
+    "ReindexInProgress",
     "RequestHeadTooLarge",
     "RequestTooLarge",
+    "RollbackUnavailable",
     "SchemaTooNew",
     "SessionNotFound",
     "SessionStoreUnavailable",
+    "SourceTextMissing",
     "TooManySessions",
     "Unauthorized",
     "UnsupportedMediaType",

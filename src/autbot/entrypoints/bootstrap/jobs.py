@@ -13,6 +13,7 @@ import contextlib
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,12 @@ from typing import Any
 from loguru import logger
 
 from autbot.domain.jobs import UNFINISHED, JobMessage, new_token
+from autbot.domain.limits import GENERATION_SWEEP_EVERY_S
 from autbot.entrypoints.bootstrap.factories.embedders import worker_catalogue
 from autbot.entrypoints.bootstrap.factories.limits import ingest_limits
 from autbot.entrypoints.bootstrap.job_metrics import MeteredJobStore, watch_queue
 from autbot.entrypoints.bootstrap.memory import releasing_memory
+from autbot.entrypoints.bootstrap.reindex import build_generation, reindex_use_cases, sweep_generations
 from autbot.entrypoints.settings import Settings
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
@@ -48,12 +51,16 @@ class JobSystem:
     list_jobs: ListJobs
     cancel_job: CancelJob
     run_batch: RunBatch
+    reindex: dict[str, object] = field(default_factory=dict)
+    """The re-index use cases (``bootstrap.reindex``), which start jobs of kind ``reindex``."""
+    sweep: Any = None
+    """Drops generations past their retention (``SweepGenerations``); idle workers run it now and then."""
     tracer: Any = None
     """Spans of the worker's batches, children of the submitting request's span (its ``traceparent``)."""
     closers: list[Any] = field(default_factory=list)
 
     def use_cases(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in JOB_USE_CASES}
+        return {**{name: getattr(self, name) for name in JOB_USE_CASES}, **self.reindex}
 
     def close(self) -> None:
         for close in self.closers:
@@ -98,6 +105,7 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         reader=container.reader(),
         registry=container.registry(),
         retry=RetryPolicy(attempts=j.attempts, base_s=j.retry_base_s),
+        reindex=build_generation(settings, container, blobs),
     )
     return JobSystem(
         queue=queue,
@@ -108,6 +116,8 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         list_jobs=ListJobs(store=store),
         cancel_job=CancelJob(store=store),
         run_batch=run,
+        reindex=reindex_use_cases(settings, container, store, queue, blobs),
+        sweep=sweep_generations(container),
         tracer=container.telemetry().tracer,
         closers=closers,
     )
@@ -158,6 +168,8 @@ class JobWorkers:
         self._threads = threads
         self._nice = nice
         self._stopping = threading.Event()
+        self._sweeping = threading.Lock()
+        self._next_sweep = 0.0
         self._running: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -184,6 +196,7 @@ class JobWorkers:
                 self._stopping.wait(_AFTER_ERROR_S)
                 continue
             if delivery is None:
+                self._sweep_now_and_then()
                 continue
             if self._stopping.is_set():
                 self._jobs.queue.release(delivery)
@@ -200,6 +213,20 @@ class JobWorkers:
                 self._stopping.wait(_AFTER_ERROR_S)
                 continue
             self._jobs.queue.ack(delivery)
+
+    def _sweep_now_and_then(self) -> None:
+        """At most every ``limits.GENERATION_SWEEP_EVERY_S``, one idle worker drops expired generations."""
+        if self._jobs.sweep is None or time.monotonic() < self._next_sweep or not self._sweeping.acquire(False):
+            return
+        try:
+            self._next_sweep = time.monotonic() + GENERATION_SWEEP_EVERY_S
+            swept = self._jobs.sweep.execute()
+            if swept.generations:
+                logger.info("Dropped {} index generations past their retention", swept.generations)
+        except Exception:
+            logger.exception("Sweeping index generations failed; trying again later")
+        finally:
+            self._sweeping.release()
 
 
 @contextlib.contextmanager

@@ -165,7 +165,7 @@ _NO_ACCESS_LISTS = InvalidInput(
 
 
 async def _submission(request: Request[Any, Any, Any], collection: str, principal: Principal) -> SubmitJobRequest:
-    traceparent = _traceparent(request)
+    traceparent = traceparent_of(request)
     if request.content_type[0] == "multipart/form-data":
         form = await request.form()
         uploads = [v for _, v in form.multi_items() if hasattr(v, "filename")]
@@ -195,7 +195,7 @@ async def _submission(request: Request[Any, Any, Any], collection: str, principa
     return SubmitJobRequest(collection=collection, principal=principal, documents=docs, traceparent=traceparent)
 
 
-def _traceparent(request: Request[Any, Any, Any]) -> str | None:
+def traceparent_of(request: Request[Any, Any, Any]) -> str | None:
     """The trace context the job carries to its worker: the request's span, else the client's header."""
     from opentelemetry.propagate import inject
 
