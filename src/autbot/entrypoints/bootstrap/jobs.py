@@ -97,15 +97,16 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         max_queued_jobs_per_key=j.max_queued_jobs_per_key,
         max_queued_documents_per_key=j.max_queued_documents_per_key,
     )
+    catalogue = job_catalogue(settings, container)
     run = RunBatch(
         store=store,
         queue=queue,
         blobs=blobs,
-        ingest=job_ingest(settings, container),
+        ingest=job_ingest(settings, container, catalogue),
         reader=container.reader(),
         registry=container.registry(),
         retry=RetryPolicy(attempts=j.attempts, base_s=j.retry_base_s),
-        reindex=build_generation(settings, container, blobs),
+        reindex=build_generation(settings, container, blobs, catalogue),
     )
     return JobSystem(
         queue=queue,
@@ -123,23 +124,32 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
     )
 
 
-def job_ingest(settings: Settings, container: Any) -> Any:
-    """The workers' ingestion: with the ONNX embedder and ``jobs.embedder_threads`` > 0, over an embedding session
-    of their own with that many threads (one: the work runs in the calling worker thread, at its lower priority,
-    instead of the server's thread pool); else the server's ``IngestDocuments``."""
+def job_catalogue(settings: Settings, container: Any) -> Any:
+    """The workers' embedders: with the ONNX embedder and ``jobs.embedder_threads`` > 0, embedding sessions of
+    their own with that many threads (one: the work runs in the calling worker thread, at its lower priority,
+    instead of the server's thread pool); else the server's. Ingestion and re-index batches share them."""
     threads = settings.jobs.embedder_threads
     if settings.embedder.backend != "onnx" or threads == 0:
+        return container.embedders()
+    return worker_catalogue(settings, threads)
+
+
+def job_ingest(settings: Settings, container: Any, catalogue: Any) -> Any:
+    """The workers' ingestion over ``catalogue`` (``job_catalogue``); the server's ``IngestDocuments`` when that is
+    the server's own catalogue."""
+    if catalogue is container.embedders():
         return container.ingest_documents()
     from autbot.use_cases.ingest import IngestDocuments
 
     return releasing_memory(
         IngestDocuments(
-            embedders=worker_catalogue(settings, threads),
+            embedders=catalogue,
             chunks=container.chunk_index(),
             registry=container.registry(),
             splitter=container.splitter(),
             locks=container.document_locks(),
             limits=ingest_limits(settings),
+            generations=container.generation_store(),
         ),
         enabled=settings.server.malloc_trim,
     )

@@ -24,12 +24,13 @@ def reindex_settings(s: Settings) -> ReindexSettings:
     )
 
 
-def build_generation(settings: Settings, container: Any, blobs: BlobStore) -> BuildGeneration:
-    """The workers' part of a re-index job (``RunBatch`` hands it the batches of jobs of kind ``reindex``)."""
+def build_generation(settings: Settings, container: Any, blobs: BlobStore, embedders: Any) -> BuildGeneration:
+    """The workers' part of a re-index job (``RunBatch`` hands it the batches of jobs of kind ``reindex``), over
+    the workers' embedders (``jobs.job_catalogue``)."""
     return BuildGeneration(
         registry=container.registry(),
         generations=container.generation_store(),
-        embedders=container.embedders(),
+        embedders=embedders,
         chunks=container.chunk_index(),
         splitter=container.splitter(),
         locks=container.document_locks(),
