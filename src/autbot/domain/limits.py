@@ -262,3 +262,7 @@ REINDEX_BATCH_SIZE = 64
 """``jobs.reindex_batch_size``: documents a re-index job builds per batch."""
 GENERATION_SWEEP_EVERY_S = 300.0
 """How often an idle job worker looks for generations past their retention (and drops them)."""
+MIN_CHUNK_TOKENS = 16
+"""Smallest ``chunk_size`` a re-index may ask for (as ``splitter.chunk_size``)."""
+MAX_CHUNK_TOKENS = 8192
+"""Largest ``chunk_size`` a re-index may ask for."""

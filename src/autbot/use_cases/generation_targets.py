@@ -7,7 +7,7 @@ embedded with its own model, so a build never misses a write and any retained ge
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,16 @@ from autbot.ports.embedder import Embedder, EmbedderCatalogue
 from autbot.ports.generation_store import GenerationStore
 from autbot.ports.text_splitter import TextSplitter
 from autbot.use_cases.collection_models import collection_embedder
+
+SplitterFor = Callable[[int, int], TextSplitter]
+"""A splitter for a generation's own chunking: (chunk size, overlap) in tokens."""
+
+
+def generation_splitter(default: TextSplitter, splitters: SplitterFor | None, generation: Generation) -> TextSplitter:
+    """The generation's splitter: the server's, unless the generation has a chunking of its own."""
+    if generation.chunk_size is None or splitters is None:
+        return default
+    return splitters(generation.chunk_size, generation.chunk_overlap or 0)
 
 
 @dataclass(frozen=True, slots=True)

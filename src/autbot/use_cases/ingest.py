@@ -30,9 +30,11 @@ from autbot.ports.generation_store import GenerationStore
 from autbot.ports.text_splitter import TextSplitter
 from autbot.use_cases.collection_models import check_requested, collection_embedder, requested_embedder
 from autbot.use_cases.generation_targets import (
+    SplitterFor,
     WriteTargets,
     document_chunks,
     generation_embedder,
+    generation_splitter,
     live_index,
     other_writable,
 )
@@ -99,8 +101,9 @@ class IngestDocuments:
         limits: IngestLimits | None = None,
         clock: Callable[[], float] = time.time,
         generations: GenerationStore | None = None,
+        splitters: SplitterFor | None = None,
     ) -> None:
-        self._generations = generations
+        self._generations, self._splitters = generations, splitters
         self._embedders = embedders
         self._chunks = chunks
         self._registry = registry
@@ -187,9 +190,11 @@ class IngestDocuments:
         embedder: Embedder,
     ) -> None:
         collection = targets.collection
-        self._write(targets.live, group, embedder)  # 1. every new chunk is written: in the live generation,
-        for generation in targets.others:  # then in each other one that receives writes (with its own model)
-            self._write(generation.index_name, group, generation_embedder(self._embedders, generation))
+        self._write(targets.live, [(p, p.chunks) for p in group], embedder)  # 1. every new chunk is written: live,
+        for g in targets.others:  # then in each other generation that receives writes (its own model and chunking)
+            splitter = generation_splitter(self._splitter, self._splitters, g)
+            pieces = [(p, p.chunks if splitter is self._splitter else self._chunk(p, splitter)) for p in group]
+            self._write(g.index_name, pieces, generation_embedder(self._embedders, g))
         if self._generations is not None:  # the source text a re-index builds from
             for p in group:
                 self._generations.put_source(collection, p.doc_id, p.version, p.doc.text)
@@ -219,9 +224,9 @@ class IngestDocuments:
             status: IngestStatus = "updated" if p.doc_id in existing else "created"
             outcomes[p.doc_id] = IngestOutcome(document_id=p.doc_id, status=status, chunks=len(p.chunks))
 
-    def _write(self, index: str, group: list[_Pending], embedder: Embedder) -> None:
-        chunks = [c for p in group for c in p.chunks]
-        vectors = embedder.embed([embedding_text(p.doc.title, c.text) for p in group for c in p.chunks])
+    def _write(self, index: str, pieces: list[tuple[_Pending, list[Chunk]]], embedder: Embedder) -> None:
+        chunks = [c for _, cs in pieces for c in cs]
+        vectors = embedder.embed([embedding_text(p.doc.title, c.text) for p, cs in pieces for c in cs])
         size = self._limits.embed_batch_size * 4
         for start in range(0, len(chunks), size):
             self._chunks.upsert(index, chunks[start : start + size], vectors[start : start + size])
@@ -263,8 +268,8 @@ class IngestDocuments:
             out.append(_Pending(doc_id, clean, version, []))
         return out
 
-    def _chunk(self, p: _Pending) -> list[Chunk]:
-        return document_chunks(self._splitter, p.doc_id, p.version, p.doc.text, p.doc.metadata)
+    def _chunk(self, p: _Pending, splitter: TextSplitter | None = None) -> list[Chunk]:
+        return document_chunks(splitter or self._splitter, p.doc_id, p.version, p.doc.text, p.doc.metadata)
 
 
 def _check_length(value: str | None, limit: int, field: str) -> None:

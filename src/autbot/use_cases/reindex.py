@@ -46,6 +46,10 @@ class ReindexRequest:
     """How much lower the new generation's NDCG@10 may be than the live one's; None: ``jobs.reindex_max_drop``."""
     activate: Activation = "auto"
     """``auto``: the gate switches when the new generation passes; ``manual``: it is measured and held."""
+    chunk_size: int | None = None
+    """The new generation's chunk size in tokens; None: the server's ``splitter`` settings."""
+    chunk_overlap: int | None = None
+    """Tokens shared by neighbouring chunks (with ``chunk_size``; default an eighth of it)."""
     traceparent: str | None = None
 
 
@@ -71,11 +75,29 @@ def read_plan(blobs: BlobStore, job_id: str) -> ReindexPlan:
     return ReindexPlan(number=int(raw["number"]), max_drop=float(raw["max_drop"]), activate=raw["activate"])
 
 
+def _chunking(request: ReindexRequest) -> tuple[int | None, int | None]:
+    size, overlap = request.chunk_size, request.chunk_overlap
+    if size is None:
+        if overlap is not None:
+            raise InvalidInput("chunk_overlap needs a chunk_size.", field="chunk_overlap")
+        return None, None
+    if not limits.MIN_CHUNK_TOKENS <= size <= limits.MAX_CHUNK_TOKENS:
+        raise InvalidInput(
+            f"chunk_size is {limits.MIN_CHUNK_TOKENS} to {limits.MAX_CHUNK_TOKENS} tokens.", field="chunk_size"
+        )
+    overlap = size // 8 if overlap is None else overlap
+    if not 0 <= overlap < size:
+        raise InvalidInput("chunk_overlap is 0 or more and smaller than chunk_size.", field="chunk_overlap")
+    return size, overlap
+
+
 class SubmitReindex:
     """Start building a new generation of a collection's index with another embedding model; returns the job.
 
     Rules:
-    - The model must be one served here (404 ``model_not_found``); ``max_drop`` is 0 to 1.
+    - The model must be one served here (404 ``model_not_found``); ``max_drop`` is 0 to 1; a chunking of its
+      own (``chunk_size`` ``limits.MIN_CHUNK_TOKENS`` to ``limits.MAX_CHUNK_TOKENS``, ``chunk_overlap`` smaller)
+      is optional: without one the server's splitter settings apply.
     - One re-index at a time per collection (409 ``reindex_in_progress``); a building generation whose job ended
       without finishing it (cancelled before it ran) is marked failed first.
     - The new generation's record is written before the documents are listed: every write from then on reaches
@@ -111,6 +133,7 @@ class SubmitReindex:
         max_drop = self._settings.max_drop if request.max_drop is None else request.max_drop
         if not 0.0 <= max_drop <= 1.0:
             raise InvalidInput("max_drop is an NDCG@10 difference, 0 to 1.", field="max_drop")
+        chunking = _chunking(request)
         now = self._clock()
         existing = self._settled(current_generations(self._generations, info, now), now)
         job_id = new_job_id()
@@ -120,6 +143,8 @@ class SubmitReindex:
             number=number,
             embedding_model=embedder.model_id,
             dimension=embedder.dimension,
+            chunk_size=chunking[0],
+            chunk_overlap=chunking[1],
             state=GenerationState.BUILDING,
             created_at=now,
             job_id=job_id,

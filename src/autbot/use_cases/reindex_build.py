@@ -28,7 +28,7 @@ from autbot.ports.generation_store import GenerationStore
 from autbot.ports.golden_set_store import GoldenSetStore
 from autbot.ports.text_splitter import TextSplitter
 from autbot.use_cases.evaluations import measure
-from autbot.use_cases.generation_targets import document_chunks, generation_embedder
+from autbot.use_cases.generation_targets import SplitterFor, document_chunks, generation_embedder, generation_splitter
 from autbot.use_cases.generations import switch_to
 from autbot.use_cases.reindex import ReindexPlan, ReindexSettings, ids_key, read_plan
 from autbot.use_cases.search import SearchChunks
@@ -66,8 +66,9 @@ class BuildGeneration:
         search: SearchChunks,
         settings: ReindexSettings | None = None,
         clock: Callable[[], float] = time.time,
+        splitters: SplitterFor | None = None,
     ) -> None:
-        self._registry, self._store, self._embedders = registry, generations, embedders
+        self._registry, self._store, self._embedders, self._splitters = registry, generations, embedders, splitters
         self._chunks, self._splitter, self._locks, self._blobs = chunks, splitter, locks, blobs
         self._golden_sets, self._search = golden_sets, search
         self._settings = settings or ReindexSettings()
@@ -106,6 +107,7 @@ class BuildGeneration:
         if not ids:
             return BatchResult()
         embedder = generation_embedder(self._embedders, generation)
+        splitter = generation_splitter(self._splitter, self._splitters, generation)
         failures: list[DocumentFailure] = []
         with self._locks.hold(generation.collection, list(ids)):
             records = self._registry.get_documents(generation.collection, list(ids))
@@ -116,9 +118,7 @@ class BuildGeneration:
                 if source is None or source[0] != record.version:
                     failures.append(_missing(doc_id))
                     continue
-                pending.append(
-                    (record, document_chunks(self._splitter, doc_id, record.version, source[1], record.metadata))
-                )
+                pending.append((record, document_chunks(splitter, doc_id, record.version, source[1], record.metadata)))
             chunks = [c for _, cs in pending for c in cs]
             if chunks:
                 vectors = embedder.embed([embedding_text(r.title, c.text) for r, cs in pending for c in cs])

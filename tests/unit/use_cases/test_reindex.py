@@ -93,6 +93,7 @@ class Reindexing:
             search=self.search,
             settings=settings,
             clock=self.clock,
+            splitters=self.splitter_for,
         )
         self.run = RunBatch(
             store=self.jobs,
@@ -105,6 +106,10 @@ class Reindexing:
             clock=self.clock,
         )
         self.delete = DeleteDocument(registry=self.registry, chunks=self.chunks, generations=self.store)
+
+    @staticmethod
+    def splitter_for(size: int, overlap: int) -> LlamaIndexTextSplitter:
+        return LlamaIndexTextSplitter(chunk_size=size, chunk_overlap=overlap)
 
     def activate(self, number: int) -> GenerationState:
         use_case = ActivateGeneration(
@@ -124,6 +129,7 @@ class Reindexing:
             splitter=self.splitter,
             locks=self.locks,
             generations=self.store if keep_sources else None,
+            splitters=self.splitter_for,
         )
 
     def add(self, *docs: DocumentInput, ingest: IngestDocuments | None = None) -> None:
@@ -267,3 +273,27 @@ def test_documents_without_a_kept_source_text_fail_alone_and_hold_the_switch() -
     assert done.counts.failed == 1
     assert str(done.outcome).startswith("held: missing_documents"), done.outcome
     assert r.states()[1] is GenerationState.HELD
+
+
+def test_a_generation_with_a_chunking_of_its_own_is_built_and_written_with_it() -> None:
+    r = Reindexing()
+    long = " ".join(f"Sentence {k} about rivers, sediment and deltas." for k in range(20))
+    r.add(*(DocumentInput(id=f"d{i}", text=f"{i}. {long}") for i in range(4)))
+    r.start(max_drop=1.0, chunk_size=16, chunk_overlap=0)
+
+    def write(batch: int) -> None:
+        if batch == 1:
+            r.add(DocumentInput(id="late", text=f"Late. {long}"))
+
+    r.work(between=write)
+    new = r.store.generations("kb")[1]
+    assert (new.chunk_size, new.chunk_overlap) == (16, 0)
+    assert r.chunks.count("kb.g1") > r.chunks.count("kb")
+    small = LlamaIndexTextSplitter(chunk_size=16, chunk_overlap=0)
+    expected = len([t for t in small.split(f"Late. {long}") if t.strip()])
+    late = [h for h in r.chunks.search("kb.g1", _all(32)) if h.chunk.document_id == "late"]
+    assert len(late) == expected
+
+
+def _all(dimension: int) -> ChunkQuery:
+    return ChunkQuery(text="x", mode=SearchMode.VECTOR, top_k=10_000, vector=[1.0] + [0.0] * (dimension - 1))

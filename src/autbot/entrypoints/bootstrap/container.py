@@ -148,6 +148,7 @@ class Container(containers.DeclarativeContainer):
             locks=document_locks,
             limits=providers.Callable(limits.ingest_limits, settings),
             generations=generation_store,
+            splitters=providers.Callable(ingestion.splitter_factory, settings),
         ),
         enabled=providers.Callable(lambda s: s.server.malloc_trim, settings),
     )

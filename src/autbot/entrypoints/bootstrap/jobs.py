@@ -24,6 +24,7 @@ from loguru import logger
 from autbot.domain.jobs import UNFINISHED, JobMessage, new_token
 from autbot.domain.limits import GENERATION_SWEEP_EVERY_S
 from autbot.entrypoints.bootstrap.factories.embedders import worker_catalogue
+from autbot.entrypoints.bootstrap.factories.ingestion import splitter_factory
 from autbot.entrypoints.bootstrap.factories.limits import ingest_limits
 from autbot.entrypoints.bootstrap.job_metrics import MeteredJobStore, watch_queue
 from autbot.entrypoints.bootstrap.memory import releasing_memory
@@ -150,6 +151,7 @@ def job_ingest(settings: Settings, container: Any, catalogue: Any) -> Any:
             locks=container.document_locks(),
             limits=ingest_limits(settings),
             generations=container.generation_store(),
+            splitters=splitter_factory(settings),
         ),
         enabled=settings.server.malloc_trim,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autbot.entrypoints.bootstrap.factories.ingestion import splitter_factory
 from autbot.entrypoints.settings import Settings
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
@@ -38,6 +39,7 @@ def build_generation(settings: Settings, container: Any, blobs: BlobStore, embed
         golden_sets=container.golden_set_store(),
         search=container.search_chunks(),
         settings=reindex_settings(settings),
+        splitters=splitter_factory(settings),
     )
 
 

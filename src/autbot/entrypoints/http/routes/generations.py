@@ -49,6 +49,8 @@ class GenerationController(Controller):
             embedder=data.embedder,
             max_drop=data.max_drop,
             activate=data.activate,
+            chunk_size=data.chunk_size,
+            chunk_overlap=data.chunk_overlap,
             traceparent=traceparent_of(request),
         )
         job = await anyio.to_thread.run_sync(submit_reindex.execute, ask)

@@ -20,6 +20,10 @@ class ReindexBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ``jobs.reindex_max_drop``."""
     activate: Literal["auto", "manual"] = "auto"
     """``auto``: switch when the gate passes; ``manual``: measure, then hold it for an explicit activate call."""
+    chunk_size: int | None = None
+    """The new generation's chunk size in tokens; default the server's ``splitter.chunk_size``."""
+    chunk_overlap: int | None = None
+    """Tokens shared by neighbouring chunks, smaller than ``chunk_size`` (default an eighth of it)."""
 
 
 class GenerationInfoOut(msgspec.Struct, kw_only=True, omit_defaults=False):
