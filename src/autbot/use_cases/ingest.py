@@ -86,6 +86,8 @@ class IngestDocuments:
     - Each chunk is embedded with its document's title before its text (``domain.chunking``); the stored
       chunk text is the passage alone.
     - A collection outside the key's list does not exist for it (404) and is not created.
+    - Every index generation kept besides the live one (``domain.generations``: one being built, a previous or a
+      held one) gets the write too, with its own model and chunking; the source text is kept for re-indexing.
     - A document's ``access`` list (``domain.access``) is stored on the document and each of its chunks; changing
       it alone makes a new version. Metadata keys starting ``_acl_`` are reserved for it.
     """
