@@ -33,11 +33,16 @@ def current_generations(store: GenerationStore, info: CollectionInfo, now: float
 
 
 def switch_to(
-    store: GenerationStore, generations: list[Generation], target: Generation, now: float, retain_s: float
+    store: GenerationStore,
+    generations: list[Generation],
+    target: Generation,
+    now: float,
+    retain_s: float,
+    reason: str | None = None,
 ) -> Generation:
-    """Make ``target`` live in one write; the live one becomes ``previous`` (kept ``retain_s``); an older
-    ``previous`` becomes ``held`` (kept as long as it was to be)."""
-    live = replace(target, state=GenerationState.LIVE, activated_at=now, retained_until=None, reason=None)
+    """Make ``target`` live in one write (``reason``: why, when the gate decided); the live one becomes
+    ``previous`` (kept ``retain_s``); an older ``previous`` becomes ``held`` (kept as long as it was to be)."""
+    live = replace(target, state=GenerationState.LIVE, activated_at=now, retained_until=None, reason=reason)
     others = []
     for g in generations:
         if g.number == target.number:

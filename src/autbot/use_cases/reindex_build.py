@@ -154,7 +154,7 @@ class BuildGeneration:
             reason = f"manual: {decision.reason}; activate it explicitly"
         built = replace(generation, figures=candidate, reason=reason)
         if decision.activate and not failed and plan.activate == "auto":
-            switch_to(self._store, generations, built, now, self._settings.retention_s)
+            switch_to(self._store, generations, built, now, self._settings.retention_s, reason=decision.reason)
             return
         self._store.put_generation(
             replace(built, state=GenerationState.HELD, retained_until=now + self._settings.retention_s)

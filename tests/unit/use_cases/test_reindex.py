@@ -194,7 +194,7 @@ def test_a_passing_gate_switches_and_rollback_switches_back() -> None:
     r.seed()
     job = r.start(max_drop=1.0)
     done = r.work()
-    assert str(done.outcome).startswith("activated"), done
+    assert str(done.outcome).startswith("activated: generation 1 (NDCG@10 "), done
     info = r.registry.get_collection("kb")
     assert info is not None
     assert (info.embedding_model, info.generation) == ("new-id", 1)
