@@ -23,8 +23,9 @@ from tests.support import datadir
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "datadir-v0"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text())
 STORES = ("registry", "keywords", "keys", "sessions", "chroma")
-TARGETS = {"registry": 2, "keys": 2}
-"""Stores past version 1: the registry (step 2: golden sets), keys (step 2: groups for access lists)."""
+TARGETS = {"registry": 3, "keys": 2}
+"""Stores past version 1: the registry (step 2: golden sets; step 3: index generations and source texts), keys
+(step 2: groups for access lists)."""
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_opening_migrates_and_keeps_every_document_key_and_session(
 
 def test_the_migrate_command_applies_the_steps(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate"]) == 0
-    assert "registry   version 0 -> 2: migrated" in capsys.readouterr().out
+    assert "registry   version 0 -> 3: migrated" in capsys.readouterr().out
     assert main(["migrate", "--check"]) == 0
     assert _read_back(data)["documents"] == EXPECTED["documents"]
 
@@ -93,12 +94,12 @@ def test_the_migrate_command_applies_the_steps(data: Path, capsys: pytest.Captur
 def test_a_store_from_a_newer_autbot_is_refused_with_both_versions(
     data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sqlite3.connect(data / "index" / "registry.sqlite3", isolation_level=None).execute("PRAGMA user_version = 3")
+    sqlite3.connect(data / "index" / "registry.sqlite3", isolation_level=None).execute("PRAGMA user_version = 4")
     assert main(["migrate", "--check"]) == 2
     err = capsys.readouterr().err
     assert "configuration error" in err
-    assert "version 3" in err
-    assert "up to 2" in err
+    assert "version 4" in err
+    assert "up to 3" in err
     assert f"AutBot {__version__}" in err
     with pytest.raises(SchemaTooNew):
         SqliteDocumentRegistry(data / "index" / "registry.sqlite3")

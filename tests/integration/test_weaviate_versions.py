@@ -36,17 +36,18 @@ def test_a_release_registry_is_migrated_once_and_a_newer_one_refused(connection:
     versions = WeaviateVersions(connection)
     assert versions.version() == 0
     (done,) = MigrateStores([versions]).execute()
-    assert (done.current, done.target) == (0, 2)
-    assert _description(connection) == "autbot-schema=2"
+    assert (done.current, done.target) == (0, 3)
+    assert _description(connection) == "autbot-schema=3"
     assert connection.client.collections.exists("AutbotGoldenSets")  # step 2
+    assert connection.client.collections.exists("AutbotSources")  # step 3
     assert not MigrateStores([versions]).execute()[0].pending
     registry = WeaviateDocumentRegistry(connection)
     registry.add_collection(collection_info("versions-probe"))
     assert registry.get_collection("versions-probe") is not None
     registry.remove_collection("versions-probe")
-    connection.client.collections.use(COLLECTIONS).config.update(description="autbot-schema=3")
+    connection.client.collections.use(COLLECTIONS).config.update(description="autbot-schema=4")
     try:
-        with pytest.raises(SchemaTooNew, match="weaviate store is at schema version 3"):
+        with pytest.raises(SchemaTooNew, match="weaviate store is at schema version 4"):
             open_current(versions, migrate=True)
     finally:
-        connection.client.collections.use(COLLECTIONS).config.update(description="autbot-schema=2")
+        connection.client.collections.use(COLLECTIONS).config.update(description="autbot-schema=3")

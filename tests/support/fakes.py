@@ -228,11 +228,13 @@ class InMemoryJobStore:
             job = self._jobs[job_id] = cancelling(job, now)
             return job
 
-    def finish(self, job_id: str, state: JobState, now: float, error: str | None = None) -> Job | None:
+    def finish(
+        self, job_id: str, state: JobState, now: float, error: str | None = None, outcome: str | None = None
+    ) -> Job | None:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is not None:
-                job = self._jobs[job_id] = finished(job, state, now, error)
+                job = self._jobs[job_id] = finished(job, state, now, error, outcome)
             return job
 
     def failures(self, job_id: str, *, offset: int, limit: int) -> tuple[list[DocumentFailure], int]:

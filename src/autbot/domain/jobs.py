@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from autbot.domain.errors import InvalidInput
 
-JobKind = Literal["documents", "files"]
+JobKind = Literal["documents", "files", "reindex"]
 _JOB_ID_RE = re.compile(r"job_[A-Za-z0-9]{20}")
 
 
@@ -127,6 +127,8 @@ class Job:
     error: str | None = None
     """Why a job failed (code: message)."""
     cancel_requested: bool = False
+    outcome: str | None = None
+    """What a job that ended decided, beside its counts (a re-index: whether the new generation went live)."""
     traceparent: str | None = None
     """The W3C trace context of the request that submitted it, carried to the worker's spans."""
     embedder: str | None = None
@@ -161,7 +163,7 @@ def with_batch(job: Job, batch: int, result: BatchResult) -> Job:
     return replace(job, counts=counts, next_batch=batch + 1)
 
 
-def finished(job: Job, state: JobState, now: float, error: str | None = None) -> Job:
+def finished(job: Job, state: JobState, now: float, error: str | None = None, outcome: str | None = None) -> Job:
     """The job ended in ``state``; what was not dealt with is counted as skipped."""
     if job.terminal:
         return job
@@ -171,6 +173,7 @@ def finished(job: Job, state: JobState, now: float, error: str | None = None) ->
         state=state,
         finished_at=now,
         error=error,
+        outcome=outcome,
         counts=replace(job.counts, skipped=max(skipped, 0)),
         started_at=job.started_at if job.started_at is not None else now,
     )

@@ -279,3 +279,19 @@ OIDC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256"
 """The asymmetric signature algorithms ``auth.oidc.algorithms`` may allow (never ``none``, never HMAC)."""
 OIDC_VERIFIED_TOKEN_TTL_S = 60.0
 """How long a verified token is trusted without checking it again (never past its ``exp``)."""
+
+# --- re-indexing ---------------------------------------------------------------------------------------
+REINDEX_MAX_DROP = 0.01
+"""``jobs.reindex_max_drop``: how much lower a new generation's NDCG@10 may be than the live one's for the gate to
+switch to it (a request's ``max_drop`` overrides it)."""
+GENERATION_RETENTION_S = 86_400.0
+"""``jobs.reindex_retention_s``: how long a replaced (``previous``) or held generation is kept before the sweeper
+drops its chunks and record."""
+REINDEX_BATCH_SIZE = 64
+"""``jobs.reindex_batch_size``: documents a re-index job builds per batch."""
+GENERATION_SWEEP_EVERY_S = 300.0
+"""How often an idle job worker looks for generations past their retention (and drops them)."""
+MIN_CHUNK_TOKENS = 16
+"""Smallest ``chunk_size`` a re-index may ask for (as ``splitter.chunk_size``)."""
+MAX_CHUNK_TOKENS = 8192
+"""Largest ``chunk_size`` a re-index may ask for."""

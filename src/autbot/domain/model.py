@@ -96,8 +96,7 @@ def _check_scalar(value: Any, *, field: str, what: str) -> None:
 
 
 def validate_metadata(metadata: dict[str, Any], *, field_name: str = "metadata") -> Metadata:
-    """Flat metadata only: identifier keys, scalar values (str, int, float, bool), at most
-    ``limits.MAX_METADATA_BYTES`` as JSON."""
+    """Flat: identifier keys, scalar values (str, int, float, bool), at most ``limits.MAX_METADATA_BYTES`` as JSON."""
     if not isinstance(metadata, dict):
         raise InvalidInput("Metadata must be an object.", field=field_name)
     if len(metadata) > limits.MAX_METADATA_KEYS:
@@ -181,6 +180,7 @@ class CollectionInfo:
     dimension: int
     document_count: int | None = None  # None when not counted (expensive on a cluster, or hidden from the caller)
     chunk_count: int | None = None
+    generation: int = 0  # the live generation (domain.generations), whose chunks the chunk index holds
 
 
 IngestStatus = Literal["created", "updated", "unchanged"]

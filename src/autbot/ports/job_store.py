@@ -43,7 +43,9 @@ class JobStore(Protocol):
         """Mark the job to stop before its next batch (a queued job ends ``cancelled`` at once)."""
         ...
 
-    def finish(self, job_id: str, state: JobState, now: float, error: str | None = None) -> Job | None:
+    def finish(
+        self, job_id: str, state: JobState, now: float, error: str | None = None, outcome: str | None = None
+    ) -> Job | None:
         """End the job in ``state`` unless it already ended; the rest is counted as skipped."""
         ...
 

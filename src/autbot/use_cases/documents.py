@@ -13,7 +13,9 @@ from autbot.domain.errors import CollectionNotFound, DocumentNotFound, InvalidIn
 from autbot.domain.model import CollectionInfo, Document, validate_document_id
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
+from autbot.ports.generation_store import GenerationStore
 from autbot.ports.golden_set_store import GoldenSetStore
+from autbot.use_cases.generation_targets import every_index, live_index
 
 
 def visible_documents(registry: DocumentRegistry, name: str, principal: Principal) -> list[Document]:
@@ -103,9 +105,12 @@ class DeleteDocument:
     first; search shows no chunk without a record). The chunks go even when there is no record (404):
     deleting again removes what a crash between the two steps left behind."""
 
-    def __init__(self, *, registry: DocumentRegistry, chunks: ChunkIndex) -> None:
+    def __init__(
+        self, *, registry: DocumentRegistry, chunks: ChunkIndex, generations: GenerationStore | None = None
+    ) -> None:
         self._registry = registry
         self._chunks = chunks
+        self._generations = generations
 
     def execute(self, request: DocumentRef) -> None:
         name = _existing(self._registry, request.principal.visible_collection(request.collection))
@@ -115,7 +120,11 @@ class DeleteDocument:
             if doc is not None:
                 _visible(request.principal, doc, doc_id, name)
         existed = self._registry.delete_document(name, doc_id)
-        self._chunks.delete(name, doc_id)
+        info = self._registry.get_collection(name)
+        for index in every_index(self._generations, info) if info is not None else [name]:
+            self._chunks.delete(index, doc_id)  # in every generation: any of them may be switched to
+        if self._generations is not None:
+            self._generations.remove_sources(name, [doc_id])
         if not existed:
             raise DocumentNotFound(f"Document '{doc_id}' is not in collection '{name}'.", document_id=doc_id)
 
@@ -145,7 +154,7 @@ class ListCollections:
     def _counted(self, info: CollectionInfo, principal: Principal) -> CollectionInfo:
         """Admins get the stored counts; others the counts of the documents they may see (a registry scan)."""
         if principal.access_filter() is None:
-            return replace(info, chunk_count=self._chunks.count(info.name))
+            return replace(info, chunk_count=self._chunks.count(live_index(info)))
         docs = visible_documents(self._registry, info.name, principal)
         return replace(info, document_count=len(docs), chunk_count=sum(d.chunk_count for d in docs))
 
@@ -161,16 +170,29 @@ class DeleteCollection:
     golden set and evaluations."""
 
     def __init__(
-        self, *, registry: DocumentRegistry, chunks: ChunkIndex, golden_sets: GoldenSetStore | None = None
+        self,
+        *,
+        registry: DocumentRegistry,
+        chunks: ChunkIndex,
+        golden_sets: GoldenSetStore | None = None,
+        generations: GenerationStore | None = None,
     ) -> None:
         self._registry = registry
         self._chunks = chunks
         self._golden_sets = golden_sets
+        self._generations = generations
 
     def execute(self, request: CollectionRef) -> None:
         name = request.principal.visible_collection(request.collection)
+        info = self._registry.get_collection(name) or CollectionInfo(name=name, embedding_model="", dimension=0)
+        indexes = every_index(self._generations, info)
         existed = self._registry.remove_collection(name)
-        self._chunks.drop(name)  # also clears chunks left by a half-created collection
+        for index in indexes:
+            self._chunks.drop(index)  # also clears chunks left by a half-created collection
+        if self._generations is not None:
+            for generation in self._generations.generations(name):
+                self._generations.remove_generation(name, generation.number)
+            self._generations.remove_sources(name)
         if self._golden_sets is not None:
             self._golden_sets.remove(name)
         if not existed:

@@ -160,16 +160,25 @@ class EvaluateCollection:
         self, collection: str, golden: GoldenSet, mode: SearchMode, access: AccessFilter | None
     ) -> GenerationFigures:
         options = RetrievalOptions(mode=mode, top_k=limits.EVALUATION_TOP_K)
-        self._search.retrieve(collection, golden.queries[0].text, options, access=access)  # untimed: warm-up
-        runs: dict[str, list[str]] = {}
-        latencies: list[float] = []
-        for query in golden.queries:
-            started = self._timer()
-            hits = self._search.retrieve(collection, query.text, options, access=access)
-            latencies.append((self._timer() - started) * 1000)
-            runs[query.id] = unique(h.chunk.document_id for h in hits)
-        quality = evaluate(runs, golden.qrels)
-        return GenerationFigures.of(quality, p50_ms=percentile(latencies, 50), p99_ms=percentile(latencies, 99))
+        return measure(
+            lambda text: self._search.retrieve(collection, text, options, access=access), golden, self._timer
+        )
+
+
+def measure(
+    search: Callable[[str], list[SearchHit]], golden: GoldenSet, timer: Callable[[], float] = time.perf_counter
+) -> GenerationFigures:
+    """One generation's figures on a golden set: ``search`` runs one query (``limits.EVALUATION_TOP_K`` hits)."""
+    search(golden.queries[0].text)  # untimed: warm-up
+    runs: dict[str, list[str]] = {}
+    latencies: list[float] = []
+    for query in golden.queries:
+        started = timer()
+        hits = search(query.text)
+        latencies.append((timer() - started) * 1000)
+        runs[query.id] = unique(h.chunk.document_id for h in hits)
+    quality = evaluate(runs, golden.qrels)
+    return GenerationFigures.of(quality, p50_ms=percentile(latencies, 50), p99_ms=percentile(latencies, 99))
 
 
 class ListEvaluations:

@@ -9,8 +9,8 @@ from autbot.domain import limits
 from autbot.domain.access import flags_for
 from autbot.domain.auth import Principal
 from autbot.domain.chunking import embedding_text
-from autbot.domain.errors import AutbotError, DocumentTooLarge, EmptyDocument, InvalidInput
-from autbot.domain.ids import chunk_id, derive_document_id, document_version
+from autbot.domain.errors import AutbotError, CollectionNotFound, DocumentTooLarge, EmptyDocument, InvalidInput
+from autbot.domain.ids import derive_document_id, document_version
 from autbot.domain.model import (
     Chunk,
     CollectionInfo,
@@ -26,8 +26,18 @@ from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_locks import DocumentLocks
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import Embedder, EmbedderCatalogue
+from autbot.ports.generation_store import GenerationStore
 from autbot.ports.text_splitter import TextSplitter
 from autbot.use_cases.collection_models import check_requested, collection_embedder, requested_embedder
+from autbot.use_cases.generation_targets import (
+    SplitterFor,
+    WriteTargets,
+    document_chunks,
+    generation_embedder,
+    generation_splitter,
+    live_index,
+    other_writable,
+)
 from autbot.use_cases.replacements import finish_replacements
 
 
@@ -76,6 +86,8 @@ class IngestDocuments:
     - Each chunk is embedded with its document's title before its text (``domain.chunking``); the stored
       chunk text is the passage alone.
     - A collection outside the key's list does not exist for it (404) and is not created.
+    - Every index generation kept besides the live one (``domain.generations``: one being built, a previous or a
+      held one) gets the write too, with its own model and chunking; the source text is kept for re-indexing.
     - A document's ``access`` list (``domain.access``) is stored on the document and each of its chunks; changing
       it alone makes a new version. Metadata keys starting ``_acl_`` are reserved for it.
     """
@@ -90,7 +102,10 @@ class IngestDocuments:
         locks: DocumentLocks,
         limits: IngestLimits | None = None,
         clock: Callable[[], float] = time.time,
+        generations: GenerationStore | None = None,
+        splitters: SplitterFor | None = None,
     ) -> None:
+        self._generations, self._splitters = generations, splitters
         self._embedders = embedders
         self._chunks = chunks
         self._registry = registry
@@ -105,7 +120,12 @@ class IngestDocuments:
         embedder = self._ensure_collection(collection, request.embedder)
         ids = [p.doc_id for p in docs]
         with self._locks.hold(collection, ids):
-            return self._ingest(collection, docs, embedder)
+            info = self._registry.get_collection(collection)  # read under the locks: a build that began is seen
+            if info is None:
+                raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
+            if info.embedding_model != embedder.model_id:  # switched to another generation meanwhile
+                embedder = collection_embedder(self._embedders, info, "passages")
+            return self._ingest(info, docs, embedder)
 
     def screen(self, documents: tuple[DocumentInput, ...]) -> list[DocumentInput | AutbotError]:
         """Each document validated on its own, as ``execute`` would (a job's bad document fails alone): the
@@ -129,7 +149,7 @@ class IngestDocuments:
         Its chunk storage is made before its record: a store that refuses leaves no record listed."""
         wanted = requested_embedder(self._embedders, requested)
         stored = self._registry.get_collection(collection)
-        self._chunks.ensure(collection)
+        self._chunks.ensure(collection if stored is None else live_index(stored))
         if stored is None:
             info = CollectionInfo(name=collection, embedding_model=wanted.model_id, dimension=wanted.dimension)
             stored = self._registry.add_collection(info)  # another writer's record may be first
@@ -137,7 +157,9 @@ class IngestDocuments:
             check_requested(stored, wanted)
         return collection_embedder(self._embedders, stored, "passages")
 
-    def _ingest(self, collection: str, docs: list[_Pending], embedder: Embedder) -> list[IngestOutcome]:
+    def _ingest(self, info: CollectionInfo, docs: list[_Pending], embedder: Embedder) -> list[IngestOutcome]:
+        collection = info.name
+        targets = WriteTargets(collection, live_index(info), other_writable(self._generations, info))
         existing = self._registry.get_documents(collection, [p.doc_id for p in docs])
         outcomes: dict[str, IngestOutcome] = {}
         pending: list[_Pending] = []
@@ -146,7 +168,7 @@ class IngestDocuments:
             if before is not None and before.version == p.version and before.embedding_model == embedder.model_id:
                 outcomes[p.doc_id] = IngestOutcome(document_id=p.doc_id, status="unchanged", chunks=before.chunk_count)
                 if before.previous_version is not None:  # a replacement a crash cut short: finish it now
-                    finish_replacements(self._chunks, self._registry, [before])
+                    finish_replacements(self._chunks, self._registry, [before], targets.indexes)
                 continue
             pending.append(_Pending(p.doc_id, p.doc, p.version, self._chunk(p)))
         # Embed many documents' chunks in one call (the embedder sorts by length: less padding), in groups
@@ -155,25 +177,29 @@ class IngestDocuments:
         for item in pending:
             group.append(item)
             if sum(len(g.chunks) for g in group) >= self._limits.embed_batch_size * 8:
-                self._commit(collection, group, existing, outcomes, embedder)
+                self._commit(targets, group, existing, outcomes, embedder)
                 group = []
         if group:
-            self._commit(collection, group, existing, outcomes, embedder)
+            self._commit(targets, group, existing, outcomes, embedder)
         return [outcomes[p.doc_id] for p in docs]
 
     def _commit(
         self,
-        collection: str,
+        targets: WriteTargets,
         group: list[_Pending],
         existing: dict[str, Document],
         outcomes: dict[str, IngestOutcome],
         embedder: Embedder,
     ) -> None:
-        chunks = [c for p in group for c in p.chunks]
-        vectors = embedder.embed([embedding_text(p.doc.title, c.text) for p in group for c in p.chunks])
-        size = self._limits.embed_batch_size * 4
-        for start in range(0, len(chunks), size):  # 1. every new chunk is written
-            self._chunks.upsert(collection, chunks[start : start + size], vectors[start : start + size])
+        collection = targets.collection
+        self._write(targets.live, [(p, p.chunks) for p in group], embedder)  # 1. every new chunk is written: live,
+        for g in targets.others:  # then in each other generation that receives writes (its own model and chunking)
+            splitter = generation_splitter(self._splitter, self._splitters, g)
+            pieces = [(p, p.chunks if splitter is self._splitter else self._chunk(p, splitter)) for p in group]
+            self._write(g.index_name, pieces, generation_embedder(self._embedders, g))
+        if self._generations is not None:  # the source text a re-index builds from
+            for p in group:
+                self._generations.put_source(collection, p.doc_id, p.version, p.doc.text)
         now = self._clock()
         records = []
         for p in group:
@@ -194,10 +220,18 @@ class IngestDocuments:
                 )
             )
         self._registry.put_documents(records)  # 2. the registry switches each document to its new version
-        finish_replacements(self._chunks, self._registry, [r for r in records if r.previous_version is not None])
+        replaced = [r for r in records if r.previous_version is not None]
+        finish_replacements(self._chunks, self._registry, replaced, targets.indexes)
         for p in group:  # 3-4. (above) the replaced versions' chunks go, then the records say so
             status: IngestStatus = "updated" if p.doc_id in existing else "created"
             outcomes[p.doc_id] = IngestOutcome(document_id=p.doc_id, status=status, chunks=len(p.chunks))
+
+    def _write(self, index: str, pieces: list[tuple[_Pending, list[Chunk]]], embedder: Embedder) -> None:
+        chunks = [c for _, cs in pieces for c in cs]
+        vectors = embedder.embed([embedding_text(p.doc.title, c.text) for p, cs in pieces for c in cs])
+        size = self._limits.embed_batch_size * 4
+        for start in range(0, len(chunks), size):
+            self._chunks.upsert(index, chunks[start : start + size], vectors[start : start + size])
 
     def _validated(self, documents: tuple[DocumentInput, ...]) -> list[_Pending]:
         if not documents:
@@ -236,19 +270,8 @@ class IngestDocuments:
             out.append(_Pending(doc_id, clean, version, []))
         return out
 
-    def _chunk(self, p: _Pending) -> list[Chunk]:
-        texts = [t for t in self._splitter.split(p.doc.text) if t.strip()]
-        return [
-            Chunk(
-                id=chunk_id(p.doc_id, p.version, position),
-                document_id=p.doc_id,
-                document_version=p.version,
-                text=text,
-                position=position,
-                metadata=dict(p.doc.metadata),
-            )
-            for position, text in enumerate(texts)
-        ]
+    def _chunk(self, p: _Pending, splitter: TextSplitter | None = None) -> list[Chunk]:
+        return document_chunks(splitter or self._splitter, p.doc_id, p.version, p.doc.text, p.doc.metadata)
 
 
 def _check_length(value: str | None, limit: int, field: str) -> None:

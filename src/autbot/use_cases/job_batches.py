@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from autbot.domain import limits
 from autbot.domain.auth import ANONYMOUS
-from autbot.domain.errors import AutbotError, DependencyUnavailable, Overloaded
+from autbot.domain.errors import AutbotError, ConfigurationError, DependencyUnavailable, Overloaded
 from autbot.domain.jobs import BatchResult, DocumentFailure, Job, JobMessage, JobState, new_token
 from autbot.domain.model import DocumentInput, IngestOutcome
 from autbot.ports.blob_store import BlobStore
@@ -33,6 +34,16 @@ class RetryPolicy:
         return float(min(self.base_s * 2 ** (attempt - 1), self.max_s))
 
 
+class ReindexWork(Protocol):
+    """The batches of a job of kind ``reindex`` (``use_cases.reindex_build.BuildGeneration``)."""
+
+    def run(self, job: Job, batch: int) -> BatchResult: ...
+
+    def outcome(self, job: Job, state: JobState) -> str | None:
+        """The job ended in ``state``: what it decided (its generation marked failed unless it succeeded)."""
+        ...
+
+
 class RunBatch:
     """Run the batch a queue message names, at least once delivered, exactly once in effect.
 
@@ -48,6 +59,8 @@ class RunBatch:
       updated (as that run would have), not as unchanged, so counts are exact.
     - Then the next batch is queued with a new token (swapped in after it is queued), or the job ends
       ``succeeded``; the job's inputs are deleted when it ends.
+    - A job of kind ``reindex`` runs its batches through ``reindex`` (``BuildGeneration``), which also says what
+      it decided when it ends.
     """
 
     def __init__(
@@ -60,12 +73,14 @@ class RunBatch:
         reader: DocumentReader,
         registry: DocumentRegistry,
         retry: RetryPolicy | None = None,
+        reindex: ReindexWork | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._store, self._queue, self._blobs = store, queue, blobs
         self._ingest, self._reader, self._registry = ingest, reader, registry
         self._retry = retry or RetryPolicy()
+        self._reindex = reindex
         self._clock, self._sleep = clock, sleep
 
     def execute(self, message: JobMessage) -> Job | None:
@@ -91,7 +106,11 @@ class RunBatch:
         return self._store.get(job.id)
 
     def _end(self, job_id: str, state: JobState, error: str | None = None) -> Job | None:
-        job = self._store.finish(job_id, state, self._clock(), error)
+        outcome = None
+        before = self._store.get(job_id)
+        if before is not None and before.kind == "reindex" and self._reindex is not None:
+            outcome = self._reindex.outcome(before, state)
+        job = self._store.finish(job_id, state, self._clock(), error, outcome)
         self._blobs.delete_job(job_id)
         return job
 
@@ -112,6 +131,10 @@ class RunBatch:
         return "no tries"  # pragma: no cover - attempts >= 1
 
     def _run(self, job: Job, batch: int, redo: bool) -> BatchResult:
+        if job.kind == "reindex":
+            if self._reindex is None:
+                raise ConfigurationError("This worker was built without the re-index work.")
+            return self._reindex.run(job, batch)
         inputs = read_batch(self._blobs, job.id, batch)
         docs, failures, size = self._documents(inputs)
         screened = self._ingest.screen(tuple(d for _, d in docs))

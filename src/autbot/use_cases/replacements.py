@@ -16,16 +16,22 @@ from autbot.domain.model import Document
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_locks import DocumentLocks
 from autbot.ports.document_registry import DocumentRegistry
+from autbot.ports.generation_store import GenerationStore
+from autbot.use_cases.generation_targets import every_index
 
 BATCH = 100
 """Replacements finished per registry read and lock."""
 
 
-def finish_replacements(chunks: ChunkIndex, registry: DocumentRegistry, records: Sequence[Document]) -> None:
-    """Remove every chunk of these documents but their live version's, then clear their replaced version.
+def finish_replacements(
+    chunks: ChunkIndex, registry: DocumentRegistry, records: Sequence[Document], indexes: Sequence[str] = ()
+) -> None:
+    """Remove every chunk of these documents but their live version's (in each of ``indexes``, the chunk-index
+    collections of the collection's generations; else its own name), then clear their replaced version.
     The caller holds the documents' locks; each step is idempotent, so a crash mid-way only repeats it."""
     for record in records:
-        chunks.delete(record.collection, record.id, keep_version=record.version)
+        for index in indexes or (record.collection,):
+            chunks.delete(index, record.id, keep_version=record.version)
     registry.forget_replaced(records)
 
 
@@ -46,27 +52,38 @@ class FinishReplacements:
     - Run on start; the next write of such a document finishes it too.
     """
 
-    def __init__(self, *, chunks: ChunkIndex, registry: DocumentRegistry, locks: DocumentLocks) -> None:
+    def __init__(
+        self,
+        *,
+        chunks: ChunkIndex,
+        registry: DocumentRegistry,
+        locks: DocumentLocks,
+        generations: GenerationStore | None = None,
+    ) -> None:
         self._chunks = chunks
         self._registry = registry
         self._locks = locks
+        self._generations = generations
 
     def execute(self) -> FinishedReplacements:
         documents = collections = 0
         for info in self._registry.list_collections():
-            done = self._collection(info.name)
+            done = self._collection(info.name, every_index(self._generations, info))
             documents += done
             collections += 1 if done else 0
         return FinishedReplacements(documents=documents, collections=collections)
 
-    def _collection(self, collection: str) -> int:
+    def _collection(self, collection: str, indexes: list[str]) -> int:
         done: set[str] = set()
         while batch := [d for d in self._registry.replaced_documents(collection, limit=BATCH) if d.id not in done]:
             ids = [d.id for d in batch]
             with self._locks.hold(collection, ids):
                 fresh = self._registry.get_documents(collection, ids)
                 finish_replacements(
-                    self._chunks, self._registry, [d for d in fresh.values() if d.previous_version is not None]
+                    self._chunks,
+                    self._registry,
+                    [d for d in fresh.values() if d.previous_version is not None],
+                    indexes,
                 )
             done.update(ids)  # a record that could not be cleared is not taken again in this run
         return len(done)

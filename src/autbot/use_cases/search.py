@@ -7,13 +7,14 @@ from autbot.domain import limits
 from autbot.domain.access import AccessFilter, public_metadata
 from autbot.domain.auth import Principal
 from autbot.domain.errors import CollectionNotFound, UnsupportedSearchMode
-from autbot.domain.model import DEFAULT_FUSION, ChunkQuery, Document, Fusion, SearchHit, SearchMode
+from autbot.domain.model import DEFAULT_FUSION, ChunkQuery, CollectionInfo, Document, Fusion, SearchHit, SearchMode
 from autbot.domain.retrieval import RetrievalOptions, chunk_query, question_text
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.embedder import EmbedderCatalogue
 from autbot.ports.reranker import Reranker
 from autbot.use_cases.collection_models import collection_embedder
+from autbot.use_cases.generation_targets import live_index
 
 RACE_WINDOW_S = 60.0
 """A document updated this recently may have raced a read: the read is retried rather than lose it."""
@@ -90,10 +91,12 @@ class SearchChunks:
         *,
         access: AccessFilter | None,
         rerank: bool = False,
+        generation: CollectionInfo | None = None,
     ) -> list[SearchHit]:
         """The search itself, for a collection the caller may see and a checked question (``question_text``):
         ``execute`` and the answer use cases share it. ``access`` (``Principal.access_filter``) goes into the
-        index's query: chunks the caller may not see are never read, so ``top_k`` stays full."""
+        index's query: chunks the caller may not see are never read, so ``top_k`` stays full. ``generation`` (the
+        collection's record as one generation would make it) searches that generation instead of the live one."""
         query = chunk_query(
             text,
             options,
@@ -111,23 +114,24 @@ class SearchChunks:
                 field="mode",
                 supported=supported,
             )
-        info = self._registry.get_collection(collection)
+        info = generation or self._registry.get_collection(collection)
         if info is None:
             raise CollectionNotFound(f"Collection '{collection}' does not exist.", collection=collection)
         embedder = collection_embedder(self._embedders, info, "queries")
         if query.mode is not SearchMode.KEYWORD:
             query = replace(query, vector=embedder.embed([query.text])[0])
         want = max(top_k, limits.RERANK_CANDIDATES) if rerank and self._reranker else top_k
-        live = self._search(collection, query, want)
+        live = self._search(info, query, want)
         if rerank and self._reranker is not None:
             return self._reranker.rerank(query.text, live, top_k)
         return live
 
-    def _search(self, collection: str, query: ChunkQuery, top_k: int) -> list[SearchHit]:
+    def _search(self, info: CollectionInfo, query: ChunkQuery, top_k: int) -> list[SearchHit]:
+        collection = info.name
         fetch = top_k + max(10, top_k)  # over-fetch: some hits may be of a replaced version
         live: list[tuple[SearchHit, Document]] = []
         for _ in range(4):
-            hits = self._chunks.search(collection, replace(query, top_k=fetch))
+            hits = self._chunks.search(live_index(info), replace(query, top_k=fetch))
             live, raced = self._live(collection, hits)
             if raced:  # a document was replaced twice while we read: read again
                 continue

@@ -55,7 +55,7 @@ def test_every_sqlite_store_records_its_version_when_opened(tmp_path: Path) -> N
         SqliteKeywordIndex(tmp_path / "keywords.sqlite3"),
     ):
         store.close()
-    for name, version in {"registry": 2, "keys": 2, "sessions": 1, "keywords": 1}.items():
+    for name, version in {"registry": 3, "keys": 2, "sessions": 1, "keywords": 1}.items():
         assert _connect(tmp_path / f"{name}.sqlite3").execute("PRAGMA user_version").fetchone() == (version,)
 
 

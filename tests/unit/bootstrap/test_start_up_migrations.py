@@ -47,7 +47,7 @@ def test_by_default_start_up_migrates(data: Path) -> None:
         container.key_store()  # type: ignore[attr-defined]
     finally:
         container.shutdown_resources()  # type: ignore[attr-defined]
-    assert _version(data / "index" / "registry.sqlite3") == 2
+    assert _version(data / "index" / "registry.sqlite3") == 3
     assert _version(data / "keys.sqlite3") == 2
 
 

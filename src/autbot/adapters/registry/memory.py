@@ -26,6 +26,16 @@ class InMemoryDocumentRegistry:
             self._documents.setdefault(info.name, {})
             return stored
 
+    def point_to(self, name: str, embedding_model: str, dimension: int, generation: int) -> bool:
+        """Switch the collection's record to a live generation (``InMemoryGenerationStore.switch``)."""
+        with self._lock:
+            info = self._collections.get(name)
+            if info is not None:
+                self._collections[name] = replace(
+                    info, embedding_model=embedding_model, dimension=dimension, generation=generation
+                )
+            return info is not None
+
     def list_collections(self) -> list[CollectionInfo]:
         with self._lock:
             return [

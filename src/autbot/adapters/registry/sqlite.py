@@ -45,6 +45,16 @@ MIGRATIONS = (
             "CREATE INDEX IF NOT EXISTS evaluations_by_time ON evaluations (collection, created_at)",
         ),
     ),
+    SqliteStep(
+        "add the live generation to collections, create the generations and sources tables, record version 3",
+        statements(
+            "ALTER TABLE collections ADD COLUMN generation INTEGER NOT NULL DEFAULT 0",
+            "CREATE TABLE IF NOT EXISTS generations (collection TEXT NOT NULL, number INTEGER NOT NULL, "
+            "body TEXT NOT NULL, PRIMARY KEY (collection, number))",
+            "CREATE TABLE IF NOT EXISTS sources (collection TEXT NOT NULL, id TEXT NOT NULL, version TEXT NOT NULL, "
+            "text BLOB NOT NULL, PRIMARY KEY (collection, id))",
+        ),
+    ),
 )
 """The registry's schema steps (``domain.schema_versions``): version 0 is the 0.1.0 layout or an empty file."""
 _IN_CHUNK = 500  # SQLite's host-parameter limit is far above this; it keeps statements small
@@ -66,15 +76,17 @@ class SqliteDocumentRegistry:
 
     # --- collections -------------------------------------------------------------------------------
     def get_collection(self, name: str) -> CollectionInfo | None:
-        row = self._one("SELECT name, embedding_model, dimension FROM collections WHERE name = ?", (name,))
+        row = self._one("SELECT name, embedding_model, dimension, generation FROM collections WHERE name = ?", (name,))
         if row is None:
             return None
-        return CollectionInfo(name=str(row[0]), embedding_model=str(row[1]), dimension=int(str(row[2])))
+        return CollectionInfo(
+            name=str(row[0]), embedding_model=str(row[1]), dimension=int(str(row[2])), generation=int(str(row[3]))
+        )
 
     def add_collection(self, info: CollectionInfo) -> CollectionInfo:
         def run() -> None:
             self._db.execute(
-                "INSERT OR IGNORE INTO collections VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO collections (name, embedding_model, dimension, created_at) VALUES (?, ?, ?, ?)",
                 (info.name, info.embedding_model, info.dimension, time.time()),
             )
 
@@ -87,12 +99,18 @@ class SqliteDocumentRegistry:
     def list_collections(self) -> list[CollectionInfo]:
         rows = self._call(
             lambda: self._db.execute(
-                "SELECT c.name, c.embedding_model, c.dimension, COUNT(d.id) FROM collections c "
+                "SELECT c.name, c.embedding_model, c.dimension, COUNT(d.id), c.generation FROM collections c "
                 "LEFT JOIN documents d ON d.collection = c.name GROUP BY c.name ORDER BY c.name"
             ).fetchall()
         )
         return [
-            CollectionInfo(name=str(r[0]), embedding_model=str(r[1]), dimension=int(r[2]), document_count=int(r[3]))
+            CollectionInfo(
+                name=str(r[0]),
+                embedding_model=str(r[1]),
+                dimension=int(r[2]),
+                document_count=int(r[3]),
+                generation=int(r[4]),
+            )
             for r in rows
         ]
 
@@ -100,7 +118,8 @@ class SqliteDocumentRegistry:
         def run() -> bool:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute("DELETE FROM documents WHERE collection = ?", (name,))
+                for table in ("documents", "generations", "sources"):  # constant names, every value bound
+                    self._db.execute(f"DELETE FROM {table} WHERE collection = ?", (name,))  # nosec B608
                 gone = self._db.execute("DELETE FROM collections WHERE name = ?", (name,)).rowcount
             except BaseException:
                 self._db.execute("ROLLBACK")

@@ -199,7 +199,12 @@ class WeaviateDocumentRegistry:
 
 
 def _collection(p: Any) -> CollectionInfo:
-    return CollectionInfo(name=str(p["name"]), embedding_model=str(p["embedding_model"]), dimension=int(p["dimension"]))
+    return CollectionInfo(
+        name=str(p["name"]),
+        embedding_model=str(p["embedding_model"]),
+        dimension=int(p["dimension"]),
+        generation=int(p.get("generation") or 0),
+    )
 
 
 def _props(d: Document) -> dict[str, Any]:

@@ -4,6 +4,9 @@
   on ``text``; metadata filters run on ``meta_kv``, an array of exact ``key=<json value>`` tokens).
 - ``AutbotCollections`` and ``AutbotDocuments``: the registry, shared by every AutBot collection.
 - ``AutbotGoldenSets`` and ``AutbotEvaluations``: each collection's golden set and evaluations (JSON text).
+- ``Autbot_<name>_g<n>``: generation ``n`` of a collection's chunks (a re-index); ``AutbotSources``: the documents'
+  source texts a re-index builds from. The live generation and the generation records are properties of the
+  collection's ``AutbotCollections`` object.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ COLLECTIONS = "AutbotCollections"
 DOCUMENTS = "AutbotDocuments"
 GOLDEN_SETS = "AutbotGoldenSets"
 EVALUATIONS = "AutbotEvaluations"
+SOURCES = "AutbotSources"
 
 
 def weaviate_name(collection: str) -> str:
-    """``my-docs_v2`` → ``Autbot_my_ddocs__v2``: a valid, collision-free Weaviate class name."""
-    return "Autbot_" + collection.replace("_", "__").replace("-", "_d")
+    """``my-docs_v2`` → ``Autbot_my_ddocs__v2``: a valid, collision-free Weaviate class name (a generation's
+    ``kb.g1`` → ``Autbot_kb_gg1``)."""
+    return "Autbot_" + collection.replace("_", "__").replace("-", "_d").replace(".", "_g")
 
 
 def kv_token(key: str, value: MetadataValue) -> str:
@@ -141,6 +146,29 @@ def create_golden_set_collections(conn: WeaviateConnection, replication_factor: 
         ],
     }
     _create_records(conn, specs, replication_factor)
+
+
+def create_generation_records(conn: WeaviateConnection, replication_factor: int) -> None:
+    """``AutbotCollections`` gains the live generation's number and the generation records (JSON), so a switch is
+    one object write; ``AutbotSources`` keeps each document's source text for re-indexing."""
+    from weaviate.classes.config import DataType, Property, Tokenization
+
+    config = conn.client.collections.use(COLLECTIONS).config
+    have = {p.name for p in config.get().properties}
+    for prop in (
+        Property(name="generation", data_type=DataType.INT),
+        Property(name="generations_json", data_type=DataType.TEXT, index_filterable=False, index_searchable=False),
+    ):
+        if prop.name not in have:
+            config.add_property(prop)
+
+    def field(name: str) -> Any:
+        return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
+
+    text = Property(name="text", data_type=DataType.TEXT, index_filterable=False, index_searchable=False)
+    _create_records(
+        conn, {SOURCES: [field("collection"), field("document_id"), field("version"), text]}, replication_factor
+    )
 
 
 def _create_records(conn: WeaviateConnection, specs: dict[str, list[Any]], replication_factor: int) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from autbot.adapters.weaviate.connection import WeaviateConnection
 from autbot.adapters.weaviate.schema import (
     COLLECTIONS,
+    create_generation_records,
     create_golden_set_collections,
     create_registry_collections,
 )
@@ -37,6 +38,10 @@ MIGRATIONS = (
     WeaviateStep(
         "create the golden set collections AutbotGoldenSets and AutbotEvaluations (if absent) and record version 2",
         create_golden_set_collections,
+    ),
+    WeaviateStep(
+        "add the live generation and generation records to AutbotCollections, create AutbotSources, record version 3",
+        create_generation_records,
     ),
 )
 

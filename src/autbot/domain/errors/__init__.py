@@ -43,6 +43,13 @@ from autbot.domain.errors.client import (
     UnsupportedSearchMode,
     UpstreamRejected,
 )
+from autbot.domain.errors.generations import (
+    GenerationNotActivatable,
+    GenerationNotFound,
+    ReindexInProgress,
+    RollbackUnavailable,
+    SourceTextMissing,
+)
 from autbot.domain.errors.service import (
     AuditLogUnavailable,
     BudgetUnavailable,
@@ -84,6 +91,8 @@ __all__ = [
     "EmptyDocument",
     "Forbidden",
     "FormTooLarge",
+    "GenerationNotActivatable",
+    "GenerationNotFound",
     "GoldenSetNotFound",
     "IdentityProviderUnavailable",
     "IndexTimeout",
@@ -107,11 +116,14 @@ __all__ = [
     "ParseBudgetExceeded",
     "RateLimited",
     "RateLimiterUnavailable",
+    "ReindexInProgress",
     "RequestHeadTooLarge",
     "RequestTooLarge",
+    "RollbackUnavailable",
     "SchemaTooNew",
     "SessionNotFound",
     "SessionStoreUnavailable",
+    "SourceTextMissing",
     "TooManySessions",
     "Unauthorized",
     "UnsupportedMediaType",

@@ -15,6 +15,7 @@ from autbot.entrypoints.bootstrap.data_dir import private_data_dir
 from autbot.entrypoints.bootstrap.factories import (
     audit,
     clients,
+    generations,
     golden_sets,
     indexes,
     ingestion,
@@ -87,6 +88,12 @@ class Container(containers.DeclarativeContainer):
         weaviate=providers.Singleton(indexes.weaviate_registry, settings, weaviate),
         memory=providers.Resource(indexes.memory_registry),
     )
+    generation_store = providers.Selector(  # index generations and source texts, beside the registry
+        index_backend,
+        chroma=providers.Resource(generations.sqlite_generations, settings, data_dir),
+        weaviate=providers.Singleton(generations.weaviate_generations, settings, weaviate),
+        memory=providers.Singleton(generations.memory_generations, registry),
+    )
     golden_set_store = providers.Selector(  # golden sets and evaluations, beside the registry
         index_backend,
         chroma=providers.Resource(golden_sets.sqlite_golden_sets, settings, data_dir),
@@ -141,6 +148,8 @@ class Container(containers.DeclarativeContainer):
             splitter=splitter,
             locks=document_locks,
             limits=providers.Callable(limits.ingest_limits, settings),
+            generations=generation_store,
+            splitters=providers.Callable(ingestion.splitter_factory, settings),
         ),
         enabled=providers.Callable(lambda s: s.server.malloc_trim, settings),
     )
@@ -166,11 +175,11 @@ class Container(containers.DeclarativeContainer):
     stream_answer = providers.Singleton(StreamAnswer, **_answering)
     list_documents = providers.Singleton(ListDocuments, registry=registry)
     get_document = providers.Singleton(GetDocument, registry=registry)
-    delete_document = providers.Singleton(DeleteDocument, registry=registry, chunks=chunk_index)
+    _documents = {"registry": registry, "chunks": chunk_index, "generations": generation_store}
+    delete_document = providers.Singleton(DeleteDocument, **_documents)
     list_collections = providers.Singleton(ListCollections, registry=registry, chunks=chunk_index)
-    delete_collection = providers.Singleton(
-        DeleteCollection, registry=registry, chunks=chunk_index, golden_sets=golden_set_store
-    )
+    delete_collection = providers.Singleton(DeleteCollection, golden_sets=golden_set_store, **_documents)
+    del _documents
     put_golden_set = providers.Singleton(PutGoldenSet, registry=registry, store=golden_set_store)
     get_golden_set = providers.Singleton(GetGoldenSet, registry=registry, store=golden_set_store)
     evaluate_collection = providers.Singleton(
@@ -239,7 +248,7 @@ class Container(containers.DeclarativeContainer):
 SELECTORS: dict[str, tuple[str, ...]] = {
     "secrets.backend": ("secrets",),
     "embedder.backend": ("embedders",),
-    "index.backend": ("chunk_index", "registry", "golden_set_store"),
+    "index.backend": ("chunk_index", "registry", "golden_set_store", "generation_store"),
     "llm.backend": ("llm",),
     "auth.keys_backend": ("key_store",),
     "sessions.backend": ("session_store",),

@@ -70,8 +70,10 @@ class MeteredJobStore:
     def request_cancel(self, job_id: str, now: float) -> Job | None:
         return self._ended(job_id, lambda: self._inner.request_cancel(job_id, now))
 
-    def finish(self, job_id: str, state: JobState, now: float, error: str | None = None) -> Job | None:
-        return self._ended(job_id, lambda: self._inner.finish(job_id, state, now, error))
+    def finish(
+        self, job_id: str, state: JobState, now: float, error: str | None = None, outcome: str | None = None
+    ) -> Job | None:
+        return self._ended(job_id, lambda: self._inner.finish(job_id, state, now, error, outcome))
 
     def failures(self, job_id: str, *, offset: int, limit: int) -> tuple[list[DocumentFailure], int]:
         return self._inner.failures(job_id, offset=offset, limit=limit)

@@ -13,6 +13,7 @@ import contextlib
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,13 @@ from typing import Any
 from loguru import logger
 
 from autbot.domain.jobs import UNFINISHED, JobMessage, new_token
+from autbot.domain.limits import GENERATION_SWEEP_EVERY_S
 from autbot.entrypoints.bootstrap.factories.embedders import worker_catalogue
+from autbot.entrypoints.bootstrap.factories.ingestion import splitter_factory
 from autbot.entrypoints.bootstrap.factories.limits import ingest_limits
 from autbot.entrypoints.bootstrap.job_metrics import MeteredJobStore, watch_queue
 from autbot.entrypoints.bootstrap.memory import releasing_memory
+from autbot.entrypoints.bootstrap.reindex import build_generation, reindex_use_cases, sweep_generations
 from autbot.entrypoints.settings import Settings
 from autbot.ports.blob_store import BlobStore
 from autbot.ports.job_queue import JobQueue
@@ -49,12 +53,16 @@ class JobSystem:
     list_jobs: ListJobs
     cancel_job: CancelJob
     run_batch: RunBatch
+    reindex: dict[str, object] = field(default_factory=dict)
+    """The re-index use cases (``bootstrap.reindex``), which start jobs of kind ``reindex``."""
+    sweep: Any = None
+    """Drops generations past their retention (``SweepGenerations``); idle workers run it now and then."""
     tracer: Any = None
     """Spans of the worker's batches, children of the submitting request's span (its ``traceparent``)."""
     closers: list[Any] = field(default_factory=list)
 
     def use_cases(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in JOB_USE_CASES}
+        return {**{name: getattr(self, name) for name in JOB_USE_CASES}, **self.reindex}
 
     def close(self) -> None:
         for close in self.closers:
@@ -91,14 +99,16 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         max_queued_jobs_per_key=j.max_queued_jobs_per_key,
         max_queued_documents_per_key=j.max_queued_documents_per_key,
     )
+    catalogue = job_catalogue(settings, container)
     run = RunBatch(
         store=store,
         queue=queue,
         blobs=blobs,
-        ingest=job_ingest(settings, container),
+        ingest=job_ingest(settings, container, catalogue),
         reader=container.reader(),
         registry=container.registry(),
         retry=RetryPolicy(attempts=j.attempts, base_s=j.retry_base_s),
+        reindex=build_generation(settings, container, blobs, catalogue),
     )
     return JobSystem(
         queue=queue,
@@ -109,6 +119,8 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         list_jobs=ListJobs(store=store),
         cancel_job=CancelJob(store=store),
         run_batch=run,
+        reindex=reindex_use_cases(settings, container, store, queue, blobs),
+        sweep=sweep_generations(container),
         tracer=container.telemetry().tracer,
         closers=closers,
     )
@@ -118,23 +130,33 @@ def _models(container: Any) -> CollectionModels:
     return CollectionModels(embedders=container.embedders(), registry=container.registry())
 
 
-def job_ingest(settings: Settings, container: Any) -> Any:
-    """The workers' ingestion: with the ONNX embedder and ``jobs.embedder_threads`` > 0, over an embedding session
-    of their own with that many threads (one: the work runs in the calling worker thread, at its lower priority,
-    instead of the server's thread pool); else the server's ``IngestDocuments``."""
+def job_catalogue(settings: Settings, container: Any) -> Any:
+    """The workers' embedders: with the ONNX embedder and ``jobs.embedder_threads`` > 0, embedding sessions of
+    their own with that many threads (one: the work runs in the calling worker thread, at its lower priority,
+    instead of the server's thread pool); else the server's. Ingestion and re-index batches share them."""
     threads = settings.jobs.embedder_threads
     if settings.embedder.backend != "onnx" or threads == 0:
+        return container.embedders()
+    return worker_catalogue(settings, threads)
+
+
+def job_ingest(settings: Settings, container: Any, catalogue: Any) -> Any:
+    """The workers' ingestion over ``catalogue`` (``job_catalogue``); the server's ``IngestDocuments`` when that is
+    the server's own catalogue."""
+    if catalogue is container.embedders():
         return container.ingest_documents()
     from autbot.use_cases.ingest import IngestDocuments
 
     return releasing_memory(
         IngestDocuments(
-            embedders=worker_catalogue(settings, threads),
+            embedders=catalogue,
             chunks=container.chunk_index(),
             registry=container.registry(),
             splitter=container.splitter(),
             locks=container.document_locks(),
             limits=ingest_limits(settings),
+            generations=container.generation_store(),
+            splitters=splitter_factory(settings),
         ),
         enabled=settings.server.malloc_trim,
     )
@@ -163,6 +185,8 @@ class JobWorkers:
         self._threads = threads
         self._nice = nice
         self._stopping = threading.Event()
+        self._sweeping = threading.Lock()
+        self._next_sweep = 0.0
         self._running: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -189,6 +213,7 @@ class JobWorkers:
                 self._stopping.wait(_AFTER_ERROR_S)
                 continue
             if delivery is None:
+                self._sweep_now_and_then()
                 continue
             if self._stopping.is_set():
                 self._jobs.queue.release(delivery)
@@ -205,6 +230,20 @@ class JobWorkers:
                 self._stopping.wait(_AFTER_ERROR_S)
                 continue
             self._jobs.queue.ack(delivery)
+
+    def _sweep_now_and_then(self) -> None:
+        """At most every ``limits.GENERATION_SWEEP_EVERY_S``, one idle worker drops expired generations."""
+        if self._jobs.sweep is None or time.monotonic() < self._next_sweep or not self._sweeping.acquire(False):
+            return
+        try:
+            self._next_sweep = time.monotonic() + GENERATION_SWEEP_EVERY_S
+            swept = self._jobs.sweep.execute()
+            if swept.generations:
+                logger.info("Dropped {} index generations past their retention", swept.generations)
+        except Exception:
+            logger.exception("Sweeping index generations failed; trying again later")
+        finally:
+            self._sweeping.release()
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from autbot.entrypoints.http.middleware.security_headers import SecurityHeaders
 from autbot.entrypoints.http.routes.audit import AuditController
 from autbot.entrypoints.http.routes.collections import CollectionController
 from autbot.entrypoints.http.routes.evaluations import EvaluationController
+from autbot.entrypoints.http.routes.generations import GenerationController
 from autbot.entrypoints.http.routes.health import HealthController
 from autbot.entrypoints.http.routes.jobs import JobController
 from autbot.entrypoints.http.routes.metrics import MetricsController
@@ -172,6 +173,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> L
             HealthController,
             CollectionController,
             EvaluationController,
+            GenerationController,
             JobController,
             ChatController,  # the OpenAI-compatible routes and sessions answer errors in OpenAI's envelope
             ModelsController,

@@ -42,6 +42,13 @@ class JobsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     retention_s: Annotated[float, msgspec.Meta(ge=0)] = limits.JOB_RETENTION_S
     """How long an ended job (its record, failures and any inputs left) is kept after it ended; 0: for ever. The
     server and each worker delete expired ones every few minutes, a bounded number at a time."""
+    reindex_batch_size: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = limits.REINDEX_BATCH_SIZE
+    """Documents a re-index job (``POST /v1/collections/{c}/reindex``) builds at a time."""
+    reindex_max_drop: Annotated[float, msgspec.Meta(ge=0, le=1)] = limits.REINDEX_MAX_DROP
+    """The re-index quality gate's margin: how much lower the new generation's NDCG@10 may be than the live one's
+    for the switch to happen (a request's ``max_drop`` overrides it)."""
+    reindex_retention_s: Annotated[float, msgspec.Meta(ge=0)] = limits.GENERATION_RETENTION_S
+    """How long the generation replaced by a switch (and a held one) is kept, so one call rolls back to it."""
     redis_heartbeat_timeout_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] = 30.0
     """``redis`` backend: a worker silent this long is taken for dead, and the batch it held is delivered to
     another (a live worker beats every quarter of it, also while it works)."""

@@ -89,8 +89,10 @@ class RedisJobStore:
     def request_cancel(self, job_id: str, now: float) -> Job | None:
         return self._update(job_id, lambda j: cancelling(j, now))
 
-    def finish(self, job_id: str, state: JobState, now: float, error: str | None = None) -> Job | None:
-        return self._update(job_id, lambda j: finished(j, state, now, error))
+    def finish(
+        self, job_id: str, state: JobState, now: float, error: str | None = None, outcome: str | None = None
+    ) -> Job | None:
+        return self._update(job_id, lambda j: finished(j, state, now, error, outcome))
 
     def failures(self, job_id: str, *, offset: int, limit: int) -> tuple[list[DocumentFailure], int]:
         key = self._p + "failures:" + job_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from autbot.entrypoints.settings import Settings
 from autbot.ports.document_locks import DocumentLocks
 from autbot.ports.document_reader import DocumentReader
@@ -31,6 +33,16 @@ def text_splitter(s: Settings) -> TextSplitter:
     from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
 
     return LlamaIndexTextSplitter(chunk_size=s.splitter.chunk_size, chunk_overlap=s.splitter.chunk_overlap)
+
+
+def splitter_factory(s: Settings) -> Callable[[int, int], TextSplitter]:
+    """Splitters of a generation's own chunking (a re-index that names one): (chunk size, overlap) in tokens."""
+    from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+
+    def make(chunk_size: int, chunk_overlap: int) -> TextSplitter:
+        return LlamaIndexTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+
+    return make
 
 
 def document_locks() -> DocumentLocks:

@@ -22,6 +22,7 @@ from autbot.entrypoints.http.middleware.audit import audited, note_audit
 from autbot.entrypoints.http.middleware.auth import principal_of
 from autbot.entrypoints.http.middleware.rate_limits import caller_of, gate_of, limited
 from autbot.entrypoints.http.schemas import collections as s
+from autbot.entrypoints.http.schemas import generations as g
 from autbot.entrypoints.http.schemas.bodies import read_form
 from autbot.entrypoints.http.schemas.forms import file_parts, form_access, form_embedder, form_metadata
 from autbot.entrypoints.http.schemas.openapi_text import described
@@ -40,6 +41,7 @@ from autbot.use_cases.documents import (
     ListDocuments,
     ListDocumentsRequest,
 )
+from autbot.use_cases.generations import DescribeCollection, GenerationRef
 from autbot.use_cases.ingest import IngestDocuments, Ingestion, IngestRequest
 from autbot.use_cases.ingest_files import IngestFiles, IngestFilesRequest, UploadedFile
 from autbot.use_cases.search import SearchChunks, SearchRequest
@@ -67,6 +69,22 @@ class CollectionController(Controller):
     ) -> s.CollectionsOut:
         found = list_collections.execute(ListCollectionsRequest(principal=principal))
         return s.CollectionsOut(collections=[s.collection_out(c) for c in found])
+
+    @get(
+        "/{collection:str}",
+        summary="A collection: its live generation's embedding model and every index generation it keeps.",
+        description=described(DescribeCollection),
+        sync_to_thread=True,
+        opt=sec.query(),
+        responses=problem_responses(404),
+    )
+    def describe_collection(
+        self,
+        collection: FromPath[str],
+        describe_collection: NamedDependency[DescribeCollection],
+        principal: NamedDependency[Principal],
+    ) -> g.CollectionOut:  # here, beside DELETE on its path: Litestar wants one controller per path
+        return g.collection_out(describe_collection.execute(GenerationRef(principal=principal, collection=collection)))
 
     @delete(
         "/{collection:str}",

@@ -159,7 +159,7 @@ class JobController(Controller):
 
 
 async def _submission(request: Request[Any, Any, Any], collection: str, principal: Principal) -> SubmitJobRequest:
-    traceparent = _traceparent(request)
+    traceparent = traceparent_of(request)
     if request.content_type[0] == "multipart/form-data":
         form = await request.form()
         uploads = [v for _, v in form.multi_items() if hasattr(v, "filename")]
@@ -207,7 +207,7 @@ def _admit_from_thread(request: Request[Any, Any, Any]) -> Callable[[int], None]
     return lambda cost: anyio.from_thread.run(admit, cost)
 
 
-def _traceparent(request: Request[Any, Any, Any]) -> str | None:
+def traceparent_of(request: Request[Any, Any, Any]) -> str | None:
     """The trace context the job carries to its worker: the request's span, else the client's header."""
     from opentelemetry.propagate import inject
 

@@ -122,7 +122,7 @@ class JobOut(_Out):
     id: str
     collection: str
     owner: str
-    kind: Literal["documents", "files"]
+    kind: Literal["documents", "files", "reindex"]
     state: JobStateName
     counts: JobCountsOut
     batches: int
@@ -131,6 +131,8 @@ class JobOut(_Out):
     started_at: float | None
     finished_at: float | None
     error: str | None
+    outcome: str | None
+    """What an ended re-index decided: ``activated``, or ``held: <reason>`` (figures on the collection)."""
     cancel_requested: bool
     documents_per_s: float
     chunks_per_s: float
@@ -172,6 +174,7 @@ def job_out(
         started_at=job.started_at,
         finished_at=job.finished_at,
         error=job.error,
+        outcome=job.outcome,
         cancel_requested=job.cancel_requested,
         documents_per_s=round(docs_per_s, 3),
         chunks_per_s=round(chunks_per_s, 3),
