@@ -116,6 +116,16 @@ def test_the_page_ingests_answers_deletes_and_asks_for_a_key(tmp_path: Path, bro
         page.locator("#files").set_input_files([{"name": "eiffel.md", "mimeType": "text/markdown", "buffer": EIFFEL}])
         expect(outcomes.first).to_contain_text("unchanged")
 
+        # an upload only for a group: the document carries that access list
+        page.get_by_label("Only for groups").fill(" finance, legal ,")
+        page.locator("#files").set_input_files([{"name": "salaries.txt", "mimeType": "text/plain", "buffer": b"Pay."}])
+        expect(outcomes.first).to_contain_text("created")
+        with server.client() as api:
+            stored = api.get("/v1/collections/kb/documents/salaries.txt").json()
+        assert stored["access"] == {"groups": ["finance", "legal"], "subjects": []}
+        page.get_by_label("Only for groups").fill("")
+        expect(page.locator("#documents tbody tr")).to_have_count(3)
+
         # an answer streamed token by token, with citation chips; a chip opens its chunk
         page.get_by_label("Question").fill("How tall is the Eiffel Tower?")
         page.get_by_role("button", name="Ask").click()
@@ -151,8 +161,8 @@ def test_the_page_ingests_answers_deletes_and_asks_for_a_key(tmp_path: Path, bro
 
         # delete a document
         page.get_by_role("button", name="Delete python").click()
-        expect(page.locator("#documents tbody tr")).to_have_count(1)
-        expect(page.locator("#page-state")).to_have_text("1–1 of 1")
+        expect(page.locator("#documents tbody tr")).to_have_count(2)
+        expect(page.locator("#page-state")).to_have_text("1–2 of 2")
 
         # phone width, dark
         page.set_viewport_size({"width": 390, "height": 844})

@@ -71,8 +71,8 @@ export async function call(method, path, json) {
 }
 
 /** One file as an ingestion job (multipart/form-data), reporting upload progress (0..1); resolves to the
- * queued job (``followJob`` follows it). */
-export function upload(collection, file, onProgress) {
+ * queued job (``followJob`` follows it). ``groups``, when not empty, is the document's access list. */
+export function upload(collection, file, onProgress, groups = []) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `/v1/collections/${encodeURIComponent(collection)}/jobs`);
@@ -86,6 +86,7 @@ export function upload(collection, file, onProgress) {
     xhr.addEventListener("error", () => reject(new Error("the connection failed")));
     const form = new FormData();
     form.append("files", file, file.name);
+    if (groups.length) form.append("access", JSON.stringify({ groups }));
     xhr.send(form);
   });
 }

@@ -169,10 +169,11 @@ function uploadRow(file) {
   const outcome = el("span", { className: "outcome muted" }, "waiting");
   $("#uploads").prepend(el("li", {}, el("span", { className: "file" }, file.name), bar, outcome));
   const collection = state.collection;
+  const groups = $("#upload-groups").value.split(",").map((g) => g.trim()).filter(Boolean);
   return async () => {
     outcome.textContent = "uploading";
     try {
-      const job = await upload(collection, file, (share) => (bar.value = share / 2));
+      const job = await upload(collection, file, (share) => (bar.value = share / 2), groups);
       loadJobs().catch(() => {});
       const done = await followJob(job.id, (j) => {
         bar.value = 0.5 + (j.counts.total ? j.counts.done / j.counts.total : 0) / 2;
