@@ -290,6 +290,9 @@ drops its chunks and record."""
 REINDEX_BATCH_SIZE = 64
 """``jobs.reindex_batch_size``: documents a re-index job builds per batch."""
 GENERATION_SWEEP_EVERY_S = 300.0
+ABANDONED_BUILD_GRACE_S = 3600.0
+"""A building generation whose job record cannot be found is taken as abandoned (and swept) only this long after
+it was created (the generation is recorded a moment before its job)."""
 """How often an idle job worker looks for generations past their retention (and drops them)."""
 MIN_CHUNK_TOKENS = 16
 """Smallest ``chunk_size`` a re-index may ask for (as ``splitter.chunk_size``)."""

@@ -20,6 +20,7 @@ from autbot.domain.model import CollectionInfo
 from autbot.ports.chunk_index import ChunkIndex
 from autbot.ports.document_registry import DocumentRegistry
 from autbot.ports.generation_store import GenerationStore
+from autbot.ports.job_store import JobStore
 
 
 def current_generations(store: GenerationStore, info: CollectionInfo, now: float) -> list[Generation]:
@@ -148,7 +149,9 @@ class Swept:
 
 class SweepGenerations:
     """Drop the generations whose retention ended (``previous``, ``held`` and ``failed`` ones past their
-    ``retained_until``): their chunks, then their record. Live and building generations are never dropped."""
+    ``retained_until``): their chunks, then their record. Live generations are never dropped, nor one still
+    building, unless its job ended without finishing it (cancelled while queued: no worker ever ran it) or is gone:
+    that one is marked failed and dropped, so writes stop reaching it."""
 
     def __init__(
         self,
@@ -156,11 +159,13 @@ class SweepGenerations:
         registry: DocumentRegistry,
         generations: GenerationStore,
         chunks: ChunkIndex,
+        jobs: JobStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._registry = registry
         self._store = generations
         self._chunks = chunks
+        self._jobs = jobs
         self._clock = clock
 
     def execute(self) -> Swept:
@@ -168,11 +173,25 @@ class SweepGenerations:
         dropped = 0
         for info in self._registry.list_collections():
             for g in self._store.generations(info.name):
+                g = self._settled(g, now)
                 if _expired(g, now) and g.number != info.generation:
                     self._chunks.drop(g.index_name)
                     self._store.remove_generation(info.name, g.number)
                     dropped += 1
         return Swept(generations=dropped)
+
+    def _settled(self, g: Generation, now: float) -> Generation:
+        if self._jobs is None or g.state is not GenerationState.BUILDING or g.job_id is None:
+            return g
+        job = self._jobs.get(g.job_id)
+        if job is not None and not job.terminal:
+            return g
+        if job is None and now - g.created_at < limits.ABANDONED_BUILD_GRACE_S:
+            return g  # its job record may not be written yet (the generation is recorded first)
+        why = "its job is gone" if job is None else f"its job ended {job.state.value} before the build did"
+        failed = replace(g, state=GenerationState.FAILED, reason=why, retained_until=now)
+        self._store.put_generation(failed)
+        return failed
 
 
 def _expired(g: Generation, now: float) -> bool:

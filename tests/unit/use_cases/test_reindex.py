@@ -18,6 +18,7 @@ from autbot.adapters.registry.memory import InMemoryDocumentRegistry
 from autbot.adapters.registry.memory_generations import InMemoryGenerationStore
 from autbot.adapters.registry.memory_golden_sets import InMemoryGoldenSetStore
 from autbot.adapters.splitters.llama_index import LlamaIndexTextSplitter
+from autbot.domain import limits
 from autbot.domain.auth import ANONYMOUS
 from autbot.domain.errors import GenerationNotActivatable, ReindexInProgress, RollbackUnavailable
 from autbot.domain.generations import GenerationState
@@ -259,6 +260,31 @@ def test_a_cancelled_build_ends_failed_and_its_chunks_go() -> None:
     with pytest.raises(GenerationNotActivatable):
         r.activate(1)
     assert r.start().kind == "reindex"  # the next build may start
+
+
+def test_the_sweep_fails_and_drops_a_build_whose_job_was_cancelled_before_it_ran() -> None:
+    r = Reindexing()
+    r.seed()
+    job = r.start()
+    r.jobs.request_cancel(job.id, r.clock.now)  # queued: ends at once, no worker ever sees it
+    assert r.states() == {0: GenerationState.LIVE, 1: GenerationState.BUILDING}
+    sweep = SweepGenerations(registry=r.registry, generations=r.store, chunks=r.chunks, jobs=r.jobs, clock=r.clock)
+    assert sweep.execute().generations == 1
+    assert r.states() == {0: GenerationState.LIVE}
+    assert r.chunks.count("kb") > 0
+
+
+def test_the_sweep_leaves_a_build_whose_job_runs_or_was_just_recorded() -> None:
+    r = Reindexing()
+    r.seed()
+    job = r.start()
+    sweep = SweepGenerations(registry=r.registry, generations=r.store, chunks=r.chunks, jobs=r.jobs, clock=r.clock)
+    assert sweep.execute().generations == 0  # queued: the build will run
+    r.jobs.delete(job.id)  # its record not there (yet, or any more)
+    assert sweep.execute().generations == 0  # within the grace of a record about to be written
+    r.clock.now += limits.ABANDONED_BUILD_GRACE_S
+    assert sweep.execute().generations == 1
+    assert r.states() == {0: GenerationState.LIVE}
 
 
 def test_documents_without_a_kept_source_text_fail_alone_and_hold_the_switch() -> None:

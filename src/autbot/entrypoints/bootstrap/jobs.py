@@ -120,7 +120,7 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
         cancel_job=CancelJob(store=store),
         run_batch=run,
         reindex=reindex_use_cases(settings, container, store, queue, blobs),
-        sweep=sweep_generations(container),
+        sweep=sweep_generations(container, store),
         tracer=container.telemetry().tracer,
         closers=closers,
     )

@@ -65,7 +65,10 @@ def reindex_use_cases(
     }
 
 
-def sweep_generations(container: Any) -> SweepGenerations:
+def sweep_generations(container: Any, jobs: JobStore) -> SweepGenerations:
     return SweepGenerations(
-        registry=container.registry(), generations=container.generation_store(), chunks=container.chunk_index()
+        registry=container.registry(),
+        generations=container.generation_store(),
+        chunks=container.chunk_index(),
+        jobs=jobs,
     )
