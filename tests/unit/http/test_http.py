@@ -226,6 +226,12 @@ def test_health_ready_and_openapi(client: AppClient) -> None:
     assert set(ready.json()["checks"]) == {"embedder", "vector_index", "language_model"}
     spec = client.get("/schema/openapi.json").json()
     assert "/v1/collections/{collection}/query" in spec["paths"]
+    streamed = ["/v1/collections/{collection}/query", "/v1/chat/completions", "/v1/sessions/{session_id}/messages"]
+    for path in streamed:  # JSON, or server-sent events with "stream": true
+        assert set(spec["paths"][path]["post"]["responses"]["200"]["content"]) == {
+            "application/json",
+            "text/event-stream",
+        }, path
 
 
 def test_no_cors_by_default_and_explicit_origins_only(client: AppClient) -> None:

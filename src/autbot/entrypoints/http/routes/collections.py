@@ -29,6 +29,7 @@ from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, answer_stream
 from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
+from autbot.entrypoints.http.streaming.openapi import JsonOrEventStream
 from autbot.use_cases.answer import AnswerQuestion, AnswerRequest, StreamAnswer
 from autbot.use_cases.documents import (
     CollectionRef,
@@ -257,6 +258,7 @@ class CollectionController(Controller):
         status_code=200,
         opt=sec.query(**limited("query"), **audited(None)),
         responses=problem_responses(404, 409, body=True),
+        operation_class=JsonOrEventStream,
     )
     async def query(
         self,

@@ -41,6 +41,7 @@ from autbot.entrypoints.http.schemas import openai as o
 from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import EventStream
+from autbot.entrypoints.http.streaming.openapi import JsonOrEventStream
 from autbot.use_cases.chat import ChatCompletions, StreamChatCompletions
 from autbot.use_cases.embeddings import EmbedRequest, EmbedTexts
 from autbot.use_cases.models import DescribeModel, ListModels, ListModelsRequest, ModelRef
@@ -61,6 +62,7 @@ class ChatController(Controller):
         # counted once the key may use the model's collection
         opt=sec.query(**limited("query", charged=True), **audited(None)),
         responses=openai_error_responses(404, 409, body=True),
+        operation_class=JsonOrEventStream,
     )
     async def completions(
         self,

@@ -25,6 +25,7 @@ from autbot.entrypoints.http.schemas.openapi_text import described
 from autbot.entrypoints.http.streaming.answer_events import SSE_HEADERS, answer_stream
 from autbot.entrypoints.http.streaming.draining import Draining
 from autbot.entrypoints.http.streaming.event_stream import ServerSentEvents
+from autbot.entrypoints.http.streaming.openapi import JsonOrEventStream
 from autbot.use_cases.sessions import (
     AskInSession,
     CreateSession,
@@ -121,6 +122,7 @@ class SessionController(Controller):
         # counted once the session is the key's own
         opt=sec.query(**limited("query", charged=True), **audited(AuditAction.SESSION_MESSAGE)),
         responses=openai_error_responses(404, 409, body=True),
+        operation_class=JsonOrEventStream,
     )
     async def ask(
         self,
