@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -205,6 +206,21 @@ def eta_s(job: Job, now: float) -> float | None:
 
 def batch_count(total: int, batch_size: int) -> int:
     return max(1, -(-total // batch_size))
+
+
+def cut_batches(sizes: Sequence[int], max_items: int, max_bytes: int) -> list[range]:
+    """Consecutive batches of the inputs whose sizes are ``sizes``: each holds at most ``max_items`` inputs and
+    at most ``max_bytes`` of them, except that an input larger than ``max_bytes`` is a batch of its own. No
+    inputs: one empty batch (a job always has a batch to run)."""
+    batches: list[range] = []
+    start, held = 0, 0
+    for i, size in enumerate(sizes):
+        if i > start and (i - start >= max_items or held + size > max_bytes):
+            batches.append(range(start, i))
+            start, held = i, 0
+        held += size
+    batches.append(range(start, len(sizes)))
+    return batches
 
 
 def to_record(job: Job) -> dict[str, Any]:

@@ -224,9 +224,14 @@ MAX_ACCESS_NAME_CHARS = 256
 # --- ingestion jobs ------------------------------------------------------------------------------------
 EMBEDDER_QUERY_THREADS = 1
 """``embedder.query_threads``: intra-op threads of the ONNX sessions that embed queries (0: share the passages')."""
-JOB_BATCH_SIZE = 16
+JOB_BATCH_SIZE = 64
 """``jobs.batch_size``: documents (or files) a job's worker ingests and commits at a time; a job waits for at most
-one batch of each other running job (its batches take turns in the queue)."""
+one batch of each other running job (its batches take turns in the queue). Each batch costs about 0.16 s of
+commits and hand-over beside its embedding: the NFCorpus job reached 0.87 of the raw embedder's speed at 16, 0.91
+at 32 and 0.95 at 64 (docs/benchmarks.md)."""
+JOB_BATCH_BYTES = 8 * 1024 * 1024
+"""``jobs.batch_bytes``: a batch also closes before its inputs (text and title characters, or file bytes) pass
+this, so a batch of large files holds bounded memory; a larger single file is a batch of its own."""
 MAX_JOB_DOCUMENTS = 100_000
 """``jobs.max_documents``: documents (or files) in one job."""
 MAX_QUEUED_JOBS_PER_KEY = 20

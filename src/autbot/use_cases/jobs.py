@@ -20,7 +20,7 @@ from autbot.domain.jobs import (
     JobKind,
     JobMessage,
     JobState,
-    batch_count,
+    cut_batches,
     new_job_id,
     validate_job_id,
 )
@@ -38,6 +38,7 @@ from autbot.use_cases.job_inputs import StoredFile, file_key, put_documents, put
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JobLimits:
     batch_size: int = limits.JOB_BATCH_SIZE
+    batch_bytes: int = limits.JOB_BATCH_BYTES
     max_documents: int = limits.MAX_JOB_DOCUMENTS
     max_queued_jobs_per_key: int = limits.MAX_QUEUED_JOBS_PER_KEY
     max_queued_documents_per_key: int = limits.MAX_QUEUED_DOCUMENTS_PER_KEY
@@ -148,19 +149,21 @@ class SubmitJob:
             )
 
     def _store_inputs(self, job_id: str, request: SubmitJobRequest) -> int:
-        size = self._limits.batch_size
+        items, most = self._limits.batch_size, self._limits.batch_bytes
         if request.documents:
             docs = request.documents
-            for k in range(batch_count(len(docs), size)):
-                put_documents(self._blobs, job_id, k, docs[k * size : (k + 1) * size])
-            return batch_count(len(docs), size)
+            cuts = cut_batches([len(d.text) + len(d.title or "") for d in docs], items, most)
+            for k, cut in enumerate(cuts):
+                put_documents(self._blobs, job_id, k, docs[cut.start : cut.stop])
+            return len(cuts)
         stored = []
         for i, upload in enumerate(request.files):
             self._blobs.put(file_key(job_id, i), upload.data)
             stored.append(StoredFile(key=file_key(job_id, i), filename=upload.filename, media_type=upload.media_type))
-        for k in range(batch_count(len(stored), size)):
-            put_files(self._blobs, job_id, k, stored[k * size : (k + 1) * size], request.metadata, request.access)
-        return batch_count(len(stored), size)
+        cuts = cut_batches([len(f.data) for f in request.files], items, most)
+        for k, cut in enumerate(cuts):
+            put_files(self._blobs, job_id, k, stored[cut.start : cut.stop], request.metadata, request.access)
+        return len(cuts)
 
 
 def _input_size(request: SubmitJobRequest) -> int:

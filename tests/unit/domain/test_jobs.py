@@ -18,6 +18,7 @@ from autbot.domain.jobs import (
     JobState,
     batch_count,
     cancelling,
+    cut_batches,
     eta_s,
     finished,
     from_record,
@@ -116,3 +117,26 @@ def test_records_round_trip() -> None:
     assert from_record(to_record(j)) == j
     m = JobMessage(job_id=j.id, batch=3, token="t", traceparent=None)
     assert JobMessage.from_record(m.to_record()) == m
+
+
+@given(
+    sizes=st.lists(st.integers(0, 50), max_size=40),
+    max_items=st.integers(1, 8),
+    max_bytes=st.integers(1, 60),
+)
+def test_batches_cover_every_input_once_in_order_within_both_bounds(
+    sizes: list[int], max_items: int, max_bytes: int
+) -> None:
+    cuts = cut_batches(sizes, max_items, max_bytes)
+    assert [i for cut in cuts for i in cut] == list(range(len(sizes)))  # all, once, in order
+    assert all(len(cut) >= 1 for cut in cuts) or sizes == []
+    for cut in cuts:
+        assert len(cut) <= max_items
+        held = sum(sizes[i] for i in cut)
+        assert held <= max_bytes or len(cut) == 1  # only a single input larger than the bound passes it
+
+
+def test_batches_close_at_the_count_or_before_the_bytes_pass_the_bound() -> None:
+    assert cut_batches([], 64, 100) == [range(0)]
+    assert cut_batches([1] * 130, 64, 10_000) == [range(64), range(64, 128), range(128, 130)]
+    assert cut_batches([40, 40, 40, 500, 10], 64, 100) == [range(2), range(2, 3), range(3, 4), range(4, 5)]

@@ -22,7 +22,9 @@ Client = AppClient
 
 def app_client(tmp_path: Path, keys: InMemoryKeyStore | None = None, **jobs: Any) -> Client:
     s = fake_settings(
-        index={"backend": "chroma"}, storage={"data_dir": str(tmp_path / "data")}, jobs={"retry_base_s": 0.01, **jobs}
+        index={"backend": "chroma"},
+        storage={"data_dir": str(tmp_path / "data")},
+        jobs={"retry_base_s": 0.01, "batch_size": 16, **jobs},
     )
     return shared_client(s, overrides={"key_store": keys} if keys else None)
 
@@ -205,7 +207,9 @@ def test_the_worker_batch_spans_join_the_submitting_requests_trace(tmp_path: Pat
     from autbot.entrypoints.observability.telemetry import Telemetry
 
     exporter = InMemorySpanExporter()
-    s = fake_settings(index={"backend": "chroma"}, storage={"data_dir": str(tmp_path / "data")})
+    s = fake_settings(
+        index={"backend": "chroma"}, storage={"data_dir": str(tmp_path / "data")}, jobs={"batch_size": 16}
+    )
     telemetry = Telemetry.from_settings(s, exporter=exporter)
     with shared_client(s, overrides={"telemetry": telemetry}) as c:
         job = c.post("/v1/collections/kb/jobs", json=docs(20)).json()

@@ -9,7 +9,7 @@ from autbot.domain.model import DocumentInput
 from autbot.domain.retrieval import RetrievalOptions
 from autbot.use_cases.ingest_files import UploadedFile
 from autbot.use_cases.job_batches import RunBatch
-from autbot.use_cases.jobs import SubmitJob, SubmitJobRequest
+from autbot.use_cases.jobs import JobLimits, SubmitJob, SubmitJobRequest
 from autbot.use_cases.search import SearchRequest
 from tests.support.fakes import InMemoryBlobStore, InMemoryJobQueue, InMemoryJobStore, World
 
@@ -24,7 +24,8 @@ class Jobs:
     def __init__(self) -> None:
         self.world = World()
         self.store, self.queue, self.blobs = InMemoryJobStore(), InMemoryJobQueue(), InMemoryBlobStore()
-        self.submit = SubmitJob(store=self.store, queue=self.queue, blobs=self.blobs)
+        limits = JobLimits(batch_size=16)  # an upload of 20 files is two batches
+        self.submit = SubmitJob(store=self.store, queue=self.queue, blobs=self.blobs, limits=limits)
         self.run = RunBatch(
             store=self.store,
             queue=self.queue,

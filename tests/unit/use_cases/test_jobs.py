@@ -53,6 +53,7 @@ class Jobs:
     def __init__(self, *, embedder: HashingEmbedder | None = None, limits: JobLimits | None = None) -> None:
         self.world = World()
         self.store, self.queue, self.blobs = InMemoryJobStore(), InMemoryJobQueue(), InMemoryBlobStore()
+        limits = limits or JobLimits(batch_size=16)  # several batches in the tests' small jobs
         self.submit = SubmitJob(store=self.store, queue=self.queue, blobs=self.blobs, limits=limits)
         self.sleeps: list[float] = []
         self.run = RunBatch(
@@ -241,7 +242,7 @@ def test_a_small_job_waits_at_most_one_batch_of_a_large_one() -> None:
 
 
 def test_per_key_limits_on_unfinished_jobs_and_documents() -> None:
-    jobs = Jobs(limits=JobLimits(max_queued_jobs_per_key=2, max_queued_documents_per_key=10))
+    jobs = Jobs(limits=JobLimits(batch_size=16, max_queued_jobs_per_key=2, max_queued_documents_per_key=10))
     jobs.submit.execute(jobs.docs(4))
     with pytest.raises(JobLimitReached):
         jobs.submit.execute(jobs.docs(7))
@@ -266,3 +267,16 @@ def test_only_the_owner_or_an_admin_sees_a_job() -> None:
     assert [j.id for j in listing.execute(ListJobsRequest(principal=ADMIN))] == [job.id]
     narrow = replace(ADMIN, collections=frozenset({"other"}))
     assert listing.execute(ListJobsRequest(principal=narrow)) == []
+
+
+def test_a_job_is_cut_into_batches_by_count_and_by_size() -> None:
+    jobs = Jobs(limits=JobLimits(batch_size=4, batch_bytes=90))
+    small = jobs.submit.execute(jobs.docs(10))  # 33 characters each: 2 a batch by size
+    assert small.batches == 5
+    jobs = Jobs(limits=JobLimits(batch_size=4, batch_bytes=10_000))
+    job = jobs.submit.execute(jobs.docs(10))
+    assert job.batches == 3  # by count
+    while jobs.step():
+        pass
+    assert jobs.job(job.id).state is JobState.SUCCEEDED
+    assert jobs.job(job.id).counts.done == 10

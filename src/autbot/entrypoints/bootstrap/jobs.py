@@ -95,6 +95,7 @@ def build_jobs(settings: Settings, container: Any, parts: tuple[JobQueue, JobSto
     j = settings.jobs
     limits = JobLimits(
         batch_size=j.batch_size,
+        batch_bytes=j.batch_bytes,
         max_documents=j.max_documents,
         max_queued_jobs_per_key=j.max_queued_jobs_per_key,
         max_queued_documents_per_key=j.max_queued_documents_per_key,

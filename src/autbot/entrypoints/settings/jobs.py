@@ -29,6 +29,8 @@ class JobsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     the server's embedder (all cores, at the server's priority)."""
     batch_size: Annotated[int, msgspec.Meta(ge=1, le=1000)] = limits.JOB_BATCH_SIZE
     """Documents (or files) ingested and committed at a time; other jobs' batches take turns in between."""
+    batch_bytes: Annotated[int, msgspec.Meta(ge=1024, le=1024**3)] = limits.JOB_BATCH_BYTES
+    """A batch closes before its text (characters) or files (bytes) pass this; a larger file is a batch alone."""
     max_documents: Annotated[int, msgspec.Meta(ge=1)] = limits.MAX_JOB_DOCUMENTS
     """Documents (or files) in one job."""
     max_queued_jobs_per_key: Annotated[int, msgspec.Meta(ge=1)] = limits.MAX_QUEUED_JOBS_PER_KEY
